@@ -1,0 +1,42 @@
+import type { AppendNotifier } from './append-notifier';
+import type { RecordedEvent, SubscribeOptions } from './event-store.port';
+
+/** Page size while catching up; small enough to keep each synchronous read short. */
+export const CATCH_UP_PAGE_SIZE = 500;
+
+export interface CatchUpSource {
+  /** Events with position > `after`, in position order, at most `maxCount`. */
+  readPage(after: number, maxCount: number): Promise<RecordedEvent[]>;
+  /** Notifications for appends made through this store instance. */
+  appends: AppendNotifier;
+  /** Also re-read this often while idle, to see commits made by other connections or processes. */
+  pollIntervalMs?: number;
+}
+
+/**
+ * The one subscribeToAll loop both adapters share: page through the log from the checkpoint, then
+ * sleep until an append (or a poll tick) and page again. Ends when the signal aborts or the store closes.
+ */
+export async function* catchUpSubscription(
+  source: CatchUpSource,
+  { after, signal }: SubscribeOptions,
+): AsyncGenerator<RecordedEvent, void, undefined> {
+  let checkpoint = after;
+  const isOver = (): boolean => signal.aborted || source.appends.isClosed;
+
+  while (!isOver()) {
+    // Taken before reading so an append racing with the read still wakes the wait below.
+    const seenVersion = source.appends.version;
+    const page = await source.readPage(checkpoint, CATCH_UP_PAGE_SIZE);
+    for (const event of page) {
+      if (isOver()) {
+        return;
+      }
+      yield event;
+      checkpoint = event.position;
+    }
+    if (page.length < CATCH_UP_PAGE_SIZE) {
+      await source.appends.waitForAppend(seenVersion, signal, source.pollIntervalMs);
+    }
+  }
+}

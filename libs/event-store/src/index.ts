@@ -1,0 +1,3 @@
+export * from './event-store.port';
+export { InMemoryEventStore } from './in-memory-event-store';
+export { SqliteEventStore, DEFAULT_POLL_INTERVAL_MS, type SqliteEventStoreOptions } from './sqlite-event-store';

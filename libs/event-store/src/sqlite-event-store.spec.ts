@@ -1,0 +1,202 @@
+import Database from 'better-sqlite3';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { NO_STREAM, WrongExpectedRevisionError, type EventStore, type NewEvent } from './event-store.port';
+import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store';
+import { BUSY_TIMEOUT_MS, SCHEMA_VERSION, openEventDatabase } from './sqlite-schema';
+import { describeEventStoreContract, SubscriptionProbe } from './testing';
+import { contestEvents, ownStreamId, raceAppendWorkers } from './testing/cross-process-append';
+
+function makeTempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'keyledger-event-store-'));
+}
+
+// A long poll interval, so the contract's "wakes without polling" test really checks the wake-up.
+const CONTRACT_POLL_INTERVAL_MS = 1000;
+
+describeEventStoreContract('SqliteEventStore on a file', async () => {
+  const dir = makeTempDir();
+  const options: SqliteEventStoreOptions = { filename: path.join(dir, 'events.db'), pollIntervalMs: CONTRACT_POLL_INTERVAL_MS };
+  return {
+    store: new SqliteEventStore(options),
+    reopen: async () => new SqliteEventStore(options),
+    cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}, { durable: true });
+
+describeEventStoreContract('SqliteEventStore in :memory:', async () => ({
+  store: new SqliteEventStore({ filename: ':memory:', pollIntervalMs: CONTRACT_POLL_INTERVAL_MS }),
+  cleanup: async () => undefined,
+}));
+
+describe('SqliteEventStore specifics', () => {
+  let dir: string;
+  let filename: string;
+  const opened: Array<{ close(): unknown }> = [];
+
+  /** Opens a store (or raw connection) that afterEach will close. */
+  function track<T extends { close(): unknown }>(closable: T): T {
+    opened.push(closable);
+    return closable;
+  }
+
+  beforeEach(() => {
+    dir = makeTempDir();
+    filename = path.join(dir, 'events.db');
+  });
+
+  afterEach(async () => {
+    for (const closable of opened.splice(0)) {
+      await closable.close();
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('database file', () => {
+    it('opens connections in WAL mode with synchronous=FULL, a busy timeout, foreign keys and a schema version', () => {
+      const db = track(openEventDatabase(filename));
+
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(BUSY_TIMEOUT_MS);
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    });
+
+    it('creates the schema idempotently when opened again', async () => {
+      const first = new SqliteEventStore({ filename });
+      await first.appendToStream('a', [event('A')], NO_STREAM);
+      const second = track(new SqliteEventStore({ filename }));
+      await first.close();
+      const third = track(new SqliteEventStore({ filename }));
+
+      expect(await third.readStream('a')).toHaveLength(1);
+      expect(await second.headPosition()).toBe(1);
+    });
+
+    it('refuses a database written by a newer schema version', async () => {
+      await new SqliteEventStore({ filename }).close();
+      const raw = new Database(filename);
+      raw.pragma('user_version = 99');
+      raw.close();
+
+      expect(() => new SqliteEventStore({ filename })).toThrow(/schema version 99/);
+    });
+
+    it('never reuses a position, even after the newest row was deleted', async () => {
+      const store = new SqliteEventStore({ filename });
+      await store.appendToStream('a', [event('A'), event('A'), event('A')], NO_STREAM);
+      await store.close();
+      const raw = new Database(filename);
+      raw.prepare('DELETE FROM events WHERE position = 3').run();
+      raw.close();
+
+      const reopened = track(new SqliteEventStore({ filename }));
+      const { position } = await reopened.appendToStream('b', [event('B')], NO_STREAM);
+
+      expect(position).toBe(4);
+    });
+
+    it('maps a UNIQUE(stream_id, revision) violation to WrongExpectedRevisionError and rolls back', async () => {
+      const store = track(new SqliteEventStore({ filename }));
+      // Simulates a writer that slipped in between check and insert: the trigger takes the revision first.
+      const raw = track(new Database(filename));
+      raw.exec(`CREATE TRIGGER take_revision_first BEFORE INSERT ON events WHEN NEW.type = 'Mine'
+                BEGIN
+                  INSERT INTO events (stream_id, revision, type, data, metadata, recorded_at)
+                  VALUES (NEW.stream_id, NEW.revision, 'Theirs', '{}', '{}', 0);
+                END`);
+
+      const appending = store.appendToStream('contested', [event('Mine')], NO_STREAM);
+
+      await expect(appending).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await expect(appending).rejects.toMatchObject({ streamId: 'contested', expectedRevision: NO_STREAM });
+      expect(await store.readAll()).toEqual([]);
+    });
+  });
+
+  describe('two instances sharing one file', () => {
+    it('lets exactly one of 10 conflicting appends across both instances win', async () => {
+      const a = track(new SqliteEventStore({ filename }));
+      const b = track(new SqliteEventStore({ filename }));
+      await a.appendToStream('key-1', [event('Seeded')], NO_STREAM);
+      const instances: EventStore[] = [a, b];
+
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, racer) =>
+          instances[racer % 2].appendToStream('key-1', [event(`Racer${racer}`), event(`Racer${racer}`)], 0),
+        ),
+      );
+
+      const winners = outcomes.flatMap((outcome, racer) => (outcome.status === 'fulfilled' ? [racer] : []));
+      expect(winners).toHaveLength(1);
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') {
+          expect(outcome.reason).toBeInstanceOf(WrongExpectedRevisionError);
+          expect(outcome.reason).toMatchObject({ expectedRevision: 0, actualRevision: 2 });
+        }
+      }
+      const expectedTypes = ['Seeded', `Racer${winners[0]}`, `Racer${winners[0]}`];
+      expect((await a.readStream('key-1')).map((e) => e.type)).toEqual(expectedTypes);
+      expect((await b.readStream('key-1')).map((e) => e.type)).toEqual(expectedTypes);
+    });
+
+    it('delivers appends made through one instance to a subscription on the other, by polling', async () => {
+      const a = track(new SqliteEventStore({ filename, pollIntervalMs: 10 }));
+      const b = track(new SqliteEventStore({ filename }));
+      await b.appendToStream('key-1', [event('Before')], NO_STREAM);
+      const probe = new SubscriptionProbe(a, 0);
+      await probe.waitForCount(1);
+
+      await b.appendToStream('key-1', [event('Live')], 0);
+      await b.appendToStream('key-2', [event('Live')], NO_STREAM);
+      const delivered = await probe.waitForCount(3, 2000);
+      await probe.stop();
+
+      expect(delivered).toEqual(await b.readAll());
+      expect(delivered.map((e) => e.type)).toEqual(['Before', 'Live', 'Live']);
+    });
+  });
+
+  describe('separate OS processes sharing one file', () => {
+    it('keeps the revision check atomic across processes and shows their appends to a subscriber', async () => {
+      const subscriberStore = track(new SqliteEventStore({ filename, pollIntervalMs: 10 }));
+      const probe = new SubscriptionProbe(subscriberStore, 0);
+      const workerIds = ['w1', 'w2', 'w3', 'w4'];
+      const ownEventCount = 10;
+
+      const reports = await raceAppendWorkers(
+        workerIds.map((workerId) => ({ filename, workerId, contestedStreamId: 'contested', ownEventCount })),
+      );
+
+      const winners = reports.filter((report) => report.wonContest);
+      expect(winners).toHaveLength(1);
+      for (const loser of reports.filter((report) => !report.wonContest)) {
+        expect(loser.conflictActualRevision).toBe(1);
+      }
+      const contested = await subscriberStore.readStream('contested');
+      expect(contested.map(({ type, data, metadata }) => ({ type, data, metadata }))).toEqual(
+        contestEvents(winners[0].workerId),
+      );
+
+      for (const report of reports) {
+        const own = await subscriberStore.readStream(ownStreamId(report.workerId));
+        expect(own.map((e) => e.revision)).toEqual(Array.from({ length: ownEventCount }, (_, i) => i));
+        expect(own.map((e) => e.position)).toEqual(report.ownPositions);
+      }
+
+      const total = 2 + workerIds.length * ownEventCount;
+      const log = await subscriberStore.readAll();
+      expect(log).toHaveLength(total);
+      expect(new Set(log.map((e) => e.position)).size).toBe(total);
+      const delivered = await probe.waitForCount(total, 2000);
+      await probe.stop();
+      expect(delivered).toEqual(log);
+    });
+  });
+});
+
+function event(type: string): NewEvent {
+  return { type, data: {}, metadata: {} };
+}

@@ -1,0 +1,186 @@
+import Database from 'better-sqlite3';
+import { AppendNotifier } from './append-notifier';
+import { catchUpSubscription } from './catch-up-subscription';
+import {
+  NO_STREAM,
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type JsonObject,
+  type NewEvent,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+} from './event-store.port';
+import { assertValidAppend, resolveReadAllOptions } from './port-arguments';
+import { openEventDatabase } from './sqlite-schema';
+
+export interface SqliteEventStoreOptions {
+  /** Database file path, or ':memory:' for a private in-memory database. */
+  filename: string;
+  /** How often an idle subscription re-reads to see commits from other connections (default 50 ms). */
+  pollIntervalMs?: number;
+}
+
+export const DEFAULT_POLL_INTERVAL_MS = 50;
+
+interface EventRow {
+  position: number;
+  stream_id: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: number;
+}
+
+/** One event ready for INSERT, minus the commit time (stamped inside the transaction). */
+interface SerializedEvent {
+  streamId: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+}
+
+type EventInsert = SerializedEvent & { recordedAt: number };
+
+const EVENT_COLUMNS = 'position, stream_id, revision, type, data, metadata, recorded_at';
+
+/**
+ * Durable event store on one SQLite file (better-sqlite3, WAL). Safe to share between connections and
+ * OS processes: the revision check and the insert happen in one IMMEDIATE transaction, which holds
+ * the database's single write lock, and UNIQUE(stream_id, revision) backs that up.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly appends = new AppendNotifier();
+  private readonly pollIntervalMs: number;
+
+  private readonly selectLastRevision: Database.Statement<[string], { revision: number }>;
+  private readonly insertEvent: Database.Statement<[EventInsert], { position: number }>;
+  private readonly selectStream: Database.Statement<[string], EventRow>;
+  private readonly selectPage: Database.Statement<[number, number], EventRow>;
+  private readonly selectHead: Database.Statement<[], { head: number }>;
+  private readonly appendBatch: (streamId: string, rows: SerializedEvent[], expectedRevision: number) => AppendResult;
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    if (!(this.pollIntervalMs > 0)) {
+      throw new RangeError(`pollIntervalMs must be positive, got ${options.pollIntervalMs}`);
+    }
+    this.db = openEventDatabase(options.filename);
+
+    this.selectLastRevision = this.db.prepare(
+      'SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
+    );
+    this.insertEvent = this.db.prepare(
+      `INSERT INTO events (stream_id, revision, type, data, metadata, recorded_at)
+       VALUES (@streamId, @revision, @type, @data, @metadata, @recordedAt)
+       RETURNING position`,
+    );
+    this.selectStream = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? ORDER BY revision`);
+    this.selectPage = this.db.prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+    );
+    this.selectHead = this.db.prepare('SELECT COALESCE(MAX(position), 0) AS head FROM events');
+
+    const transaction = this.db.transaction(this.checkAndInsert.bind(this));
+    // IMMEDIATE takes the write lock before the revision is read, so no other connection can commit
+    // to the stream between our check and our insert.
+    this.appendBatch = (streamId, rows, expectedRevision) => transaction.immediate(streamId, rows, expectedRevision);
+  }
+
+  async appendToStream(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    assertValidAppend(streamId, events, expectedRevision);
+    // Serialize before taking the write lock, to hold it as briefly as possible.
+    const rows = events.map(
+      (event, index): SerializedEvent => ({
+        streamId,
+        revision: expectedRevision + 1 + index,
+        type: event.type,
+        data: JSON.stringify(event.data),
+        metadata: JSON.stringify(event.metadata),
+      }),
+    );
+
+    let result: AppendResult;
+    try {
+      result = this.appendBatch(streamId, rows, expectedRevision);
+    } catch (error) {
+      if (isStreamRevisionConflict(error)) {
+        throw new WrongExpectedRevisionError(streamId, expectedRevision, this.currentRevision(streamId));
+      }
+      throw error;
+    }
+    this.appends.notifyAppended();
+    return result;
+  }
+
+  async readStream(streamId: string): Promise<RecordedEvent[]> {
+    return this.selectStream.all(streamId).map(toRecordedEvent);
+  }
+
+  async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    const { after, maxCount } = resolveReadAllOptions(options);
+    return this.selectPage.all(after, maxCount).map(toRecordedEvent);
+  }
+
+  async headPosition(): Promise<number> {
+    return this.selectHead.get()?.head ?? 0;
+  }
+
+  subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent> {
+    return catchUpSubscription(
+      {
+        readPage: (after, maxCount) => this.readAll({ after, maxCount }),
+        appends: this.appends,
+        pollIntervalMs: this.pollIntervalMs,
+      },
+      options,
+    );
+  }
+
+  async close(): Promise<void> {
+    this.appends.close();
+    if (this.db.open) {
+      this.db.close();
+    }
+  }
+
+  /** Runs inside the IMMEDIATE transaction. */
+  private checkAndInsert(streamId: string, rows: SerializedEvent[], expectedRevision: number): AppendResult {
+    const actualRevision = this.currentRevision(streamId);
+    if (actualRevision !== expectedRevision) {
+      throw new WrongExpectedRevisionError(streamId, expectedRevision, actualRevision);
+    }
+    const recordedAt = Date.now();
+    let position = 0;
+    for (const row of rows) {
+      position = this.insertEvent.get({ ...row, recordedAt })!.position;
+    }
+    return { nextExpectedRevision: rows[rows.length - 1].revision, position };
+  }
+
+  private currentRevision(streamId: string): number {
+    return this.selectLastRevision.get(streamId)?.revision ?? NO_STREAM;
+  }
+}
+
+/** The UNIQUE(stream_id, revision) backstop fired: someone else wrote those revisions first. */
+function isStreamRevisionConflict(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    streamId: row.stream_id,
+    revision: row.revision,
+    position: row.position,
+    type: row.type,
+    data: JSON.parse(row.data) as JsonObject,
+    metadata: JSON.parse(row.metadata) as JsonObject,
+    recordedAt: row.recorded_at,
+  };
+}

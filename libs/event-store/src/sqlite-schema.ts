@@ -1,0 +1,57 @@
+import Database from 'better-sqlite3';
+
+/**
+ * Schema migrations, applied in order; PRAGMA user_version records how many have run.
+ * Append new entries, never edit old ones.
+ */
+const MIGRATIONS: readonly string[] = [
+  // 1: the global log. AUTOINCREMENT so a position is never handed out twice, even after deletes.
+  `CREATE TABLE IF NOT EXISTS events (
+     position    INTEGER PRIMARY KEY AUTOINCREMENT,
+     stream_id   TEXT    NOT NULL,
+     revision    INTEGER NOT NULL CHECK (revision >= 0),
+     type        TEXT    NOT NULL,
+     data        TEXT    NOT NULL,
+     metadata    TEXT    NOT NULL,
+     recorded_at INTEGER NOT NULL,
+     UNIQUE (stream_id, revision)
+   ) STRICT`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export const BUSY_TIMEOUT_MS = 5000;
+
+/** Opens (creating if needed) an event database with the connection settings the store relies on. */
+export function openEventDatabase(filename: string): Database.Database {
+  const db = new Database(filename, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    // busy_timeout first: switching to WAL may need to wait for another connection.
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('journal_mode = WAL');
+    // FULL: a commit is on disk (WAL fsynced) before appendToStream resolves.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function migrate(db: Database.Database): void {
+  // IMMEDIATE: two processes opening a fresh file must not both run the same migration.
+  db.transaction(() => {
+    const applied = db.pragma('user_version', { simple: true }) as number;
+    if (applied > SCHEMA_VERSION) {
+      throw new Error(
+        `Event database '${db.name}' has schema version ${applied}; this build only knows up to ${SCHEMA_VERSION}`,
+      );
+    }
+    for (let version = applied + 1; version <= SCHEMA_VERSION; version += 1) {
+      db.exec(MIGRATIONS[version - 1]);
+      db.pragma(`user_version = ${version}`);
+    }
+  }).immediate();
+}
