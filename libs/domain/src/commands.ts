@@ -1,0 +1,78 @@
+import type { ExpirationModel, ImportType, KeySpec, KeyUsage } from './key-spec';
+import { EpochMillis } from './time';
+
+/**
+ * Commands carry everything `decide` needs as plain data: the side effects that produce it (random ids,
+ * unwrapping, material checks, the clock) have already happened at the edges.
+ */
+export interface CreateKeyCommand {
+  kind: 'CreateKey';
+  keyId: string;
+  accountId: string;
+  region: string;
+  description: string;
+  keySpec: string;
+  /** undefined when the request did not name one. */
+  keyUsage?: string;
+  origin: string;
+  multiRegion: boolean;
+  /** For Origin=AWS_KMS: id of the material generated for the key. */
+  generatedKeyMaterialId?: string;
+}
+
+export interface IssueImportParametersCommand {
+  kind: 'IssueImportParameters';
+  keyArn: string;
+  wrappingAlgorithm: string;
+  wrappingKeySpec: string;
+  importTokenId: string;
+  parametersValidTo: EpochMillis;
+  publicKeyFingerprint: string;
+}
+
+/** What the service learnt by opening the import token (undefined: forged, tampered or unreadable). */
+export interface ImportTokenFacts {
+  importTokenId: string;
+  keyArn: string;
+  wrappingAlgorithm: string;
+  wrappingKeySpec: string;
+  parametersValidTo: EpochMillis;
+}
+
+/** What the service learnt by unwrapping the material with the token's private key. */
+export type UnwrapFacts =
+  | { outcome: 'undecryptable' }
+  | { outcome: 'unwrapped'; keyMaterialId: string; materialProblem?: string };
+
+export interface ImportKeyMaterialCommand {
+  kind: 'ImportKeyMaterial';
+  keyArn: string;
+  token?: ImportTokenFacts;
+  unwrap: UnwrapFacts;
+  expirationModel?: ExpirationModel;
+  validTo?: EpochMillis;
+  importType?: ImportType;
+  keyMaterialDescription?: string;
+  keyMaterialId?: string;
+}
+
+export interface DeleteImportedKeyMaterialCommand {
+  kind: 'DeleteImportedKeyMaterial';
+  keyArn: string;
+  keyMaterialId?: string;
+}
+
+/** Issued by the expiry job: record every material whose ValidTo has passed. */
+export interface ExpireKeyMaterialCommand {
+  kind: 'ExpireKeyMaterial';
+  keyArn: string;
+}
+
+export type KeyCommand =
+  | CreateKeyCommand
+  | IssueImportParametersCommand
+  | ImportKeyMaterialCommand
+  | DeleteImportedKeyMaterialCommand
+  | ExpireKeyMaterialCommand;
+
+export type { KeySpec, KeyUsage };

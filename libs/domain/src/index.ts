@@ -1,0 +1,15 @@
+export * from './commands';
+export * from './constant-time';
+export * from './decide';
+export { checkWrappingChoice } from './decide/import-parameters';
+export { MAX_VALID_TO_MS } from './decide/import-key-material';
+export * from './errors';
+export * from './events';
+export * from './key-identifier';
+export * from './key-lifecycle';
+export * from './key-metadata';
+export * from './key-spec';
+export * from './key-state';
+export * from './metadata';
+export * from './time';
+export * from './key-usage';
