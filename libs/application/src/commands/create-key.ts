@@ -1,0 +1,63 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { computeKeyMaterialId, generateKeyMaterial } from '@keyledger/crypto';
+import { KEY_SPECS, KeyMetadata, KeySpec, toKeyMetadata } from '@keyledger/domain';
+import { KeyCommandExecutor } from '../key-command-executor';
+import { CLOCK, Clock, ID_GENERATOR, IdGenerator, MATERIAL_VAULT, MaterialVault } from '../ports';
+import { RequestContext } from '../request-context';
+
+export interface CreateKeyInput {
+  description?: string;
+  keySpec?: string;
+  keyUsage?: string;
+  origin?: string;
+  multiRegion?: boolean;
+}
+
+export class CreateKey {
+  constructor(
+    readonly ctx: RequestContext,
+    readonly input: CreateKeyInput,
+  ) {}
+}
+
+@CommandHandler(CreateKey)
+export class CreateKeyHandler implements ICommandHandler<CreateKey, KeyMetadata> {
+  constructor(
+    private readonly executor: KeyCommandExecutor,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+    @Inject(MATERIAL_VAULT) private readonly vault: MaterialVault,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ ctx, input }: CreateKey): Promise<KeyMetadata> {
+    const keyId = this.ids.keyId();
+    const keySpec = input.keySpec ?? 'SYMMETRIC_DEFAULT';
+    const origin = input.origin ?? 'AWS_KMS';
+    // AWS_KMS keys get material generated here, at the edge, so the decider stays deterministic.
+    const material = origin === 'AWS_KMS' && (KEY_SPECS as readonly string[]).includes(keySpec) ? generateKeyMaterial(keySpec as KeySpec) : undefined;
+    const generatedKeyMaterialId = material ? computeKeyMaterialId(keyId, material) : undefined;
+    try {
+      const { state } = await this.executor.execute(
+        keyId,
+        {
+          kind: 'CreateKey',
+          keyId,
+          accountId: ctx.accountId,
+          region: ctx.region,
+          description: input.description ?? '',
+          keySpec,
+          keyUsage: input.keyUsage,
+          origin,
+          multiRegion: input.multiRegion ?? false,
+          generatedKeyMaterialId,
+        },
+        ctx,
+        { beforeAppend: async (_d, firstRevision) => material && this.vault.put(keyId, generatedKeyMaterialId!, material, firstRevision) },
+      );
+      return toKeyMetadata(state, this.clock.now());
+    } finally {
+      material?.fill(0);
+    }
+  }
+}

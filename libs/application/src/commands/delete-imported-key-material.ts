@@ -1,0 +1,24 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { keyArn } from '@keyledger/domain';
+import { KeyCommandExecutor } from '../key-command-executor';
+import { keyIdOrThrow } from '../key-resolution';
+import { RequestContext } from '../request-context';
+
+export class DeleteImportedKeyMaterial {
+  constructor(
+    readonly ctx: RequestContext,
+    readonly input: { keyId: string; keyMaterialId?: string },
+  ) {}
+}
+
+@CommandHandler(DeleteImportedKeyMaterial)
+export class DeleteImportedKeyMaterialHandler implements ICommandHandler<DeleteImportedKeyMaterial, { keyArn: string; keyMaterialId?: string }> {
+  constructor(private readonly executor: KeyCommandExecutor) {}
+
+  async execute({ ctx, input }: DeleteImportedKeyMaterial): Promise<{ keyArn: string; keyMaterialId?: string }> {
+    const keyId = keyIdOrThrow(input.keyId, ctx, { allowAlias: false });
+    const arn = keyArn(ctx, keyId);
+    const { decision } = await this.executor.execute(keyId, { kind: 'DeleteImportedKeyMaterial', keyArn: arn, keyMaterialId: input.keyMaterialId }, ctx);
+    return { keyArn: arn, keyMaterialId: decision.keyMaterialId };
+  }
+}

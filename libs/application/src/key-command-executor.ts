@@ -1,0 +1,105 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  Decision,
+  decide,
+  effectiveState,
+  foldEvents,
+  KeyCommand,
+  KeyEvent,
+  KeyEventTypes,
+  KeyState,
+  KmsError,
+  keyStreamId,
+  NO_STREAM_REVISION,
+  toIso,
+} from '@keyledger/domain';
+import { EventStore, JsonObject, RecordedEvent, WrongExpectedRevisionError } from '@keyledger/event-store';
+import { CLOCK, Clock, EVENT_STORE, MATERIAL_VAULT, MaterialVault, PROJECTION_PROGRESS, ProjectionProgress } from './ports';
+import { eventMetadata, RequestContext } from './request-context';
+import { toKeyEvents } from './stored-events';
+
+/** Conflicting appends are re-decided this many times before giving up (decide is pure, so retrying is safe). */
+const MAX_ATTEMPTS = 8;
+/** How long a command waits for the read models to include its write before answering anyway. */
+const READ_YOUR_WRITES_TIMEOUT_MS = 5000;
+
+export interface LoadedKey {
+  state: KeyState;
+  revision: number;
+}
+
+export interface ExecutionResult {
+  decision: Decision;
+  /** State after the command (at the decision time, expired material shown as expired). */
+  state: KeyState;
+  /** Global position of the last appended event (undefined when nothing was appended). */
+  position?: number;
+}
+
+export interface ExecutionHooks {
+  /** Runs after a successful decision and before the append (e.g. store material in the vault). */
+  beforeAppend?(decision: Decision, firstRevision: number): Promise<void>;
+}
+
+/**
+ * The write-side pipeline: read the key's stream, fold it, decide, append with the revision read. A
+ * conflicting append means someone else wrote first: the command is re-decided against the new state.
+ */
+@Injectable()
+export class KeyCommandExecutor {
+  private readonly logger = new Logger(KeyCommandExecutor.name);
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(MATERIAL_VAULT) private readonly vault: MaterialVault,
+    @Inject(PROJECTION_PROGRESS) private readonly progress: ProjectionProgress,
+  ) {}
+
+  async load(keyId: string): Promise<LoadedKey> {
+    const recorded = await this.store.readStream(keyStreamId(keyId));
+    return { state: foldEvents(toKeyEvents(recorded)), revision: lastRevision(recorded) };
+  }
+
+  async execute(keyId: string, command: KeyCommand, ctx: RequestContext, hooks: ExecutionHooks = {}): Promise<ExecutionResult> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const { state, revision } = await this.load(keyId);
+      const now = this.clock.now();
+      const decision = decide(command, state, now);
+      const after = effectiveState(foldEvents(decision.events, state), now);
+      if (decision.events.length === 0) return { decision, state: after };
+
+      await hooks.beforeAppend?.(decision, revision + 1);
+      const timestamp = toIso(now);
+      const stored = decision.events.map(({ initiatedBy, ...event }) => ({
+        type: event.type,
+        data: event.data as unknown as JsonObject,
+        metadata: eventMetadata(ctx, timestamp, initiatedBy) as unknown as JsonObject,
+      }));
+      try {
+        const appended = await this.store.appendToStream(keyStreamId(keyId), stored, revision);
+        await this.shredRemovedMaterial(keyId, decision.events, revision + 1);
+        if (!(await this.progress.waitForPosition(appended.position, READ_YOUR_WRITES_TIMEOUT_MS))) {
+          this.logger.warn({ msg: 'read models lag behind a committed write', keyId, position: appended.position });
+        }
+        return { decision, state: after, position: appended.position };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        this.logger.debug({ msg: 'append conflict, re-deciding', keyId, attempt, operation: ctx.operation });
+      }
+    }
+    throw new KmsError('KMSInternalException', 'The request could not be completed because the key is being changed concurrently. Retry the request.');
+  }
+
+  /** Deleted or expired material is destroyed as soon as the log says so (crypto-shredding). */
+  private async shredRemovedMaterial(keyId: string, events: KeyEvent[], firstRevision: number): Promise<void> {
+    for (const [index, event] of events.entries()) {
+      if (event.type === KeyEventTypes.KeyMaterialDeleted || event.type === KeyEventTypes.KeyMaterialExpired) {
+        await this.vault.shred(keyId, event.data.keyMaterialId, firstRevision + index);
+      }
+    }
+  }
+}
+
+const lastRevision = (recorded: RecordedEvent[]): number =>
+  recorded.length === 0 ? NO_STREAM_REVISION : recorded[recorded.length - 1].revision;

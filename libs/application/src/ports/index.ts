@@ -1,0 +1,59 @@
+import type { KeyState, RequestScope } from '@keyledger/domain';
+
+/** Injection tokens for the ports the composition root binds. */
+export const CLOCK = Symbol('Clock');
+export const ID_GENERATOR = Symbol('IdGenerator');
+export const EVENT_STORE = Symbol('EventStore');
+export const MATERIAL_VAULT = Symbol('MaterialVault');
+export const KEY_READ_MODEL = Symbol('KeyReadModel');
+export const PROJECTION_PROGRESS = Symbol('ProjectionProgress');
+export const WRAPPING_KEY_SOURCE = Symbol('WrappingKeySource');
+export const IMPORT_TOKEN_SEALER = Symbol('ImportTokenSealer');
+
+/** Time comes in through a port so decisions stay deterministic and tests can move the clock. */
+export interface Clock {
+  now(): number;
+}
+
+export interface IdGenerator {
+  keyId(): string;
+  uuid(): string;
+}
+
+/**
+ * Where key material lives, sealed under the master key, outside the immutable log. Deleting a row is what
+ * makes deleted or expired material unrecoverable (crypto-shredding); the log keeps only material ids.
+ * `revision` is the stream revision of the event that imported (or removed) the material, so a late shred
+ * never removes material that a later import brought back.
+ */
+export interface MaterialVault {
+  put(keyId: string, keyMaterialId: string, material: Buffer, revision: number): Promise<void>;
+  get(keyId: string, keyMaterialId: string): Promise<Buffer | undefined>;
+  /** Removes the material if it was stored by an event before `revision`. */
+  shred(keyId: string, keyMaterialId: string, revision: number): Promise<void>;
+  /** Every (key, material) the vault holds, for reconciliation with the log at start-up. */
+  list(): Promise<Array<{ keyId: string; keyMaterialId: string; revision: number }>>;
+}
+
+export interface KeyListEntry {
+  keyId: string;
+  arn: string;
+}
+
+/** The read side: folded key state served from the projection, not from the streams. */
+export interface KeyReadModel {
+  findKey(scope: RequestScope, keyId: string): Promise<KeyState | undefined>;
+  listKeys(scope: RequestScope, page: { limit: number; marker?: string }): Promise<{ keys: KeyListEntry[]; nextMarker?: string } | 'invalid-marker'>;
+  /** Keys holding material whose ValidTo is at or before `now`. */
+  keysWithMaterialDueForExpiry(now: number, limit: number): Promise<string[]>;
+}
+
+/** Lets a command wait until the read models include its own write (read-your-writes). */
+export interface ProjectionProgress {
+  waitForPosition(position: number, timeoutMs: number): Promise<boolean>;
+}
+
+/** Wrapping key pairs for GetParametersForImport (RSA generation is slow, so a pool may pre-generate them). */
+export interface WrappingKeySource {
+  take(spec: 'RSA_2048' | 'RSA_3072' | 'RSA_4096'): Promise<{ publicKeyDer: Buffer; privateKeyDer: Buffer }>;
+}

@@ -1,0 +1,14 @@
+import { isKeyEventType, KeyEvent } from '@keyledger/domain';
+import { RecordedEvent } from '@keyledger/event-store';
+
+/**
+ * Turns stored events into domain events. This is the one place where old event versions would be upcast;
+ * events of types the domain does not know are skipped (evolve would ignore them anyway).
+ */
+export function toKeyEvent(recorded: RecordedEvent): KeyEvent | undefined {
+  if (!isKeyEventType(recorded.type)) return undefined;
+  return { type: recorded.type, data: recorded.data } as unknown as KeyEvent;
+}
+
+export const toKeyEvents = (recorded: RecordedEvent[]): KeyEvent[] =>
+  recorded.map(toKeyEvent).filter((e): e is KeyEvent => e !== undefined);

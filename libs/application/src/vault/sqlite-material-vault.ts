@@ -1,0 +1,65 @@
+import Database from 'better-sqlite3';
+import type { MaterialSealer } from '@keyledger/crypto';
+import { MaterialVault } from '../ports';
+
+/**
+ * The material vault on SQLite: each row is one key material sealed (AES-256-GCM) under the master key, bound
+ * to its key id and material id. `secure_delete` overwrites deleted rows on disk, so shredding leaves no
+ * sealed copy behind in free pages.
+ */
+export class SqliteMaterialVault implements MaterialVault {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  constructor(
+    filename: string,
+    private readonly sealer: MaterialSealer,
+  ) {
+    this.db = new Database(filename);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('secure_delete = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS sealed_materials (
+      key_id TEXT NOT NULL,
+      key_material_id TEXT NOT NULL,
+      revision INTEGER NOT NULL,
+      sealed BLOB NOT NULL,
+      PRIMARY KEY (key_id, key_material_id)
+    )`);
+    this.statements = {
+      upsert: this.db.prepare(`INSERT INTO sealed_materials (key_id, key_material_id, revision, sealed) VALUES (?, ?, ?, ?)
+        ON CONFLICT (key_id, key_material_id) DO UPDATE SET revision = excluded.revision, sealed = excluded.sealed
+        WHERE excluded.revision >= sealed_materials.revision`),
+      get: this.db.prepare('SELECT sealed FROM sealed_materials WHERE key_id = ? AND key_material_id = ?'),
+      shred: this.db.prepare('DELETE FROM sealed_materials WHERE key_id = ? AND key_material_id = ? AND revision < ?'),
+      list: this.db.prepare('SELECT key_id AS keyId, key_material_id AS keyMaterialId, revision FROM sealed_materials'),
+    };
+  }
+
+  private static context(keyId: string, keyMaterialId: string): string {
+    return `kms-key/${keyId}/material/${keyMaterialId}`;
+  }
+
+  async put(keyId: string, keyMaterialId: string, material: Buffer, revision: number): Promise<void> {
+    const sealed = this.sealer.seal(material, SqliteMaterialVault.context(keyId, keyMaterialId));
+    this.statements.upsert.run(keyId, keyMaterialId, revision, sealed);
+  }
+
+  async get(keyId: string, keyMaterialId: string): Promise<Buffer | undefined> {
+    const row = this.statements.get.get(keyId, keyMaterialId) as { sealed: Buffer } | undefined;
+    return row ? this.sealer.open(row.sealed, SqliteMaterialVault.context(keyId, keyMaterialId)) : undefined;
+  }
+
+  async shred(keyId: string, keyMaterialId: string, revision: number): Promise<void> {
+    this.statements.shred.run(keyId, keyMaterialId, revision);
+  }
+
+  async list(): Promise<Array<{ keyId: string; keyMaterialId: string; revision: number }>> {
+    return this.statements.list.all() as Array<{ keyId: string; keyMaterialId: string; revision: number }>;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,5 @@
+export * from './key-projection';
+export * from './projection';
+export * from './projection-runner';
+export * from './read-model-database';
+export * from './sqlite-key-read-model';
