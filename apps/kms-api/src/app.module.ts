@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import type Database from 'better-sqlite3';
+import {
+  CLOCK,
+  Clock,
+  COMMAND_HANDLERS,
+  EVENT_STORE,
+  EXPIRY_JOB_OPTIONS,
+  ExpiryJob,
+  ID_GENERATOR,
+  IMPORT_TOKEN_SEALER,
+  KEY_READ_MODEL,
+  KeyCommandExecutor,
+  MATERIAL_VAULT,
+  PROJECTION_PROGRESS,
+  QUERY_HANDLERS,
+  SqliteMaterialVault,
+  VaultReconciler,
+  WRAPPING_KEY_SOURCE,
+  WrappingKeyPool,
+} from '@keyledger/application';
+import { ImportTokenSealer, MaterialSealer, MasterKey } from '@keyledger/crypto';
+import { EventStore, SqliteEventStore } from '@keyledger/event-store';
+import { KeyProjection, openReadModelDatabase, ProjectionRunner, SqliteKeyReadModel } from '@keyledger/projections';
+import { AwsJsonController } from './aws-json/aws-json.controller';
+import { IDENTITY_OPTIONS } from './aws-json/identity';
+import { KeyledgerConfig } from './config/config';
+import { loadMasterKey } from './config/master-key.loader';
+import { HealthController } from './health/health.controller';
+import { ReadModelsLifecycle } from './read-models.service';
+
+const CONFIG = Symbol('KeyledgerConfig');
+const MASTER_KEY = Symbol('MasterKey');
+const READ_MODEL_DB = Symbol('ReadModelDatabase');
+
+/** Test seams: a controllable clock for token and material expiry tests. */
+export interface KeyledgerOverrides {
+  clock?: Clock;
+}
+
+/** Closes the stores after everything that uses them has stopped. */
+@Injectable()
+class StorageLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(MATERIAL_VAULT) private readonly vault: SqliteMaterialVault,
+    @Inject(READ_MODEL_DB) private readonly readModels: Database.Database,
+    @Inject(WRAPPING_KEY_SOURCE) private readonly pool: WrappingKeyPool,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    this.pool.close();
+    await this.store.close();
+    this.vault.close();
+    this.readModels.close();
+  }
+}
+
+/**
+ * The composition root: binds every port to its embedded (SQLite) adapter under DATA_DIR.
+ *   events.sqlite       the event log (the source of truth)
+ *   vault.sqlite        key material, sealed under the master key
+ *   read-models.sqlite  projections and their checkpoint (rebuildable)
+ *   master.key          development master key, only when KEYLEDGER_MASTER_KEY is unset
+ */
+@Module({})
+export class KeyledgerModule {
+  static forRoot(config: KeyledgerConfig, overrides: KeyledgerOverrides = {}): DynamicModule {
+    mkdirSync(config.dataDir, { recursive: true });
+    const file = (name: string) => join(config.dataDir, name);
+    return {
+      module: KeyledgerModule,
+      imports: [CqrsModule.forRoot()],
+      controllers: [AwsJsonController, HealthController],
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: MASTER_KEY, useFactory: (c: KeyledgerConfig) => loadMasterKey(c.masterKey, c.dataDir), inject: [CONFIG] },
+        { provide: CLOCK, useValue: overrides.clock ?? { now: () => Date.now() } },
+        { provide: ID_GENERATOR, useValue: { keyId: () => randomUUID(), uuid: () => randomUUID() } },
+        { provide: EVENT_STORE, useFactory: () => new SqliteEventStore({ filename: file('events.sqlite') }) },
+        {
+          provide: MATERIAL_VAULT,
+          useFactory: (key: MasterKey) => new SqliteMaterialVault(file('vault.sqlite'), new MaterialSealer(key)),
+          inject: [MASTER_KEY],
+        },
+        { provide: IMPORT_TOKEN_SEALER, useFactory: (key: MasterKey) => new ImportTokenSealer(key), inject: [MASTER_KEY] },
+        { provide: READ_MODEL_DB, useFactory: () => openReadModelDatabase(file('read-models.sqlite')) },
+        {
+          provide: PROJECTION_PROGRESS,
+          useFactory: (store: EventStore, db: Database.Database) => new ProjectionRunner(store, db, [new KeyProjection(db)]),
+          inject: [EVENT_STORE, READ_MODEL_DB],
+        },
+        { provide: KEY_READ_MODEL, useFactory: (db: Database.Database) => new SqliteKeyReadModel(db), inject: [READ_MODEL_DB] },
+        {
+          provide: WRAPPING_KEY_SOURCE,
+          useFactory: (c: KeyledgerConfig) => {
+            const size = c.wrappingKeyPoolSize;
+            const pool = new WrappingKeyPool({ RSA_2048: size, RSA_3072: size, RSA_4096: size });
+            pool.warmUp();
+            return pool;
+          },
+          inject: [CONFIG],
+        },
+        { provide: EXPIRY_JOB_OPTIONS, useFactory: (c: KeyledgerConfig) => ({ intervalMs: c.expiryIntervalMs }), inject: [CONFIG] },
+        {
+          provide: IDENTITY_OPTIONS,
+          useFactory: (c: KeyledgerConfig) => ({ defaultAccountId: c.defaultAccountId, defaultRegion: c.defaultRegion }),
+          inject: [CONFIG],
+        },
+        KeyCommandExecutor,
+        ...COMMAND_HANDLERS,
+        ...QUERY_HANDLERS,
+        ReadModelsLifecycle,
+        VaultReconciler,
+        ExpiryJob,
+        StorageLifecycle,
+      ],
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { isKmsError, KmsErrorType } from '@keyledger/domain';
+import { AwsProtocolError } from './aws-protocol-error';
+
+export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+/** Server faults (kms-api-reference.md §1.4); every other KMS error is a client error with status 400. */
+const SERVER_FAULTS: Partial<Record<KmsErrorType, number>> = { KMSInternalException: 500 };
+
+/**
+ * The one place where errors become AWS JSON 1.1 error responses: `{"__type": ..., "message": ...}`. Anything
+ * unexpected is logged (message and stack, never request bodies) and answered as KMSInternalException.
+ */
+@Catch()
+export class AwsErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('AwsJson');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request & { requestId?: string }>();
+    const { status, type, message } = this.describe(error, request);
+    response
+      .status(status)
+      .type(AWS_JSON_CONTENT_TYPE)
+      .setHeader('x-amzn-RequestId', request.requestId ?? '')
+      .setHeader('X-Amzn-ErrorType', type)
+      .send(JSON.stringify(message ? { __type: type, message } : { __type: type }));
+  }
+
+  private describe(error: unknown, request: Request): { status: number; type: string; message: string } {
+    if (isKmsError(error)) return { status: SERVER_FAULTS[error.type] ?? 400, type: error.type, message: error.message };
+    if (error instanceof AwsProtocolError) return { status: error.status, type: error.type, message: error.message };
+    if (error instanceof HttpException && error.getStatus() === 404) {
+      return { status: 404, type: 'UnknownOperationException', message: `No route for ${request.method} ${request.path}.` };
+    }
+    this.logger.error({ msg: 'unhandled error', error: (error as Error)?.message, stack: (error as Error)?.stack });
+    return { status: 500, type: 'KMSInternalException', message: 'The request could not be completed because of an internal error.' };
+  }
+}

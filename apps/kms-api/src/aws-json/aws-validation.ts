@@ -1,0 +1,135 @@
+import {
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validate,
+  ValidateBy,
+  ValidationArguments,
+  ValidationError,
+  ValidationOptions,
+} from 'class-validator';
+import { AwsProtocolError, serializationError } from './aws-protocol-error';
+
+/**
+ * class-validator decorators that fail the way AWS does (kms-api-reference.md §1.3):
+ * - a member of the wrong JSON type or undecodable base64 -> SerializationException;
+ * - a constraint (required, enum, length, range, pattern) -> ValidationException
+ *   "N validation error(s) detected: Value '<v>' at '<camelMember>' failed to satisfy constraint: ...".
+ */
+const TYPE_ERROR = { aws: 'type' };
+
+const camel = (member: string) => member.charAt(0).toLowerCase() + member.slice(1);
+const shown = (value: unknown) => (value === undefined || value === null ? 'null' : `'${String(value)}'`);
+const constraint = (text: string, options: { hideValue?: boolean } = {}): ValidationOptions => ({
+  message: (args: ValidationArguments) =>
+    `Value${options.hideValue ? '' : ` ${shown(args.value)}`} at '${camel(args.property)}' failed to satisfy constraint: ${text}`,
+});
+const typeError = (expected: string): ValidationOptions => ({
+  message: (args: ValidationArguments) => `Member '${args.property}' must be ${expected}.`,
+  context: TYPE_ERROR,
+});
+
+const compose =
+  (...decorators: PropertyDecorator[]): PropertyDecorator =>
+  (target, key) => decorators.forEach((d) => d(target, key));
+
+export const Required = () => IsDefined(constraint('Member must not be null'));
+/** Absent and null members are the same thing in AWS JSON. */
+export const Optional = () => IsOptional();
+
+export const AwsString = (min: number, max: number) =>
+  compose(
+    IsString(typeError('a string')),
+    MinLength(min, constraint(`Member must have length greater than or equal to ${min}`)),
+    MaxLength(max, constraint(`Member must have length less than or equal to ${max}`)),
+  );
+
+export const AwsPattern = (pattern: RegExp) => Matches(pattern, constraint(`Member must satisfy regular expression pattern: ${pattern.source}`));
+
+export const AwsEnum = (values: readonly string[]) =>
+  compose(IsString(typeError('a string')), IsIn([...values], constraint(`Member must satisfy enum value set: [${values.join(', ')}]`)));
+
+export const AwsBoolean = () => IsBoolean(typeError('a boolean'));
+
+export const AwsInteger = (min: number, max: number) =>
+  compose(
+    IsInt(typeError('an integer')),
+    Min(min, constraint(`Member must have value greater than or equal to ${min}`)),
+    Max(max, constraint(`Member must have value less than or equal to ${max}`)),
+  );
+
+/** Timestamps arrive as epoch seconds, integer or fractional. */
+export const AwsTimestamp = () => IsNumber({ allowNaN: false, allowInfinity: false }, typeError('a timestamp in epoch seconds'));
+
+export const AwsStringList = () => IsArray(typeError('a list of strings'));
+
+/** A string-to-string map such as EncryptionContext. */
+export const AwsStringMap = () =>
+  compose(
+    IsObject(typeError('a map of strings to strings')),
+    ValidateBy(
+      { name: 'awsStringMap', validator: { validate: (v: unknown) => !!v && typeof v === 'object' && Object.values(v).every((x) => typeof x === 'string') } },
+      typeError('a map of strings to strings'),
+    ),
+  );
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const decodedLength = (v: unknown) => (typeof v === 'string' ? Buffer.from(v, 'base64').length : 0);
+
+/** A blob: standard padded base64 whose decoded length is within bounds. Its value is never echoed back. */
+export const AwsBlob = (min: number, max: number) =>
+  compose(
+    IsString(typeError('a base64-encoded blob')),
+    Matches(BASE64, { message: (a: ValidationArguments) => `Member '${a.property}' is not valid base64.`, context: TYPE_ERROR }),
+    ValidateBy(
+      { name: 'blobMin', validator: { validate: (v: unknown) => decodedLength(v) >= min } },
+      constraint(`Member must have length greater than or equal to ${min}`, { hideValue: true }),
+    ),
+    ValidateBy(
+      { name: 'blobMax', validator: { validate: (v: unknown) => decodedLength(v) <= max } },
+      constraint(`Member must have length less than or equal to ${max}`, { hideValue: true }),
+    ),
+  );
+
+/**
+ * Builds the DTO from the parsed body, validates it, and throws the AWS error for the first kind of problem.
+ * Unknown members are ignored, as AWS services do.
+ */
+export async function validateRequest<T extends object>(dtoClass: new () => T, body: Record<string, unknown>): Promise<T> {
+  const dto = new dtoClass();
+  for (const [member, value] of Object.entries(body)) {
+    // Own data properties only: a "__proto__" member must not reach the prototype chain.
+    if (value !== null) Object.defineProperty(dto, member, { value, enumerable: true, writable: true, configurable: true });
+  }
+  const errors = await validate(dto, { forbidUnknownValues: false });
+  if (errors.length === 0) return dto;
+  throw toAwsError(errors);
+}
+
+/** Which failed constraint speaks for a member: missing first, then wrong type, then the first constraint. */
+function describe(error: ValidationError): { kind: 'type' | 'constraint'; message: string } {
+  const constraints = error.constraints ?? {};
+  if (error.value === undefined && constraints.isDefined) return { kind: 'constraint', message: constraints.isDefined };
+  const typeConstraint = Object.keys(constraints).find((name) => error.contexts?.[name]?.aws === 'type');
+  if (typeConstraint) return { kind: 'type', message: constraints[typeConstraint] };
+  return { kind: 'constraint', message: Object.values(constraints)[0] };
+}
+
+function toAwsError(errors: ValidationError[]): AwsProtocolError {
+  const described = errors.map(describe);
+  const typeFailure = described.find((d) => d.kind === 'type');
+  if (typeFailure) return serializationError(typeFailure.message);
+  const count = `${described.length} validation error${described.length === 1 ? '' : 's'} detected: `;
+  return new AwsProtocolError('ValidationException', count + described.map((d) => d.message).join('; '));
+}

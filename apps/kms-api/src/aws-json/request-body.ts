@@ -1,0 +1,31 @@
+import type { Request } from 'express';
+import { AwsProtocolError, serializationError } from './aws-protocol-error';
+
+/** Large enough for the largest KMS request (6 KiB blobs base64-encoded, an 8 KiB description, a 32 KiB policy). */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Reads and parses the JSON body, refusing oversized, unreadable or non-object bodies the AWS way. */
+export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      throw new AwsProtocolError('RequestEntityTooLargeException', `The request body exceeds the maximum of ${maxBytes} bytes.`, 413);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  // No input: clients may send "{}" or nothing at all.
+  if (text === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw serializationError('The request body is not valid JSON.');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw serializationError('The request body must be a JSON object.');
+  }
+  return parsed as Record<string, unknown>;
+}

@@ -1,0 +1,10 @@
+/** AWS JSON 1.1 encodings (kms-api-reference.md §1.2): blobs are base64, timestamps epoch seconds. */
+export const fromBlob = (base64: string): Buffer => Buffer.from(base64, 'base64');
+export const toBlob = (bytes: Buffer): string => bytes.toString('base64');
+export const fromTimestamp = (epochSeconds: number): number => Math.round(epochSeconds * 1000);
+export const toTimestamp = (epochMillis: number): number => epochMillis / 1000;
+
+/** Drops undefined members: AWS responses omit unset members rather than sending null. */
+export function compact<T extends Record<string, unknown>>(response: T): Partial<T> {
+  return Object.fromEntries(Object.entries(response).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

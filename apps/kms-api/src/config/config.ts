@@ -1,0 +1,44 @@
+import { resolve } from 'node:path';
+
+/** Everything the service reads from its environment, parsed and checked once at start-up. */
+export interface KeyledgerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Base64 of 32 bytes; when unset a dev master key is generated into the data directory. */
+  masterKey?: string;
+  defaultAccountId: string;
+  defaultRegion: string;
+  expiryIntervalMs: number;
+  /** Wrapping key pairs kept ready per RSA size (0 disables the pool). */
+  wrappingKeyPoolSize: number;
+  logFormat: 'json' | 'text';
+}
+
+export class ConfigError extends Error {}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got '${raw}'.`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfig {
+  const account = env.KEYLEDGER_ACCOUNT_ID ?? '000000000000';
+  if (!/^\d{12}$/.test(account)) throw new ConfigError(`KEYLEDGER_ACCOUNT_ID must be 12 digits, got '${account}'.`);
+  const logFormat = env.LOG_FORMAT ?? 'json';
+  if (logFormat !== 'json' && logFormat !== 'text') throw new ConfigError(`LOG_FORMAT must be 'json' or 'text', got '${logFormat}'.`);
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST ?? '127.0.0.1',
+    dataDir: resolve(env.DATA_DIR ?? './data'),
+    masterKey: env.KEYLEDGER_MASTER_KEY || undefined,
+    defaultAccountId: account,
+    defaultRegion: env.KEYLEDGER_REGION ?? env.AWS_REGION ?? 'us-east-1',
+    expiryIntervalMs: integer(env, 'KEYLEDGER_EXPIRY_INTERVAL_MS', 1000, 50, 3_600_000),
+    wrappingKeyPoolSize: integer(env, 'KEYLEDGER_WRAPPING_KEY_POOL_SIZE', 2, 0, 64),
+    logFormat,
+  };
+}

@@ -1,0 +1,40 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { InvalidMasterKeyError, MasterKey } from '@keyledger/crypto';
+import { ConfigError } from './config';
+
+export const DEV_MASTER_KEY_FILE = 'master.key';
+
+/**
+ * The master key seals all key material at rest. Fail closed: a configured key that is unusable stops the
+ * service. Without one, a development key is generated into the data directory (0600) with a warning, so a
+ * first run needs no setup; anyone with that file and the database can read the material.
+ */
+export function loadMasterKey(configured: string | undefined, dataDir: string, logger = new Logger('MasterKey')): MasterKey {
+  if (configured !== undefined) {
+    try {
+      return MasterKey.fromBase64(configured);
+    } catch (error) {
+      const reason = error instanceof InvalidMasterKeyError ? error.message : 'it could not be read';
+      throw new ConfigError(`KEYLEDGER_MASTER_KEY is unusable: ${reason}`);
+    }
+  }
+  const file = join(dataDir, DEV_MASTER_KEY_FILE);
+  if (existsSync(file)) {
+    try {
+      return MasterKey.fromBase64(readFileSync(file, 'utf8').trim());
+    } catch (error) {
+      throw new ConfigError(`The development master key ${file} is unusable: ${(error as Error).message}`);
+    }
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const key = MasterKey.generate();
+  writeFileSync(file, key.toBase64() + '\n', { mode: 0o600, flag: 'wx' });
+  logger.warn({
+    msg: 'No KEYLEDGER_MASTER_KEY configured: generated a development master key. Do not use it in production; set KEYLEDGER_MASTER_KEY to 32 random bytes in base64.',
+    file,
+    masterKeyId: key.id,
+  });
+  return key;
+}
