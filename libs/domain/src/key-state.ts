@@ -65,6 +65,7 @@ const markPendingImport = (state: KeyState, keyMaterialId: string): KeyState => 
 export function evolve(state: KeyState, event: KeyEvent): KeyState {
   switch (event.type) {
     case KeyEventTypes.KeyCreated: {
+      if (state.key) return state;
       const d = event.data;
       const key: KeyAttributes = {
         keyId: d.keyId,
@@ -85,6 +86,7 @@ export function evolve(state: KeyState, event: KeyEvent): KeyState {
     case KeyEventTypes.ImportParametersIssued:
       return state;
     case KeyEventTypes.KeyMaterialImported: {
+      if (!state.key) return state;
       const d = event.data;
       const previous = state.materials.find((m) => m.keyMaterialId === d.keyMaterialId);
       const record: MaterialRecord = {
@@ -104,7 +106,7 @@ export function evolve(state: KeyState, event: KeyEvent): KeyState {
     }
     case KeyEventTypes.KeyMaterialExpired:
     case KeyEventTypes.KeyMaterialDeleted:
-      return markPendingImport(state, event.data.keyMaterialId);
+      return state.key ? markPendingImport(state, event.data.keyMaterialId) : state;
     default:
       return state;
   }

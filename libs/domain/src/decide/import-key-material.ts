@@ -29,6 +29,13 @@ function checkExpiration(command: ImportKeyMaterialCommand, now: EpochMillis): E
   return model;
 }
 
+const keyMaterialIdWithNewMaterial = () => KmsErrors.validation('KeyMaterialId cannot be specified when ImportType is NEW_KEY_MATERIAL.');
+
+/** Request members that contradict each other on their face are refused before any lookup. */
+function checkRequestShape(command: ImportKeyMaterialCommand): void {
+  if (command.importType === 'NEW_KEY_MATERIAL' && command.keyMaterialId !== undefined) throw keyMaterialIdWithNewMaterial();
+}
+
 /** ImportType, KeyMaterialId and KeyMaterialDescription exist only for symmetric keys (§7 rule 9). */
 function checkSymmetricOnlyMembers(key: KeyAttributes, command: ImportKeyMaterialCommand): void {
   if (keyFamily(key.keySpec) === 'SYMMETRIC') return;
@@ -76,9 +83,8 @@ function classify(state: KeyState, command: ImportKeyMaterialCommand, keyMateria
   const importType: ImportType = command.importType ?? (neverImported ? 'NEW_KEY_MATERIAL' : 'EXISTING_KEY_MATERIAL');
 
   if (command.keyMaterialId !== undefined) {
-    if (importType === 'NEW_KEY_MATERIAL') {
-      throw KmsErrors.validation('KeyMaterialId cannot be specified when ImportType is NEW_KEY_MATERIAL.');
-    }
+    // Reached when NEW_KEY_MATERIAL is the default (nothing imported yet) rather than requested.
+    if (importType === 'NEW_KEY_MATERIAL') throw keyMaterialIdWithNewMaterial();
     if (!constantTimeEquals(command.keyMaterialId, keyMaterialId)) {
       throw incorrectMaterial(`The key material does not match KeyMaterialId ${command.keyMaterialId}.`);
     }
@@ -96,7 +102,7 @@ function classify(state: KeyState, command: ImportKeyMaterialCommand, keyMateria
   }
 
   if (known) {
-    throw incorrectMaterial(`This key material is already associated with ${key.arn}; reimport it with ImportType EXISTING_KEY_MATERIAL.`);
+    throw incorrectMaterial(`This key material was already imported into ${key.arn}; reimport it with ImportType EXISTING_KEY_MATERIAL.`);
   }
   if (neverImported) return { importType, reimport: false, materialState: 'CURRENT' };
   const pending = state.materials.find((m) => m.materialState === 'PENDING_ROTATION');
@@ -111,6 +117,7 @@ function classify(state: KeyState, command: ImportKeyMaterialCommand, keyMateria
 
 export function decideImportKeyMaterial(command: ImportKeyMaterialCommand, state: KeyState, now: EpochMillis): KeyEvent[] {
   const expirationModel = checkExpiration(command, now);
+  checkRequestShape(command);
   const key = requireKey(state, command.keyArn);
   requireExternalOrigin(key);
   checkSymmetricOnlyMembers(key, command);

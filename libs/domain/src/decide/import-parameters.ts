@@ -1,8 +1,11 @@
 import { IssueImportParametersCommand } from '../commands';
 import { KmsError } from '../errors';
 import { KeyEvent, KeyEventTypes } from '../events';
+import { KmsErrors } from '../errors';
 import {
   isImplementedWrappingAlgorithm,
+  WRAPPING_ALGORITHMS,
+  WRAPPING_KEY_SPECS,
   isImplementedWrappingKeySpec,
   keyFamily,
   KeySpec,
@@ -24,6 +27,12 @@ export function checkWrappingChoice(keySpec: KeySpec, algorithm: string, wrappin
   algorithm: WrappingAlgorithm;
   wrappingKeySpec: WrappingKeySpec;
 } {
+  if (!(WRAPPING_ALGORITHMS as readonly string[]).includes(algorithm)) {
+    throw KmsErrors.validation(`WrappingAlgorithm ${algorithm} is not valid. Valid values: [${WRAPPING_ALGORITHMS.join(', ')}].`);
+  }
+  if (!(WRAPPING_KEY_SPECS as readonly string[]).includes(wrappingKeySpec)) {
+    throw KmsErrors.validation(`WrappingKeySpec ${wrappingKeySpec} is not valid. Valid values: [${WRAPPING_KEY_SPECS.join(', ')}].`);
+  }
   if (algorithm === 'RSAES_PKCS1_V1_5') {
     throw unsupported('The RSAES_PKCS1_V1_5 wrapping algorithm is no longer supported. Use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.');
   }
