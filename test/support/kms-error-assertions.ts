@@ -1,0 +1,69 @@
+import { DescribeKeyCommand, GetParametersForImportCommand, KMSClient } from '@aws-sdk/client-kms';
+import { ClientWrappingAlgorithm, wrapForImport } from './client-wrapping';
+import type { RunningKeyledger } from './keyledger-harness';
+
+/** What a refused SDK call looks like: the modeled error name (`__type`), its message and the HTTP status. */
+export interface KmsFailure {
+  name: string;
+  message: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/**
+ * Awaits a call that must be refused and checks the error the AWS SDK surfaces: `name` (the __type), `message`
+ * (exact string, or a RegExp where it embeds generated ids) and `$metadata.httpStatusCode` (400 unless told).
+ */
+export async function expectKmsError(call: Promise<unknown>, name: string, message: string | RegExp, status = 400): Promise<KmsFailure> {
+  const outcome = await call.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error: error as KmsFailure }),
+  );
+  if (outcome.ok) throw new Error(`Expected ${name} but the call succeeded: ${JSON.stringify(outcome.value)}`);
+  const { error } = outcome;
+  expect({ name: error.name, status: error.$metadata?.httpStatusCode }).toEqual({ name, status });
+  if (typeof message === 'string') expect(error.message).toBe(message);
+  else expect(error.message).toMatch(message);
+  return error;
+}
+
+/** Escapes text for use inside a RegExp. */
+export const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The event log's head, from GET /health. */
+export async function eventHead(kl: RunningKeyledger): Promise<number> {
+  const response = await fetch(`${kl.url}/health`);
+  const body = (await response.json()) as { eventStore: { headPosition: number } };
+  return body.eventStore.headPosition;
+}
+
+export async function describeKey(kms: KMSClient, keyId: string) {
+  return (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
+}
+
+/**
+ * Runs a refusal and checks that it changed nothing: DescribeKey returns the same metadata and the event log
+ * has no new event.
+ */
+export async function expectNoChange(kl: RunningKeyledger, kms: KMSClient, keyId: string, refusal: () => Promise<unknown>): Promise<void> {
+  const before = await describeKey(kms, keyId);
+  const head = await eventHead(kl);
+  await refusal();
+  expect(await describeKey(kms, keyId)).toEqual(before);
+  expect(await eventHead(kl)).toBe(head);
+}
+
+/** GetParametersForImport, then wraps `material` locally with the returned public key. */
+export async function wrapped(
+  kms: KMSClient,
+  keyId: string,
+  material: Buffer,
+  algorithm: ClientWrappingAlgorithm = 'RSAES_OAEP_SHA_256',
+  wrappingKeySpec: 'RSA_2048' | 'RSA_3072' | 'RSA_4096' = 'RSA_2048',
+) {
+  const params = await kms.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: algorithm, WrappingKeySpec: wrappingKeySpec }));
+  return {
+    params,
+    ImportToken: params.ImportToken!,
+    EncryptedKeyMaterial: wrapForImport(algorithm, params.PublicKey!, material),
+  };
+}
