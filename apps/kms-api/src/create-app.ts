@@ -22,7 +22,6 @@ export async function createKeyledgerApp(
     logger: options.logger ?? createLogger(config),
   });
   app.useGlobalFilters(new AwsErrorFilter());
-  app.enableShutdownHooks();
   app.getHttpAdapter().getInstance().disable('x-powered-by');
   return app;
 }

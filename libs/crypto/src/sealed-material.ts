@@ -35,6 +35,11 @@ export class MaterialSealer {
     this.#header = Buffer.concat([Buffer.from([FORMAT_VERSION]), Buffer.from(masterKey.id, 'hex')]);
   }
 
+  /** The id of the master key this sealer seals under. */
+  get masterKeyId(): string {
+    return this.#masterKeyId;
+  }
+
   /** `context` names what the plaintext belongs to (e.g. key id and key material id); open needs the same. */
   seal(plaintext: Buffer, context: string): Buffer {
     const sealed = gcmSeal(this.#key, plaintext, this.aad(this.#header, context));

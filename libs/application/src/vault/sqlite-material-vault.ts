@@ -1,6 +1,9 @@
 import Database from 'better-sqlite3';
-import type { MaterialSealer } from '@keyledger/crypto';
+import { MaterialSealer, sealedMaterialMasterKeyId } from '@keyledger/crypto';
 import { MaterialVault } from '../ports';
+
+/** The vault holds material sealed under a master key other than the configured one. */
+export class MasterKeyMismatchError extends Error {}
 
 /**
  * The material vault on SQLite: each row is one key material sealed (AES-256-GCM) under the master key, bound
@@ -35,6 +38,22 @@ export class SqliteMaterialVault implements MaterialVault {
       shred: this.db.prepare('DELETE FROM sealed_materials WHERE key_id = ? AND key_material_id = ? AND revision < ?'),
       list: this.db.prepare('SELECT key_id AS keyId, key_material_id AS keyMaterialId, revision FROM sealed_materials'),
     };
+    this.refuseForeignMasterKeys();
+  }
+
+  /** Fail closed at start-up: with the wrong master key every import would work and every use would fail. */
+  private refuseForeignMasterKeys(): void {
+    const foreign = new Set<string>();
+    for (const row of this.db.prepare('SELECT sealed FROM sealed_materials').iterate() as Iterable<{ sealed: Buffer }>) {
+      const id = sealedMaterialMasterKeyId(row.sealed);
+      if (id !== this.sealer.masterKeyId) foreign.add(String(id));
+    }
+    if (foreign.size > 0) {
+      this.db.close();
+      throw new MasterKeyMismatchError(
+        `The material vault holds key material sealed under master key(s) ${[...foreign].join(', ')}, but the configured master key is ${this.sealer.masterKeyId}. Configure the master key this data directory was created with.`,
+      );
+    }
   }
 
   private static context(keyId: string, keyMaterialId: string): string {
