@@ -1,0 +1,107 @@
+import {
+  CreateKeyCommand,
+  DecryptCommand,
+  DeleteImportedKeyMaterialCommand,
+  DescribeKeyCommand,
+  EncryptCommand,
+  KMSClient,
+  ListKeysCommand,
+} from '@aws-sdk/client-kms';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createExternalKey, importMaterial } from '../support/byok-flow';
+import { runServiceExpectingFailure, ServiceProcess, startServiceProcess } from '../support/service-process';
+
+const clientFor = (url: string) =>
+  new KMSClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+
+async function snapshot(kms: KMSClient, keyIds: string[]) {
+  const described = [];
+  for (const keyId of keyIds) described.push((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata);
+  const listed = (await kms.send(new ListKeysCommand({}))).Keys;
+  return { described, listed };
+}
+
+const health = async (url: string) => (await fetch(`${url}/health`)).json();
+
+/** The built service as separate OS processes: `node bin/keyledger-api.js` started, stopped with SIGTERM, restarted. */
+describe('restart on the same data directory', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keyledger-restart-'));
+  let service: ServiceProcess | undefined;
+  afterAll(async () => {
+    await service?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps every key, state and material; the projection resumes from its checkpoint and can be rebuilt from zero', async () => {
+    service = await startServiceProcess({ DATA_DIR: dataDir, LOG_FORMAT: 'json' });
+    expect(service.output()).toContain('generated a development master key');
+    let kms = clientFor(service.url);
+
+    const material = randomBytes(32);
+    const expiring = await createExternalKey(kms);
+    await importMaterial(kms, expiring.KeyId!, material, { import: { ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: new Date(Date.now() + 86400_000) } });
+    const deleted = await createExternalKey(kms);
+    await importMaterial(kms, deleted.KeyId!, randomBytes(32));
+    await kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: deleted.KeyId }));
+    const pending = await createExternalKey(kms, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    const generated = (await kms.send(new CreateKeyCommand({ Description: 'aws-kms' }))).KeyMetadata!;
+    const ciphertext = (await kms.send(new EncryptCommand({ KeyId: expiring.KeyId, Plaintext: Buffer.from('survives restarts') }))).CiphertextBlob;
+    const generatedCiphertext = (await kms.send(new EncryptCommand({ KeyId: generated.KeyId, Plaintext: Buffer.from('generated') }))).CiphertextBlob;
+    const keyIds = [expiring.KeyId!, deleted.KeyId!, pending.KeyId!, generated.KeyId!];
+    const before = await snapshot(kms, keyIds);
+    expect(before.described.map((m) => m!.KeyState)).toEqual(['Enabled', 'PendingImport', 'PendingImport', 'Enabled']);
+    const headBefore = (await health(service.url)).eventStore.headPosition;
+
+    expect(await service.stop()).toBe(0); // graceful shutdown on SIGTERM
+    const logs = [service.output()];
+
+    service = await startServiceProcess({ DATA_DIR: dataDir, LOG_FORMAT: 'json' });
+    kms = clientFor(service.url);
+    const resumed = await health(service.url);
+    expect(resumed.eventStore.headPosition).toBe(headBefore);
+    expect(resumed.projections.checkpoint).toBe(headBefore);
+    expect(await snapshot(kms, keyIds)).toEqual(before);
+    const decrypted = await kms.send(new DecryptCommand({ CiphertextBlob: ciphertext }));
+    expect(Buffer.from(decrypted.Plaintext!).toString()).toBe('survives restarts');
+    expect(Buffer.from((await kms.send(new DecryptCommand({ CiphertextBlob: generatedCiphertext }))).Plaintext!).toString()).toBe('generated');
+    expect(await service.stop()).toBe(0);
+    logs.push(service.output());
+
+    // Read models are disposable: without them the service replays the log from position 0.
+    rmSync(join(dataDir, 'read-models.sqlite'), { force: true });
+    rmSync(join(dataDir, 'read-models.sqlite-wal'), { force: true });
+    rmSync(join(dataDir, 'read-models.sqlite-shm'), { force: true });
+    service = await startServiceProcess({ DATA_DIR: dataDir, LOG_FORMAT: 'json' });
+    kms = clientFor(service.url);
+    const deadline = Date.now() + 10000;
+    while ((await health(service.url)).projections.checkpoint < headBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await snapshot(kms, keyIds)).toEqual(before);
+    expect(await service.stop()).toBe(0);
+    logs.push(service.output());
+    service = undefined;
+
+    // Nothing secret was logged in any run: neither the material nor the dev master key.
+    const everything = logs.join('\n');
+    expect(everything).toContain('Keyledger is serving');
+    for (const secret of [material.toString('base64'), material.toString('hex'), readFileSync(join(dataDir, 'master.key'), 'utf8').trim()]) {
+      expect(everything).not.toContain(secret);
+    }
+  });
+
+  it('refuses to start with a master key other than the one that sealed the data directory', async () => {
+    const { code, output } = await runServiceExpectingFailure({ DATA_DIR: dataDir, KEYLEDGER_MASTER_KEY: randomBytes(32).toString('base64') });
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/sealed under master key\(s\) [0-9a-f]{16}, but the configured master key is [0-9a-f]{16}/);
+  });
+
+  it('refuses to start with an unusable configured master key, without echoing it', async () => {
+    const bad = 'this-is-not-a-32-byte-base64-key';
+    const { code, output } = await runServiceExpectingFailure({ DATA_DIR: mkdtempSync(join(tmpdir(), 'keyledger-badkey-')), KEYLEDGER_MASTER_KEY: bad });
+    expect(code).not.toBe(0);
+    expect(output).toContain('KEYLEDGER_MASTER_KEY is unusable');
+    expect(output).not.toContain(bad);
+  });
+});
