@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MasterKey, MaterialSealer } from '@keyledger/crypto';
+import { MasterKeyMismatchError, SqliteMaterialVault } from './sqlite-material-vault';
+
+describe('SqliteMaterialVault', () => {
+  let dir: string;
+  let file: string;
+  const masterKey = MasterKey.generate();
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'keyledger-vault-'));
+    file = join(dir, 'vault.sqlite');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stores material sealed, never in clear, and returns it', async () => {
+    const vault = new SqliteMaterialVault(file, new MaterialSealer(masterKey));
+    const material = randomBytes(32);
+    await vault.put('key-1', 'm1', material, 1);
+    expect(await vault.get('key-1', 'm1')).toEqual(material);
+    expect(await vault.get('key-1', 'other')).toBeUndefined();
+    vault.close();
+    for (const name of ['vault.sqlite', 'vault.sqlite-wal']) {
+      const bytes = (() => {
+        try {
+          return readFileSync(join(dir, name));
+        } catch {
+          return Buffer.alloc(0);
+        }
+      })();
+      expect(bytes.includes(material)).toBe(false);
+    }
+  });
+
+  it('shreds only material stored by an earlier revision, so a late shred cannot remove a reimport', async () => {
+    const vault = new SqliteMaterialVault(file, new MaterialSealer(masterKey));
+    const material = randomBytes(32);
+    await vault.put('key-1', 'm1', material, 1);
+    await vault.put('key-1', 'm1', material, 5); // reimported at revision 5
+    await vault.shred('key-1', 'm1', 3); // a deletion recorded at revision 3, shredding late
+    expect(await vault.get('key-1', 'm1')).toEqual(material);
+    await vault.shred('key-1', 'm1', 6);
+    expect(await vault.get('key-1', 'm1')).toBeUndefined();
+    expect(await vault.list()).toEqual([]);
+    vault.close();
+  });
+
+  it('does not let an older put overwrite a newer one', async () => {
+    const vault = new SqliteMaterialVault(file, new MaterialSealer(masterKey));
+    await vault.put('key-1', 'm1', Buffer.alloc(32, 1), 4);
+    await vault.put('key-1', 'm1', Buffer.alloc(32, 2), 2);
+    expect(await vault.list()).toEqual([{ keyId: 'key-1', keyMaterialId: 'm1', revision: 4 }]);
+    vault.close();
+  });
+
+  it('refuses to open over material sealed under another master key', async () => {
+    const vault = new SqliteMaterialVault(file, new MaterialSealer(masterKey));
+    await vault.put('key-1', 'm1', randomBytes(32), 1);
+    vault.close();
+    expect(() => new SqliteMaterialVault(file, new MaterialSealer(MasterKey.generate()))).toThrow(MasterKeyMismatchError);
+    const reopened = new SqliteMaterialVault(file, new MaterialSealer(masterKey));
+    expect(await reopened.list()).toHaveLength(1);
+    reopened.close();
+  });
+});
