@@ -16,7 +16,8 @@ export function requireUsableKey(
 ): { key: KeyAttributes; material: MaterialRecord } {
   const state = effectiveState(rawState, now);
   const key = state.key;
-  if (!key) throw KmsErrors.keyNotFound(request.keyArn);
+  // Keys of another account or region are invisible, exactly like keys that do not exist.
+  if (!key || key.arn !== request.keyArn) throw KmsErrors.keyNotFound(request.keyArn);
   const keyState = keyStateName(state);
   if (keyState === 'PendingImport') throw KmsErrors.pendingImport(key.arn);
   if (keyState === 'PendingDeletion') throw KmsErrors.pendingDeletion(key.arn);

@@ -44,9 +44,7 @@ abstract class MaterialUser {
 
   protected async usableMaterial(scope: RequestScope, keyId: string, operation: string, keyMaterialId?: string) {
     const { state } = await this.executor.load(keyId);
-    // Keys of another account or region are invisible, exactly like keys that do not exist.
-    const visible = state.key && state.key.accountId === scope.accountId && state.key.region === scope.region ? state : { ...state, key: undefined };
-    const usable = requireUsableKey(visible, { keyArn: keyArn(scope, keyId), operation, usage: 'ENCRYPT_DECRYPT', keyMaterialId }, this.clock.now());
+    const usable = requireUsableKey(state, { keyArn: keyArn(scope, keyId), operation, usage: 'ENCRYPT_DECRYPT', keyMaterialId }, this.clock.now());
     return { ...usable, bytes: await this.materialBytes(usable.key, usable.material) };
   }
 

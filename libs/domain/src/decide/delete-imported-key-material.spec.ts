@@ -103,4 +103,13 @@ describe('DeleteImportedKeyMaterial', () => {
   it('refuses a key that does not exist', () => {
     given().when(deleteMaterial(), T1).thenError('NotFoundException', `Key '${KEY_ARN}' does not exist`);
   });
+
+  it('treats the same key id in another account or region as not found, and changes nothing', () => {
+    for (const foreignArn of [KEY_ARN.replace(':111122223333:', ':000000000000:'), KEY_ARN.replace(':us-east-1:', ':eu-west-1:')]) {
+      expect(foreignArn).not.toBe(KEY_ARN);
+      given(...withA)
+        .when({ kind: 'DeleteImportedKeyMaterial', keyArn: foreignArn }, T1)
+        .thenError('NotFoundException', `Key '${foreignArn}' does not exist`);
+    }
+  });
 });

@@ -1,9 +1,12 @@
 import { KmsErrors } from '../errors';
 import { KeyAttributes, KeyState } from '../key-state';
 
-/** The key must exist; the error names the ARN the caller asked for (AWS shows the full ARN). */
+/**
+ * The key must exist in the caller's account and region: streams are found by bare key id, so a key of another
+ * account or region is "not found" exactly like a missing one. The error names the ARN the caller asked for.
+ */
 export function requireKey(state: KeyState, keyArn: string): KeyAttributes {
-  if (!state.key) throw KmsErrors.keyNotFound(keyArn);
+  if (!state.key || state.key.arn !== keyArn) throw KmsErrors.keyNotFound(keyArn);
   return state.key;
 }
 
