@@ -24,7 +24,11 @@ async function snapshot(kms: KMSClient, keyIds: string[]) {
   return { described, listed };
 }
 
-const health = async (url: string) => (await fetch(`${url}/health`)).json();
+interface Health {
+  eventStore: { headPosition: number };
+  projections: { checkpoint: number; lag: number };
+}
+const health = async (url: string): Promise<Health> => (await fetch(`${url}/health`)).json() as Promise<Health>;
 
 /** The built service as separate OS processes: `node bin/keyledger-api.js` started, stopped with SIGTERM, restarted. */
 describe('restart on the same data directory', () => {

@@ -18,12 +18,21 @@ export async function expectKmsError(call: Promise<unknown>, name: string, messa
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error: error as KmsFailure }),
   );
-  if (outcome.ok) throw new Error(`Expected ${name} but the call succeeded: ${JSON.stringify(outcome.value)}`);
+  if (outcome.ok) throw new Error(`Expected ${name} but the call succeeded: ${summary(outcome.value)}`);
   const { error } = outcome;
   expect({ name: error.name, status: error.$metadata?.httpStatusCode }).toEqual({ name, status });
   if (typeof message === 'string') expect(error.message).toBe(message);
   else expect(error.message).toMatch(message);
   return error;
+}
+
+/** A short description of a successful response (blobs shown by length only). */
+function summary(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return String(value);
+  const shown = Object.entries(value)
+    .filter(([member]) => member !== '$metadata')
+    .map(([member, v]) => `${member}=${v instanceof Uint8Array ? `<${v.length} bytes>` : JSON.stringify(v)}`);
+  return `{ ${shown.join(', ')} }`;
 }
 
 /** Escapes text for use inside a RegExp. */

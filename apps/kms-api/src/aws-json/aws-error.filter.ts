@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isKmsError, KmsErrorType } from '@keyledger/domain';
@@ -24,7 +25,8 @@ export class AwsErrorFilter implements ExceptionFilter {
     response
       .status(status)
       .type(AWS_JSON_CONTENT_TYPE)
-      .setHeader('x-amzn-RequestId', request.requestId ?? '')
+      // Requests that never reached the controller (unknown routes) get a request id here: AWS always sends one.
+      .setHeader('x-amzn-RequestId', (request.requestId ??= randomUUID()))
       .setHeader('X-Amzn-ErrorType', type)
       .send(JSON.stringify(message ? { __type: type, message } : { __type: type }));
   }

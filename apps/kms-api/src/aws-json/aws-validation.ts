@@ -72,7 +72,8 @@ export const AwsInteger = (min: number, max: number) =>
 /** Timestamps arrive as epoch seconds, integer or fractional. */
 export const AwsTimestamp = () => IsNumber({ allowNaN: false, allowInfinity: false }, typeError('a timestamp in epoch seconds'));
 
-export const AwsStringList = () => IsArray(typeError('a list of strings'));
+/** A list of strings: a list whose elements are not all strings is a wrong member type too. */
+export const AwsStringList = () => compose(IsArray(typeError('a list of strings')), IsString({ ...typeError('a list of strings'), each: true }));
 
 /** A string-to-string map such as EncryptionContext. */
 export const AwsStringMap = () =>
@@ -109,6 +110,9 @@ export const AwsBlob = (min: number, max: number) =>
 export async function validateRequest<T extends object>(dtoClass: new () => T, body: Record<string, unknown>): Promise<T> {
   const dto = new dtoClass();
   for (const [member, value] of Object.entries(body)) {
+    // class-validator finds the rules through dto.constructor: a "constructor" member (no KMS shape has one) would
+    // switch validation off, so it is ignored like any other unknown member.
+    if (member === 'constructor') continue;
     // Own data properties only: a "__proto__" member must not reach the prototype chain.
     if (value !== null) Object.defineProperty(dto, member, { value, enumerable: true, writable: true, configurable: true });
   }

@@ -10,10 +10,13 @@ export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES):
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > maxBytes) {
-      throw new AwsProtocolError('RequestEntityTooLargeException', `The request body exceeds the maximum of ${maxBytes} bytes.`, 413);
-    }
-    chunks.push(chunk as Buffer);
+    // Past the limit the rest is read and dropped rather than leaving the loop: an early exit destroys the
+    // socket, and a client still sending a large body would see a reset instead of the 413.
+    if (size > maxBytes) chunks.length = 0;
+    else chunks.push(chunk as Buffer);
+  }
+  if (size > maxBytes) {
+    throw new AwsProtocolError('RequestEntityTooLargeException', `The request body exceeds the maximum of ${maxBytes} bytes.`, 413);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   // No input: clients may send "{}" or nothing at all.
