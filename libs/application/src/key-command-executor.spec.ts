@@ -121,3 +121,19 @@ describe('KeyCommandExecutor', () => {
     });
   });
 });
+
+describe('KeyCommandExecutor with an expected revision (If-Match)', () => {
+  it('refuses with StaleRevisionError when the key moved on, and appends when the revision matches', async () => {
+    const store = new InMemoryEventStore();
+    await givenImportedKey(store);
+    const executor = executorOn(store);
+    await expect(executor.execute(KEY_ID, { kind: 'DeleteImportedKeyMaterial', keyArn: ARN }, { ...ctx, expectedRevision: 0 })).rejects.toMatchObject({
+      name: 'StaleRevisionError',
+      expectedRevision: 0,
+      actualRevision: 1,
+    });
+    expect((await store.readStream(keyStreamId(KEY_ID))).length).toBe(2);
+    const result = await executor.execute(KEY_ID, { kind: 'DeleteImportedKeyMaterial', keyArn: ARN }, { ...ctx, expectedRevision: 1 });
+    expect(result.revision).toBe(2);
+  });
+});

@@ -28,8 +28,22 @@ export interface LoadedKey {
   revision: number;
 }
 
+/** The key changed since the revision the client named (REST: 412 Precondition Failed). */
+export class StaleRevisionError extends Error {
+  constructor(
+    readonly keyId: string,
+    readonly expectedRevision: number,
+    readonly actualRevision: number,
+  ) {
+    super(`Key ${keyId} is at revision ${actualRevision}, not ${expectedRevision}.`);
+    this.name = 'StaleRevisionError';
+  }
+}
+
 export interface ExecutionResult {
   decision: Decision;
+  /** The key stream's revision after the command (unchanged when nothing was appended). */
+  revision: number;
   /** State after the command (at the decision time, expired material shown as expired). */
   state: KeyState;
   /** Global position of the last appended event (undefined when nothing was appended). */
@@ -64,10 +78,13 @@ export class KeyCommandExecutor {
   async execute(keyId: string, command: KeyCommand, ctx: RequestContext, hooks: ExecutionHooks = {}): Promise<ExecutionResult> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const { state, revision } = await this.load(keyId);
+      if (ctx.expectedRevision !== undefined && ctx.expectedRevision !== revision) {
+        throw new StaleRevisionError(keyId, ctx.expectedRevision, revision);
+      }
       const now = this.clock.now();
       const decision = decide(command, state, now);
       const after = effectiveState(foldEvents(decision.events, state), now);
-      if (decision.events.length === 0) return { decision, state: after };
+      if (decision.events.length === 0) return { decision, state: after, revision };
 
       await hooks.beforeAppend?.(decision, revision + 1);
       const timestamp = toIso(now);
@@ -82,7 +99,7 @@ export class KeyCommandExecutor {
         if (!(await this.progress.waitForPosition(appended.position, READ_YOUR_WRITES_TIMEOUT_MS))) {
           this.logger.warn({ msg: 'read models lag behind a committed write', keyId, position: appended.position });
         }
-        return { decision, state: after, position: appended.position };
+        return { decision, state: after, revision: appended.nextExpectedRevision, position: appended.position };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
         this.logger.debug({ msg: 'append conflict, re-deciding', keyId, attempt, operation: ctx.operation });

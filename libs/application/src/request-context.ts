@@ -10,6 +10,11 @@ export interface RequestContext extends RequestScope {
   /** Ties together everything one client action caused; defaults to the request id. */
   correlationId: string;
   operation: string;
+  /**
+   * The key stream revision the client last read (REST `If-Match`). When set, the command is refused with
+   * StaleRevisionError if the key changed since, instead of being re-decided against the new state.
+   */
+  expectedRevision?: number;
 }
 
 /** Context for work Keyledger does on its own (the expiry job). */

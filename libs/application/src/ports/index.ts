@@ -1,4 +1,5 @@
 import type { KeyState, RequestScope } from '@keyledger/domain';
+export * from './audit-log';
 
 /** Injection tokens for the ports the composition root binds. */
 export const CLOCK = Symbol('Clock');
