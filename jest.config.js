@@ -4,11 +4,11 @@ module.exports = {
   roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
   testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
-    '^@keyledger/(domain|crypto|event-store|application|projections)$': '<rootDir>/libs/$1/src',
+    '^@keyledger/(domain|crypto|event-store|application|projections|audit)$': '<rootDir>/libs/$1/src',
   },
   testTimeout: 60000,
 };

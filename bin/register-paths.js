@@ -5,6 +5,6 @@ const dist = path.join(__dirname, '..', 'dist');
 register({
   baseUrl: dist,
   paths: Object.fromEntries(
-    ['domain', 'crypto', 'event-store', 'application', 'projections'].map((lib) => [`@keyledger/${lib}`, [`libs/${lib}/src`]]),
+    ['domain', 'crypto', 'event-store', 'application', 'projections', 'audit'].map((lib) => [`@keyledger/${lib}`, [`libs/${lib}/src`]]),
   ),
 });
