@@ -64,7 +64,7 @@ class StorageLifecycle implements OnApplicationShutdown {
  * The composition root: binds every port to its embedded (SQLite) adapter under DATA_DIR.
  *   events.sqlite       the event log (the source of truth)
  *   vault.sqlite        key material, sealed under the master key
- *   read-models.sqlite  projections and their checkpoint (rebuildable)
+ *   read-models.sqlite  projections and their checkpoint (rebuildable; KEYLEDGER_READ_MODELS_FILE moves it)
  *   master.key          development master key, only when KEYLEDGER_MASTER_KEY is unset
  */
 @Module({})
@@ -88,7 +88,7 @@ export class KeyledgerModule {
           inject: [MASTER_KEY],
         },
         { provide: IMPORT_TOKEN_SEALER, useFactory: (key: MasterKey) => new ImportTokenSealer(key), inject: [MASTER_KEY] },
-        { provide: READ_MODEL_DB, useFactory: () => openReadModelDatabase(file('read-models.sqlite')) },
+        { provide: READ_MODEL_DB, useFactory: () => openReadModelDatabase(config.readModelsFile) },
         {
           provide: PROJECTION_PROGRESS,
           useFactory: (store: EventStore, db: Database.Database) => new ProjectionRunner(store, db, [new KeyProjection(db)]),

@@ -1,10 +1,12 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** Everything the service reads from its environment, parsed and checked once at start-up. */
 export interface KeyledgerConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** The read models' database; each instance sharing a data directory needs its own. */
+  readModelsFile: string;
   /** Base64 of 32 bytes; when unset a dev master key is generated into the data directory. */
   masterKey?: string;
   defaultAccountId: string;
@@ -30,10 +32,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
   if (!/^\d{12}$/.test(account)) throw new ConfigError(`KEYLEDGER_ACCOUNT_ID must be 12 digits, got '${account}'.`);
   const logFormat = env.LOG_FORMAT ?? 'json';
   if (logFormat !== 'json' && logFormat !== 'text') throw new ConfigError(`LOG_FORMAT must be 'json' or 'text', got '${logFormat}'.`);
+  const dataDir = resolve(env.DATA_DIR ?? './data');
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: env.HOST ?? '127.0.0.1',
-    dataDir: resolve(env.DATA_DIR ?? './data'),
+    dataDir,
+    readModelsFile: resolve(env.KEYLEDGER_READ_MODELS_FILE || join(dataDir, 'read-models.sqlite')),
     masterKey: env.KEYLEDGER_MASTER_KEY || undefined,
     defaultAccountId: account,
     defaultRegion: env.KEYLEDGER_REGION ?? env.AWS_REGION ?? 'us-east-1',

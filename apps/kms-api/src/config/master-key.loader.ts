@@ -30,7 +30,13 @@ export function loadMasterKey(configured: string | undefined, dataDir: string, l
   }
   mkdirSync(dataDir, { recursive: true });
   const key = MasterKey.generate();
-  writeFileSync(file, key.toBase64() + '\n', { mode: 0o600, flag: 'wx' });
+  try {
+    writeFileSync(file, key.toBase64() + '\n', { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another instance sharing this data directory created it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return loadMasterKey(undefined, dataDir, logger);
+    throw error;
+  }
   logger.warn({
     msg: 'No KEYLEDGER_MASTER_KEY configured: generated a development master key. Do not use it in production; set KEYLEDGER_MASTER_KEY to 32 random bytes in base64.',
     file,
