@@ -37,6 +37,10 @@ export class AwsErrorFilter implements ExceptionFilter {
     if (error instanceof HttpException && error.getStatus() === 404) {
       return { status: 404, type: 'UnknownOperationException', message: `No route for ${request.method} ${request.path}.` };
     }
+    // Anything else the framework refuses before our code runs (e.g. an undecodable URL) is the client's error.
+    if (error instanceof HttpException && error.getStatus() < 500) {
+      return { status: error.getStatus(), type: 'ValidationException', message: error.message };
+    }
     this.logger.error({ msg: 'unhandled error', error: (error as Error)?.message, stack: (error as Error)?.stack });
     return { status: 500, type: 'KMSInternalException', message: 'The request could not be completed because of an internal error.' };
   }

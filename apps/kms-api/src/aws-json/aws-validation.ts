@@ -30,7 +30,15 @@ import { AwsProtocolError, serializationError } from './aws-protocol-error';
 const TYPE_ERROR = { aws: 'type' };
 
 const camel = (member: string) => member.charAt(0).toLowerCase() + member.slice(1);
-const shown = (value: unknown) => (value === undefined || value === null ? 'null' : `'${String(value)}'`);
+/**
+ * How AWS shows a rejected value. Only primitives are echoed: String() and JSON.stringify can throw on hostile
+ * objects (a non-function toString, nesting deep enough to overflow the stack).
+ */
+function shown(value: unknown): string {
+  if (value === undefined || value === null) return 'null';
+  if (typeof value === 'object') return Array.isArray(value) ? "'[list]'" : "'{structure}'";
+  return `'${String(value)}'`;
+}
 const constraint = (text: string, options: { hideValue?: boolean } = {}): ValidationOptions => ({
   message: (args: ValidationArguments) =>
     `Value${options.hideValue ? '' : ` ${shown(args.value)}`} at '${camel(args.property)}' failed to satisfy constraint: ${text}`,
