@@ -5,6 +5,9 @@ import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from
 import { CqrsModule } from '@nestjs/cqrs';
 import type Database from 'better-sqlite3';
 import {
+  AUDIT_DIGEST_OPTIONS,
+  AUDIT_LOG,
+  AuditDigestJob,
   CLOCK,
   Clock,
   COMMAND_HANDLERS,
@@ -15,27 +18,41 @@ import {
   IMPORT_TOKEN_SEALER,
   KEY_READ_MODEL,
   KeyCommandExecutor,
+  loadAuditSigningKeyForService,
   MATERIAL_VAULT,
   PROJECTION_PROGRESS,
   QUERY_HANDLERS,
+  RefusalAuditHook,
+  RefusalRecorder,
   SqliteMaterialVault,
   VaultReconciler,
   WRAPPING_KEY_SOURCE,
   WrappingKeyPool,
 } from '@keyledger/application';
+import { AuditSigningKey, AuditSigningKeyError, ChainingEventStore } from '@keyledger/audit';
 import { ImportTokenSealer, MaterialSealer, MasterKey } from '@keyledger/crypto';
 import { EventStore, SqliteEventStore } from '@keyledger/event-store';
-import { KeyProjection, openReadModelDatabase, ProjectionRunner, SqliteKeyReadModel } from '@keyledger/projections';
+import { AuditProjection, KeyProjection, openReadModelDatabase, ProjectionRunner, SqliteAuditLog, SqliteKeyReadModel } from '@keyledger/projections';
 import { AwsJsonController } from './aws-json/aws-json.controller';
 import { IDENTITY_OPTIONS } from './aws-json/identity';
-import { KeyledgerConfig } from './config/config';
+import { ConfigError, KeyledgerConfig } from './config/config';
 import { loadMasterKey } from './config/master-key.loader';
 import { HealthController } from './health/health.controller';
 import { ReadModelsLifecycle } from './read-models.service';
+import { REST_CONTROLLERS, REST_PROVIDERS } from './rest';
 
 const CONFIG = Symbol('KeyledgerConfig');
 const MASTER_KEY = Symbol('MasterKey');
 const READ_MODEL_DB = Symbol('ReadModelDatabase');
+
+/** The audit digest signing key; an unusable configured key stops the service like any configuration error. */
+function auditSigningKey(config: KeyledgerConfig): AuditSigningKey {
+  try {
+    return loadAuditSigningKeyForService(config.auditSigningKey, config.dataDir);
+  } catch (error) {
+    throw error instanceof AuditSigningKeyError ? new ConfigError(error.message) : error;
+  }
+}
 
 /** Test seams: a controllable clock for token and material expiry tests. */
 export interface KeyledgerOverrides {
@@ -66,6 +83,7 @@ class StorageLifecycle implements OnApplicationShutdown {
  *   vault.sqlite        key material, sealed under the master key
  *   read-models.sqlite  projections and their checkpoint (rebuildable; KEYLEDGER_READ_MODELS_FILE moves it)
  *   master.key          development master key, only when KEYLEDGER_MASTER_KEY is unset
+ *   audit-signing-key.pem  development audit digest signing key, only when KEYLEDGER_AUDIT_SIGNING_KEY is unset
  */
 @Module({})
 export class KeyledgerModule {
@@ -75,13 +93,14 @@ export class KeyledgerModule {
     return {
       module: KeyledgerModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [AwsJsonController, HealthController],
+      controllers: [AwsJsonController, HealthController, ...REST_CONTROLLERS],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: MASTER_KEY, useFactory: (c: KeyledgerConfig) => loadMasterKey(c.masterKey, c.dataDir), inject: [CONFIG] },
         { provide: CLOCK, useValue: overrides.clock ?? { now: () => Date.now() } },
         { provide: ID_GENERATOR, useValue: { keyId: () => randomUUID(), uuid: () => randomUUID() } },
-        { provide: EVENT_STORE, useFactory: () => new SqliteEventStore({ filename: file('events.sqlite') }) },
+        // Every append is hash-chained to its stream's previous event (the audit trail's tamper evidence).
+        { provide: EVENT_STORE, useFactory: () => new ChainingEventStore(new SqliteEventStore({ filename: file('events.sqlite') })) },
         {
           provide: MATERIAL_VAULT,
           useFactory: (key: MasterKey) => new SqliteMaterialVault(file('vault.sqlite'), new MaterialSealer(key)),
@@ -91,10 +110,11 @@ export class KeyledgerModule {
         { provide: READ_MODEL_DB, useFactory: () => openReadModelDatabase(config.readModelsFile) },
         {
           provide: PROJECTION_PROGRESS,
-          useFactory: (store: EventStore, db: Database.Database) => new ProjectionRunner(store, db, [new KeyProjection(db)]),
+          useFactory: (store: EventStore, db: Database.Database) => new ProjectionRunner(store, db, [new KeyProjection(db), new AuditProjection(db)]),
           inject: [EVENT_STORE, READ_MODEL_DB],
         },
         { provide: KEY_READ_MODEL, useFactory: (db: Database.Database) => new SqliteKeyReadModel(db), inject: [READ_MODEL_DB] },
+        { provide: AUDIT_LOG, useFactory: (db: Database.Database) => new SqliteAuditLog(db), inject: [READ_MODEL_DB] },
         {
           provide: WRAPPING_KEY_SOURCE,
           useFactory: (c: KeyledgerConfig) => {
@@ -103,6 +123,11 @@ export class KeyledgerModule {
             pool.warmUp();
             return pool;
           },
+          inject: [CONFIG],
+        },
+        {
+          provide: AUDIT_DIGEST_OPTIONS,
+          useFactory: (c: KeyledgerConfig) => ({ signingKey: auditSigningKey(c), intervalMs: c.auditDigestIntervalMs, everyEvents: c.auditDigestEveryEvents }),
           inject: [CONFIG],
         },
         { provide: EXPIRY_JOB_OPTIONS, useFactory: (c: KeyledgerConfig) => ({ intervalMs: c.expiryIntervalMs }), inject: [CONFIG] },
@@ -117,7 +142,11 @@ export class KeyledgerModule {
         ReadModelsLifecycle,
         VaultReconciler,
         ExpiryJob,
+        RefusalRecorder,
+        RefusalAuditHook,
+        AuditDigestJob,
         StorageLifecycle,
+        ...REST_PROVIDERS,
       ],
     };
   }

@@ -1,9 +1,11 @@
+import type { Server } from 'node:http';
 import { ConsoleLogger, INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { KeyledgerModule, KeyledgerOverrides } from './app.module';
 import { AwsErrorFilter } from './aws-json/aws-error.filter';
 import { KeyledgerConfig } from './config/config';
+import { FilterByPath, REST_PREFIX, RestProblemFilter, restJsonBody, setUpOpenApi } from './rest';
 
 export function createLogger(config: Pick<KeyledgerConfig, 'logFormat'>): LoggerService {
   return new ConsoleLogger('Keyledger', { json: config.logFormat === 'json', logLevels: ['log', 'error', 'warn', 'fatal'] });
@@ -21,7 +23,22 @@ export async function createKeyledgerApp(
     bodyParser: false,
     logger: options.logger ?? createLogger(config),
   });
-  app.useGlobalFilters(new AwsErrorFilter());
+  // Errors raised before a controller is chosen answer in the protocol of their path: REST problems under /v1.
+  app.useGlobalFilters(new FilterByPath(REST_PREFIX, new RestProblemFilter(), new AwsErrorFilter()));
+  // The REST routes get a JSON body parser; POST / still reads its raw body itself.
+  app.use(REST_PREFIX, restJsonBody());
+  setUpOpenApi(app);
   app.getHttpAdapter().getInstance().disable('x-powered-by');
+  keepConnectionsLongerThanClients(app.getHttpServer());
   return app;
+}
+
+/**
+ * AWS SDKs keep connections alive and reuse them after idling. With Node's default 5 s keep-alive timeout the
+ * server may close a socket just as a client reuses it, and the client sees ECONNRESET; idle connections are
+ * kept for longer than clients typically keep them (as load balancers do).
+ */
+function keepConnectionsLongerThanClients(server: Server): void {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 }

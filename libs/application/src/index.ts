@@ -5,8 +5,10 @@ import { GetParametersForImportHandler } from './commands/get-parameters-for-imp
 import { ImportKeyMaterialHandler } from './commands/import-key-material';
 import { DescribeKeyHandler } from './queries/describe-key';
 import { DecryptHandler, EncryptHandler } from './queries/encrypt-decrypt';
+import { HISTORY_QUERY_HANDLERS } from './queries/history';
 import { ListKeysHandler } from './queries/list-keys';
 
+export * from './audit';
 export * from './commands/create-key';
 export * from './commands/delete-imported-key-material';
 export * from './commands/expire-key-material';
@@ -18,6 +20,7 @@ export * from './key-command-executor';
 export * from './ports';
 export * from './queries/describe-key';
 export * from './queries/encrypt-decrypt';
+export * from './queries/history';
 export * from './queries/list-keys';
 export * from './request-context';
 export * from './stored-events';
@@ -31,4 +34,4 @@ export const COMMAND_HANDLERS = [
   DeleteImportedKeyMaterialHandler,
   ExpireKeyMaterialHandler,
 ];
-export const QUERY_HANDLERS = [DescribeKeyHandler, ListKeysHandler, EncryptHandler, DecryptHandler];
+export const QUERY_HANDLERS = [DescribeKeyHandler, ListKeysHandler, EncryptHandler, DecryptHandler, ...HISTORY_QUERY_HANDLERS];

@@ -14,6 +14,7 @@ import {
   toIso,
 } from '@keyledger/domain';
 import { EventStore, JsonObject, RecordedEvent, WrongExpectedRevisionError } from '@keyledger/event-store';
+import { noteRefusalFacts } from './audit/refusal-facts';
 import { CLOCK, Clock, EVENT_STORE, MATERIAL_VAULT, MaterialVault, PROJECTION_PROGRESS, ProjectionProgress } from './ports';
 import { eventMetadata, RequestContext } from './request-context';
 import { toKeyEvents } from './stored-events';
@@ -82,7 +83,7 @@ export class KeyCommandExecutor {
         throw new StaleRevisionError(keyId, ctx.expectedRevision, revision);
       }
       const now = this.clock.now();
-      const decision = decide(command, state, now);
+      const decision = decideNotingRefusal(keyId, command, state, revision, now);
       const after = effectiveState(foldEvents(decision.events, state), now);
       if (decision.events.length === 0) return { decision, state: after, revision };
 
@@ -115,6 +116,16 @@ export class KeyCommandExecutor {
         await this.vault.shred(keyId, event.data.keyMaterialId, firstRevision + index);
       }
     }
+  }
+}
+
+/** A refusal leaves with what was decided against attached, for the audit trail (see audit/refusal-facts.ts). */
+function decideNotingRefusal(keyId: string, command: KeyCommand, state: KeyState, revision: number, now: number): Decision {
+  try {
+    return decide(command, state, now);
+  } catch (error) {
+    noteRefusalFacts(error, { keyId, keyRevision: revision, command });
+    throw error;
   }
 }
 

@@ -1,3 +1,6 @@
+export * from './audit-projection';
+export * from './audit-read-model';
+export * from './audit-record';
 export * from './key-projection';
 export * from './projection';
 export * from './projection-runner';

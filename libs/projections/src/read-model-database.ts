@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { createAuditTables } from './audit-schema';
 
 /**
  * The read models' own SQLite database. It holds only what can be rebuilt from the log, so it trades the
@@ -33,5 +34,7 @@ export function openReadModelDatabase(filename: string): Database.Database {
     );
     CREATE INDEX IF NOT EXISTS material_expiry_by_time ON material_expiry_schedule (valid_to);
   `);
+  // A read model added to an existing database starts empty: replay the log into every model from the start.
+  if (createAuditTables(db)) db.prepare('DELETE FROM projection_checkpoints').run();
   return db;
 }

@@ -1,6 +1,7 @@
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
   CreateKey,
+  CreatedKey,
   Decrypt,
   DeleteImportedKeyMaterial,
   DescribeKey,
@@ -41,7 +42,7 @@ export const OPERATIONS: Record<string, Operation> = {
     if (req.CustomKeyStoreId !== undefined || req.XksKeyId !== undefined) {
       throw new AwsProtocolError('UnsupportedOperationException', 'Custom key stores are not supported by this service.');
     }
-    const KeyMetadata: KeyMetadata = await commands.execute(
+    const { keyMetadata }: CreatedKey = await commands.execute(
       new CreateKey(ctx, {
         description: req.Description,
         keySpec: req.KeySpec ?? req.CustomerMasterKeySpec,
@@ -50,7 +51,7 @@ export const OPERATIONS: Record<string, Operation> = {
         multiRegion: req.MultiRegion,
       }),
     );
-    return { KeyMetadata };
+    return { KeyMetadata: keyMetadata };
   }),
 
   DescribeKey: operation(DescribeKeyRequest, async (req, ctx, { queries }) => {

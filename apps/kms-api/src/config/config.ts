@@ -15,6 +15,12 @@ export interface KeyledgerConfig {
   /** Wrapping key pairs kept ready per RSA size (0 disables the pool). */
   wrappingKeyPoolSize: number;
   logFormat: 'json' | 'text';
+  /** Ed25519 private key signing the audit digests (PEM, base64 PKCS#8 DER, or a file path); unset: a dev key in the data directory. */
+  auditSigningKey?: string;
+  /** A digest of the log is signed at least this often while the log grows... */
+  auditDigestIntervalMs: number;
+  /** ...and as soon as it has grown by this many events (0: by time only). */
+  auditDigestEveryEvents: number;
 }
 
 export class ConfigError extends Error {}
@@ -44,5 +50,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     expiryIntervalMs: integer(env, 'KEYLEDGER_EXPIRY_INTERVAL_MS', 1000, 50, 3_600_000),
     wrappingKeyPoolSize: integer(env, 'KEYLEDGER_WRAPPING_KEY_POOL_SIZE', 2, 0, 64),
     logFormat,
+    auditSigningKey: env.KEYLEDGER_AUDIT_SIGNING_KEY || undefined,
+    auditDigestIntervalMs: integer(env, 'KEYLEDGER_AUDIT_DIGEST_INTERVAL_MS', 300_000, 100, 86_400_000),
+    auditDigestEveryEvents: integer(env, 'KEYLEDGER_AUDIT_DIGEST_EVERY_EVENTS', 1000, 0, 1_000_000),
   };
 }

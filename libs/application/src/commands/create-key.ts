@@ -14,6 +14,12 @@ export interface CreateKeyInput {
   multiRegion?: boolean;
 }
 
+/** The new key's metadata and its stream revision (the REST ETag). */
+export interface CreatedKey {
+  keyMetadata: KeyMetadata;
+  revision: number;
+}
+
 export class CreateKey {
   constructor(
     readonly ctx: RequestContext,
@@ -22,7 +28,7 @@ export class CreateKey {
 }
 
 @CommandHandler(CreateKey)
-export class CreateKeyHandler implements ICommandHandler<CreateKey, KeyMetadata> {
+export class CreateKeyHandler implements ICommandHandler<CreateKey, CreatedKey> {
   constructor(
     private readonly executor: KeyCommandExecutor,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
@@ -30,7 +36,7 @@ export class CreateKeyHandler implements ICommandHandler<CreateKey, KeyMetadata>
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute({ ctx, input }: CreateKey): Promise<KeyMetadata> {
+  async execute({ ctx, input }: CreateKey): Promise<CreatedKey> {
     const keyId = this.ids.keyId();
     const keySpec = input.keySpec ?? 'SYMMETRIC_DEFAULT';
     const origin = input.origin ?? 'AWS_KMS';
@@ -38,7 +44,7 @@ export class CreateKeyHandler implements ICommandHandler<CreateKey, KeyMetadata>
     const material = origin === 'AWS_KMS' && (KEY_SPECS as readonly string[]).includes(keySpec) ? generateKeyMaterial(keySpec as KeySpec) : undefined;
     const generatedKeyMaterialId = material ? computeKeyMaterialId(keyId, material) : undefined;
     try {
-      const { state } = await this.executor.execute(
+      const { state, revision } = await this.executor.execute(
         keyId,
         {
           kind: 'CreateKey',
@@ -55,7 +61,7 @@ export class CreateKeyHandler implements ICommandHandler<CreateKey, KeyMetadata>
         ctx,
         { beforeAppend: async (_d, firstRevision) => material && this.vault.put(keyId, generatedKeyMaterialId!, material, firstRevision) },
       );
-      return toKeyMetadata(state, this.clock.now());
+      return { keyMetadata: toKeyMetadata(state, this.clock.now()), revision };
     } finally {
       material?.fill(0);
     }

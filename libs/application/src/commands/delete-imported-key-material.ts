@@ -3,6 +3,7 @@ import { keyArn } from '@keyledger/domain';
 import { KeyCommandExecutor } from '../key-command-executor';
 import { keyIdOrThrow } from '../key-resolution';
 import { RequestContext } from '../request-context';
+import type { KeyMaterialResult } from './import-key-material';
 
 export class DeleteImportedKeyMaterial {
   constructor(
@@ -12,13 +13,13 @@ export class DeleteImportedKeyMaterial {
 }
 
 @CommandHandler(DeleteImportedKeyMaterial)
-export class DeleteImportedKeyMaterialHandler implements ICommandHandler<DeleteImportedKeyMaterial, { keyArn: string; keyMaterialId?: string }> {
+export class DeleteImportedKeyMaterialHandler implements ICommandHandler<DeleteImportedKeyMaterial, KeyMaterialResult> {
   constructor(private readonly executor: KeyCommandExecutor) {}
 
-  async execute({ ctx, input }: DeleteImportedKeyMaterial): Promise<{ keyArn: string; keyMaterialId?: string }> {
+  async execute({ ctx, input }: DeleteImportedKeyMaterial): Promise<KeyMaterialResult> {
     const keyId = keyIdOrThrow(input.keyId, ctx, { allowAlias: false });
     const arn = keyArn(ctx, keyId);
-    const { decision } = await this.executor.execute(keyId, { kind: 'DeleteImportedKeyMaterial', keyArn: arn, keyMaterialId: input.keyMaterialId }, ctx);
-    return { keyArn: arn, keyMaterialId: decision.keyMaterialId };
+    const { decision, revision } = await this.executor.execute(keyId, { kind: 'DeleteImportedKeyMaterial', keyArn: arn, keyMaterialId: input.keyMaterialId }, ctx);
+    return { keyArn: arn, keyMaterialId: decision.keyMaterialId, revision };
   }
 }

@@ -23,6 +23,8 @@ export interface ImportParameters {
   importToken: Buffer;
   publicKey: Buffer;
   parametersValidTo: number;
+  /** The key stream's revision after the parameters were recorded. */
+  revision: number;
 }
 
 @CommandHandler(GetParametersForImport)
@@ -53,7 +55,7 @@ export class GetParametersForImportHandler implements ICommandHandler<GetParamet
 
     const pair = await this.wrappingKeys.take(input.wrappingKeySpec as WrappingKeySpec);
     const publicKeyFingerprint = createHash('sha256').update(pair.publicKeyDer).digest('hex');
-    await this.executor.execute(keyId, { ...command, publicKeyFingerprint }, ctx);
+    const { revision } = await this.executor.execute(keyId, { ...command, publicKeyFingerprint }, ctx);
     const importToken = this.tokens.seal(
       {
         tokenId: command.importTokenId,
@@ -65,6 +67,6 @@ export class GetParametersForImportHandler implements ICommandHandler<GetParamet
       pair.privateKeyDer,
     );
     pair.privateKeyDer.fill(0);
-    return { keyArn: arn, importToken, publicKey: pair.publicKeyDer, parametersValidTo: command.parametersValidTo };
+    return { keyArn: arn, importToken, publicKey: pair.publicKeyDer, parametersValidTo: command.parametersValidTo, revision };
   }
 }

@@ -27,6 +27,13 @@ export interface ImportKeyMaterialInput {
   keyMaterialId?: string;
 }
 
+/** Which material the key now holds, and the key stream's revision after the import. */
+export interface KeyMaterialResult {
+  keyArn: string;
+  keyMaterialId?: string;
+  revision: number;
+}
+
 export class ImportKeyMaterial {
   constructor(
     readonly ctx: RequestContext,
@@ -35,14 +42,14 @@ export class ImportKeyMaterial {
 }
 
 @CommandHandler(ImportKeyMaterial)
-export class ImportKeyMaterialHandler implements ICommandHandler<ImportKeyMaterial, { keyArn: string; keyMaterialId?: string }> {
+export class ImportKeyMaterialHandler implements ICommandHandler<ImportKeyMaterial, KeyMaterialResult> {
   constructor(
     private readonly executor: KeyCommandExecutor,
     @Inject(IMPORT_TOKEN_SEALER) private readonly tokens: ImportTokenSealer,
     @Inject(MATERIAL_VAULT) private readonly vault: MaterialVault,
   ) {}
 
-  async execute({ ctx, input }: ImportKeyMaterial): Promise<{ keyArn: string; keyMaterialId?: string }> {
+  async execute({ ctx, input }: ImportKeyMaterial): Promise<KeyMaterialResult> {
     const keyId = keyIdOrThrow(input.keyId, ctx, { allowAlias: false });
     const arn = keyArn(ctx, keyId);
     const { state } = await this.executor.load(keyId);
@@ -80,14 +87,14 @@ export class ImportKeyMaterialHandler implements ICommandHandler<ImportKeyMateri
       keyMaterialId: input.keyMaterialId,
     };
     try {
-      const { decision } = await this.executor.execute(keyId, command, ctx, {
+      const { decision, revision } = await this.executor.execute(keyId, command, ctx, {
         // The material reaches the vault before the event that says it was imported.
         beforeAppend: async (d, firstRevision) => {
           const index = d.events.findIndex((e) => e.type === KeyEventTypes.KeyMaterialImported);
           if (material && index >= 0) await this.vault.put(keyId, d.keyMaterialId!, material, firstRevision + index);
         },
       });
-      return { keyArn: arn, keyMaterialId: decision.keyMaterialId };
+      return { keyArn: arn, keyMaterialId: decision.keyMaterialId, revision };
     } finally {
       material?.fill(0);
     }

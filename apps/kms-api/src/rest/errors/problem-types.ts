@@ -1,0 +1,43 @@
+/** A problem type: its HTTP status, the last segment of its `type` URI and its fixed title. */
+export interface ProblemType {
+  status: number;
+  slug: string;
+  title: string;
+}
+
+export const PROBLEM_TYPE_PREFIX = 'urn:keyledger:problem:';
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/**
+ * AWS error name -> REST problem. The policy (docs/rest-api.md):
+ *   400  the request itself is malformed or invalid, whatever the key's state: fix the request;
+ *   404  the key (or route) does not exist for this caller;
+ *   409  the key's state does not allow the operation now;
+ *   422  the request is well formed but its content cannot be used with this key (wrong material, a token that
+ *        is invalid, expired or for another key, an unsupported combination);
+ *   500  the service failed.
+ */
+export const AWS_ERROR_PROBLEMS: Record<string, ProblemType> = {
+  ValidationException: { status: 400, slug: 'validation-failed', title: 'The request is not valid' },
+  SerializationException: { status: 400, slug: 'malformed-request', title: 'The request could not be read' },
+  InvalidArnException: { status: 400, slug: 'invalid-arn', title: 'The ARN is not valid' },
+  InvalidMarkerException: { status: 400, slug: 'invalid-marker', title: 'The paging marker is not valid' },
+  NotFoundException: { status: 404, slug: 'not-found', title: 'The key does not exist' },
+  UnknownOperationException: { status: 404, slug: 'no-such-route', title: 'No such route' },
+  KMSInvalidStateException: { status: 409, slug: 'invalid-key-state', title: "The key's state does not allow this operation" },
+  DisabledException: { status: 409, slug: 'key-disabled', title: 'The key is disabled' },
+  ConflictException: { status: 409, slug: 'conflict', title: 'The request conflicts with the current state' },
+  RequestEntityTooLargeException: { status: 413, slug: 'request-too-large', title: 'The request body is too large' },
+  IncorrectKeyMaterialException: { status: 422, slug: 'incorrect-key-material', title: 'The key material cannot be used with this key' },
+  InvalidImportTokenException: { status: 422, slug: 'invalid-import-token', title: 'The import token is not valid for this request' },
+  ExpiredImportTokenException: { status: 422, slug: 'expired-import-token', title: 'The import token has expired' },
+  InvalidCiphertextException: { status: 422, slug: 'invalid-ciphertext', title: 'The ciphertext cannot be decrypted' },
+  IncorrectKeyException: { status: 422, slug: 'incorrect-key', title: 'The key cannot perform this operation' },
+  InvalidKeyUsageException: { status: 422, slug: 'invalid-key-usage', title: "The key's usage does not allow this operation" },
+  UnsupportedOperationException: { status: 422, slug: 'unsupported-operation', title: 'The operation is not supported for this request' },
+  KMSInternalException: { status: 500, slug: 'internal-error', title: 'Internal error' },
+};
+
+/** Problems that are not AWS errors. */
+export const PRECONDITION_FAILED: ProblemType = { status: 412, slug: 'precondition-failed', title: 'The key has changed since the revision in If-Match' };
+export const INTERNAL_ERROR: ProblemType = AWS_ERROR_PROBLEMS.KMSInternalException;

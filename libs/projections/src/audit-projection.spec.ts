@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditEventTypes, DIGEST_STREAM_ID, refusalStreamForAccount, refusalStreamForKey } from '@keyledger/audit';
+import { KeyEventTypes, keyStreamId, NO_STREAM_REVISION } from '@keyledger/domain';
+import { InMemoryEventStore, JsonObject, NewEvent } from '@keyledger/event-store';
+import { AuditProjection } from './audit-projection';
+import { SqliteAuditLog } from './audit-read-model';
+import { KeyProjection } from './key-projection';
+import { ProjectionRunner } from './projection-runner';
+import { openReadModelDatabase } from './read-model-database';
+
+const keyId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const user = (accessKeyId: string) => ({ type: 'User', accountId: '111122223333', accessKeyId });
+const expiryService = { type: 'Service', accountId: '111122223333', invokedBy: 'keyledger-expiry' };
+const at = (minute: number) => `2026-11-22T10:${String(minute).padStart(2, '0')}:00.000Z`;
+const event = (type: string, data: object, principal: object, minute: number, operation = 'Op'): NewEvent => ({
+  type,
+  data: data as JsonObject,
+  metadata: { accountId: '111122223333', region: 'eu-west-1', principal, requestId: `req-${minute}`, operation, timestamp: at(minute) } as JsonObject,
+});
+const created = (n: number, minute: number) =>
+  event(KeyEventTypes.KeyCreated, { keyId: keyId(n), arn: `arn:aws:kms:eu-west-1:111122223333:key/${keyId(n)}`, accountId: '111122223333', region: 'eu-west-1', description: '', keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', origin: 'EXTERNAL', multiRegion: false, creationDate: at(minute) }, user('AKIAALICE'), minute, 'CreateKey');
+const refused = (n: number | undefined, minute: number) =>
+  event(AuditEventTypes.RequestRefused, { operation: 'ImportKeyMaterial', ...(n !== undefined && { keyId: keyId(n) }), requestedKeyId: n !== undefined ? keyId(n) : 'alias/nope', parameters: { importTokenId: 't-1' }, errorType: 'InvalidImportTokenException', errorMessage: 'The import token is invalid or is associated with a different KMS key.' }, user('AKIAMALLORY'), minute, 'ImportKeyMaterial');
+
+describe('the audit read model', () => {
+  let dir: string;
+  let store: InMemoryEventStore;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keyledger-audit-projection-'));
+    store = new InMemoryEventStore();
+    await store.appendToStream(keyStreamId(keyId(1)), [created(1, 0)], NO_STREAM_REVISION); // 1
+    await store.appendToStream(keyStreamId(keyId(2)), [created(2, 1)], NO_STREAM_REVISION); // 2
+    await store.appendToStream(refusalStreamForKey(keyId(1)), [refused(1, 2)], NO_STREAM_REVISION); // 3
+    await store.appendToStream(DIGEST_STREAM_ID, [event(AuditEventTypes.LogDigest, { toPosition: 3 }, { type: 'Service', invokedBy: 'keyledger-audit-digest' }, 3)], NO_STREAM_REVISION); // 4
+    await store.appendToStream('some-other-stream', [event('Unrelated.v1', {}, user('x'), 4)], NO_STREAM_REVISION); // 5
+    await store.appendToStream(keyStreamId(keyId(1)), [event(KeyEventTypes.KeyMaterialExpired, { keyMaterialId: 'a'.repeat(64), validTo: at(5) }, expiryService, 5, 'DeleteExpiredKeyMaterial')], 0); // 6
+    await store.appendToStream(refusalStreamForAccount('111122223333'), [refused(undefined, 6)], NO_STREAM_REVISION); // 7
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function caughtUp() {
+    const db = openReadModelDatabase(join(dir, 'read-models.sqlite'));
+    const runner = new ProjectionRunner(store, db, [new KeyProjection(db), new AuditProjection(db)]);
+    runner.start();
+    expect(await runner.waitForPosition(await store.headPosition(), 2000)).toBe(true);
+    return { db, runner, audit: new SqliteAuditLog(db) };
+  }
+  const positions = (page: { records: Array<{ position: number }> }) => page.records.map((r) => r.position);
+
+  it('lists every key event and every refusal, and nothing else, with who, when, what and why', async () => {
+    const { db, runner, audit } = await caughtUp();
+    const page = await audit.query({ limit: 100 });
+    expect(positions(page)).toEqual([1, 2, 3, 6, 7]);
+    expect(page.nextAfterPosition).toBeUndefined();
+    expect(page.records[2]).toEqual({
+      position: 3,
+      streamId: refusalStreamForKey(keyId(1)),
+      revision: 0,
+      keyId: keyId(1),
+      type: 'RequestRefused.v1',
+      time: at(2),
+      principal: user('AKIAMALLORY'),
+      requestId: 'req-2',
+      operation: 'ImportKeyMaterial',
+      outcome: 'Refused',
+      errorType: 'InvalidImportTokenException',
+      errorMessage: 'The import token is invalid or is associated with a different KMS key.',
+      data: expect.objectContaining({ parameters: { importTokenId: 't-1' } }),
+    });
+    expect(page.records[0]).toMatchObject({ keyId: keyId(1), type: 'KeyCreated.v1', outcome: 'Succeeded', operation: 'CreateKey', time: at(0) });
+    expect(page.records[0].errorType).toBeUndefined();
+    expect(page.records[4].keyId).toBeUndefined();
+    await runner.stop();
+    db.close();
+  });
+
+  it('filters by key, event type, principal (access key or service) and time range, combined', async () => {
+    const { db, runner, audit } = await caughtUp();
+    expect(positions(await audit.query({ keyId: keyId(1), limit: 10 }))).toEqual([1, 3, 6]);
+    expect(positions(await audit.query({ type: 'RequestRefused.v1', limit: 10 }))).toEqual([3, 7]);
+    expect(positions(await audit.query({ principal: 'AKIAMALLORY', limit: 10 }))).toEqual([3, 7]);
+    expect(positions(await audit.query({ principal: 'keyledger-expiry', limit: 10 }))).toEqual([6]);
+    expect(positions(await audit.query({ principal: 'service:keyledger-expiry', limit: 10 }))).toEqual([6]);
+    expect(positions(await audit.query({ from: Date.parse(at(1)), to: Date.parse(at(5)), limit: 10 }))).toEqual([2, 3]);
+    expect(positions(await audit.query({ keyId: keyId(1), type: 'RequestRefused.v1', principal: 'AKIAMALLORY', limit: 10 }))).toEqual([3]);
+    expect(positions(await audit.query({ keyId: keyId(9), limit: 10 }))).toEqual([]);
+    await runner.stop();
+    db.close();
+  });
+
+  it('pages by position', async () => {
+    const { db, runner, audit } = await caughtUp();
+    const first = await audit.query({ limit: 2 });
+    expect(positions(first)).toEqual([1, 2]);
+    expect(first.nextAfterPosition).toBe(2);
+    const second = await audit.query({ limit: 2, afterPosition: first.nextAfterPosition });
+    expect(positions(second)).toEqual([3, 6]);
+    const last = await audit.query({ limit: 2, afterPosition: second.nextAfterPosition });
+    expect(positions(last)).toEqual([7]);
+    expect(last.nextAfterPosition).toBeUndefined();
+    expect(positions(await audit.query({ keyId: keyId(1), limit: 2, afterPosition: 1 }))).toEqual([3, 6]);
+    await runner.stop();
+    db.close();
+  });
+
+  it('is idempotent by position and rebuilds to the same answers', async () => {
+    const { db, runner, audit } = await caughtUp();
+    const before = await audit.query({ limit: 100 });
+    const projection = new AuditProjection(db);
+    for (const e of await store.readAll()) projection.apply(e);
+    expect(await audit.query({ limit: 100 })).toEqual(before);
+    db.prepare('DELETE FROM audit_records WHERE position = 3').run();
+    await runner.rebuild();
+    await runner.waitForPosition(await store.headPosition(), 2000);
+    expect(await audit.query({ limit: 100 })).toEqual(before);
+    await runner.stop();
+    db.close();
+  });
+
+  it('fills itself from the whole log when added to an existing read-model database', async () => {
+    let { db, runner } = await caughtUp();
+    await runner.stop();
+    db.exec('DROP TABLE audit_records'); // as a database from before the audit read model
+    db.close();
+    ({ db, runner } = await caughtUp());
+    expect(positions(await new SqliteAuditLog(db).query({ limit: 100 }))).toEqual([1, 2, 3, 6, 7]);
+    await runner.stop();
+    db.close();
+  });
+});

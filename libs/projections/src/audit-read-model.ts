@@ -1,0 +1,39 @@
+import type Database from 'better-sqlite3';
+import type { AuditLog, AuditPage, AuditQuery, AuditRecord } from '@keyledger/application';
+
+/** A page never holds more than this, whatever the caller asks for. */
+export const MAX_AUDIT_PAGE = 1000;
+
+/** The AUDIT_LOG port over the audit projection's table: filters combine with AND, pages follow position order. */
+export class SqliteAuditLog implements AuditLog {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  async query(query: AuditQuery): Promise<AuditPage> {
+    const limit = Math.min(Math.max(1, Math.floor(query.limit)), MAX_AUDIT_PAGE);
+    const filters: string[] = ['position > @after'];
+    const params: Record<string, string | number> = { after: query.afterPosition ?? 0, limit: limit + 1 };
+    const filter = (clause: string, name: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      filters.push(clause);
+      params[name] = value;
+    };
+    filter('key_id = @keyId', 'keyId', query.keyId);
+    filter('type = @type', 'type', query.type);
+    filter('principal = @principal', 'principal', query.principal?.replace(/^service:/, ''));
+    filter('time >= @from', 'from', query.from);
+    filter('time < @to', 'to', query.to);
+    // One extra row says whether there is a next page.
+    const rows = this.statement(filters).all(params) as Array<{ record: string }>;
+    const records = rows.slice(0, limit).map((row) => JSON.parse(row.record) as AuditRecord);
+    return { records, nextAfterPosition: rows.length > limit ? records[records.length - 1].position : undefined };
+  }
+
+  private statement(filters: string[]): Database.Statement {
+    const sql = `SELECT record FROM audit_records WHERE ${filters.join(' AND ')} ORDER BY position LIMIT @limit`;
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
+}

@@ -1,0 +1,49 @@
+import type { AuditRecord } from '@keyledger/application';
+import { AuditEventTypes, isRefusalStream, RequestRefusedData } from '@keyledger/audit';
+import { keyIdFromStreamId, Principal } from '@keyledger/domain';
+import type { JsonObject, RecordedEvent } from '@keyledger/event-store';
+
+/**
+ * The audit record of an event, or undefined for events the audit trail does not list (digests, other
+ * streams). Key events are changes that happened; `RequestRefused` events are requests that were refused.
+ */
+export function toAuditRecord(event: RecordedEvent): AuditRecord | undefined {
+  const keyId = keyIdFromStreamId(event.streamId);
+  const refused = isRefusalStream(event.streamId) && event.type === AuditEventTypes.RequestRefused;
+  if (keyId === undefined && !refused) return undefined;
+  const refusal = refused ? (event.data as unknown as RequestRefusedData) : undefined;
+  return {
+    position: event.position,
+    streamId: event.streamId,
+    revision: event.revision,
+    keyId: keyId ?? text(event.data, 'keyId'),
+    type: event.type,
+    time: new Date(eventTime(event)).toISOString(),
+    principal: principalOf(event.metadata),
+    requestId: text(event.metadata, 'requestId'),
+    operation: text(event.metadata, 'operation') ?? refusal?.operation,
+    outcome: refused ? 'Refused' : 'Succeeded',
+    ...(refusal && { errorType: refusal.errorType, errorMessage: refusal.errorMessage }),
+    data: event.data,
+  };
+}
+
+/** The principal as the port filters it: the access key id, or the service part's name. */
+export const principalFilterValue = (principal: Principal | undefined): string | undefined => principal?.accessKeyId ?? principal?.invokedBy;
+
+/** When it happened: the service clock's timestamp in the metadata (covered by the hash chain), else the commit time. */
+function eventTime(event: RecordedEvent): number {
+  const stamped = text(event.metadata, 'timestamp');
+  const ms = stamped === undefined ? NaN : Date.parse(stamped);
+  return Number.isNaN(ms) ? event.recordedAt : ms;
+}
+
+function principalOf(metadata: JsonObject): Principal | undefined {
+  const principal = metadata.principal;
+  return principal !== null && typeof principal === 'object' && !Array.isArray(principal) ? (principal as unknown as Principal) : undefined;
+}
+
+function text(object: JsonObject, name: string): string | undefined {
+  const value = object[name];
+  return typeof value === 'string' ? value : undefined;
+}
