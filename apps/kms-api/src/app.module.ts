@@ -32,7 +32,7 @@ import {
 import { AuditSigningKey, AuditSigningKeyError, ChainingEventStore } from '@keyledger/audit';
 import { ImportTokenSealer, MaterialSealer, MasterKey } from '@keyledger/crypto';
 import { EventStore, SqliteEventStore } from '@keyledger/event-store';
-import { AuditProjection, KeyProjection, openReadModelDatabase, ProjectionRunner, SqliteAuditLog, SqliteKeyReadModel } from '@keyledger/projections';
+import { openReadModelDatabase, ProjectionRunner, readModelProjections, SqliteAuditLog, SqliteKeyReadModel } from '@keyledger/projections';
 import { AwsJsonController } from './aws-json/aws-json.controller';
 import { IDENTITY_OPTIONS } from './aws-json/identity';
 import { ConfigError, KeyledgerConfig } from './config/config';
@@ -110,7 +110,7 @@ export class KeyledgerModule {
         { provide: READ_MODEL_DB, useFactory: () => openReadModelDatabase(config.readModelsFile) },
         {
           provide: PROJECTION_PROGRESS,
-          useFactory: (store: EventStore, db: Database.Database) => new ProjectionRunner(store, db, [new KeyProjection(db), new AuditProjection(db)]),
+          useFactory: (store: EventStore, db: Database.Database) => new ProjectionRunner(store, db, readModelProjections(db)),
           inject: [EVENT_STORE, READ_MODEL_DB],
         },
         { provide: KEY_READ_MODEL, useFactory: (db: Database.Database) => new SqliteKeyReadModel(db), inject: [READ_MODEL_DB] },

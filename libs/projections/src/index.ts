@@ -6,3 +6,4 @@ export * from './projection';
 export * from './projection-runner';
 export * from './read-model-database';
 export * from './sqlite-key-read-model';
+export * from './read-model-projections';

@@ -1,0 +1,33 @@
+import { Command } from 'commander';
+import { toAuditRow } from '../audit/audit-row';
+import { summarizeEvent } from '../audit/event-summary';
+import { readKeyHistory } from '../audit/key-history';
+import { renderTimeline } from '../audit/timeline';
+import { withEventLog } from '../event-log/read-only-event-log';
+import { parseKeyReference, resolveDataDir, withDataDir } from '../options';
+import { writeLines } from '../output';
+
+interface AuditOptions {
+  dataDir?: string;
+  json?: boolean;
+}
+
+/** `audit <keyId>`: the key's history as a timeline (or JSON), read from the log. */
+export function register(program: Command): void {
+  withDataDir(
+    program
+      .command('audit')
+      .description("show a key's history: every event of its stream (and refused requests about it), oldest first")
+      .argument('<keyId>', 'key id or key ARN')
+      .option('--json', 'print a JSON array of audit records instead of the timeline'),
+  ).action(async (key: string, options: AuditOptions) => {
+    const keyId = parseKeyReference(key);
+    const lines = await withEventLog(resolveDataDir(options.dataDir), (log) => {
+      const history = readKeyHistory(log, keyId);
+      if (!options.json) return renderTimeline(keyId, history.streamId, history.withRefusals);
+      const records = history.withRefusals.map((event) => ({ ...toAuditRow(event), summary: summarizeEvent(event) }));
+      return [JSON.stringify(records, null, 2)];
+    });
+    await writeLines(process.stdout, lines);
+  });
+}

@@ -1,0 +1,38 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { readKeyStream } from '../audit/key-history';
+import { withEventLog } from '../event-log/read-only-event-log';
+import { parseKeyReference, parseTime, resolveDataDir, withDataDir } from '../options';
+import { writeLines } from '../output';
+import { keyStateAt } from '../state/key-state-at';
+
+interface StateOptions {
+  dataDir?: string;
+  asOf?: string;
+  revision?: number;
+}
+
+function parseRevision(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a stream revision is an integer >= 0.');
+  return Number(value);
+}
+
+/** `state <keyId> [--as-of <time>] [--revision <n>]`: DescribeKey's KeyMetadata as it was at a moment. */
+export function register(program: Command): void {
+  withDataDir(
+    program
+      .command('state')
+      .description("print the key's KeyMetadata (as DescribeKey returns it) as it was at a moment, folded from its stream")
+      .argument('<keyId>', 'key id or key ARN')
+      .option('--as-of <time>', "ISO-8601 time, epoch milliseconds or 'now' (default: now)")
+      .option('--revision <n>', 'stop after this revision of the stream (evaluated at its time unless --as-of is given)', parseRevision),
+  ).action(async (key: string, options: StateOptions) => {
+    const keyId = parseKeyReference(key);
+    const bound = {
+      asOf: options.asOf !== undefined ? parseTime(options.asOf, '--as-of') : options.revision === undefined ? Date.now() : undefined,
+      revision: options.revision,
+    };
+    const result = await withEventLog(resolveDataDir(options.dataDir), (log) => keyStateAt(keyId, readKeyStream(log, keyId), bound));
+    const output = { AsOf: new Date(result.asOf).toISOString(), Revision: result.revision, KeyMetadata: result.metadata };
+    await writeLines(process.stdout, [JSON.stringify(output, null, 2)]);
+  });
+}

@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { JsonObject, RecordedEvent } from '@keyledger/event-store';
+import { CliError } from '../cli-error';
+
+interface EventRow {
+  position: number;
+  stream_id: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: number;
+}
+
+const EVENT_COLUMNS = 'position, stream_id, revision, type, data, metadata, recorded_at';
+/** Refusal audit streams (`kms-refusals-*`), as an index range: '.' is the character after '-'. */
+const REFUSAL_STREAMS = { from: 'kms-refusals-', to: 'kms-refusals.' };
+
+export const eventLogFile = (dataDir: string): string => join(dataDir, 'events.sqlite');
+
+/**
+ * The event log of a data directory, opened read-only so the CLI can run beside a live service (SQLite WAL
+ * lets readers and the service's writer work at the same time). Rows come back as the store's RecordedEvent.
+ */
+export class ReadOnlyEventLog {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  private constructor(readonly filename: string) {
+    this.db = new Database(filename, { readonly: true, fileMustExist: true });
+    this.db.pragma('busy_timeout = 5000');
+    this.statements = {
+      stream: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? ORDER BY revision`),
+      page: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`),
+      head: this.db.prepare('SELECT COALESCE(MAX(position), 0) AS head FROM events'),
+      count: this.db.prepare('SELECT COUNT(*) AS count FROM events WHERE position <= ?'),
+      refusals: this.db.prepare(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id >= ? AND stream_id < ? ORDER BY position`,
+      ),
+    };
+  }
+
+  static open(dataDir: string): ReadOnlyEventLog {
+    const filename = eventLogFile(dataDir);
+    if (!existsSync(filename)) throw new CliError(`No event log at ${filename} (use --data-dir or DATA_DIR).`);
+    try {
+      return new ReadOnlyEventLog(filename);
+    } catch (error) {
+      throw new CliError(`Cannot open the event log ${filename}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Every event of one stream in revision order (empty if the stream does not exist). */
+  readStream(streamId: string): RecordedEvent[] {
+    return (this.statements.stream.all(streamId) as EventRow[]).map(toRecordedEvent);
+  }
+
+  /** Events of every `kms-refusals-*` stream, in log order (none until refusals are recorded). */
+  readRefusals(): RecordedEvent[] {
+    return (this.statements.refusals.all(REFUSAL_STREAMS.from, REFUSAL_STREAMS.to) as EventRow[]).map(toRecordedEvent);
+  }
+
+  /** A page of the global log: events with `after < position <= until`, at most `limit`. */
+  readPage(after: number, until: number, limit: number): RecordedEvent[] {
+    return (this.statements.page.all(after, until, limit) as EventRow[]).map(toRecordedEvent);
+  }
+
+  /** The whole log up to `until` (default: the head when called), page by page. */
+  *readAll(options: { until?: number; pageSize?: number } = {}): Generator<RecordedEvent> {
+    const until = options.until ?? this.headPosition();
+    const pageSize = options.pageSize ?? 1000;
+    let after = 0;
+    for (;;) {
+      const page = this.readPage(after, until, pageSize);
+      yield* page;
+      if (page.length < pageSize) return;
+      after = page[page.length - 1].position;
+    }
+  }
+
+  headPosition(): number {
+    return (this.statements.head.get() as { head: number }).head;
+  }
+
+  /** How many events the log holds up to `position` (positions may have gaps). */
+  countUpTo(position: number): number {
+    return (this.statements.count.get(position) as { count: number }).count;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Opens the log, runs `body`, and closes the log whatever happens. */
+export async function withEventLog<T>(dataDir: string, body: (log: ReadOnlyEventLog) => T | Promise<T>): Promise<T> {
+  const log = ReadOnlyEventLog.open(dataDir);
+  try {
+    return await body(log);
+  } finally {
+    log.close();
+  }
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    streamId: row.stream_id,
+    revision: row.revision,
+    position: row.position,
+    type: row.type,
+    data: JSON.parse(row.data) as JsonObject,
+    metadata: JSON.parse(row.metadata) as JsonObject,
+    recordedAt: row.recorded_at,
+  };
+}

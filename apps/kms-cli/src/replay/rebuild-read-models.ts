@@ -1,0 +1,98 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { openReadModelDatabase, ProjectionRunner } from '@keyledger/projections';
+import { CliError } from '../cli-error';
+import { ReadOnlyEventLog } from '../event-log/read-only-event-log';
+import { readModelProjections } from '@keyledger/projections';
+import { assertNotInUse, removeAbandonedTempFiles, removeDatabaseFiles, replaceDatabaseFile, replayTempFile } from './read-models-file';
+import { ReplayFeed } from './replay-feed';
+
+export interface RebuildOptions {
+  dataDir: string;
+  /** The read-models database to replace. */
+  target: string;
+  /** Events applied per transaction (default 2000). */
+  pageSize?: number;
+  /** Called once before the first event (applied = 0) and after each page. */
+  onProgress?: (applied: number, total: number) => void;
+  /** Stops the replay after the current page (Ctrl-C); the target is then left unchanged. */
+  interrupt?: AbortSignal;
+}
+
+export interface RebuildResult {
+  target: string;
+  /** Events replayed (every event of the log up to `headPosition`). */
+  events: number;
+  headPosition: number;
+  seconds: number;
+  eventsPerSecond: number;
+  projections: string[];
+  /** Rows per read-model table in the rebuilt database. */
+  rows: Record<string, number>;
+}
+
+/**
+ * Rebuilds every projection from position 0 into a temporary file next to the target with the service's own
+ * ProjectionRunner, then renames it over the target. The log is read-only and read up to the head it had when
+ * the replay started; a service started afterwards catches up from there.
+ */
+export async function rebuildReadModels(options: RebuildOptions): Promise<RebuildResult> {
+  const target = resolve(options.target);
+  const log = ReadOnlyEventLog.open(options.dataDir);
+  assertNotInUse(target); // fail before the long part; checked again just before the rename
+  mkdirSync(dirname(target), { recursive: true });
+  removeAbandonedTempFiles(target);
+  const temp = replayTempFile(target);
+  removeDatabaseFiles(temp);
+  let db: ReturnType<typeof openReadModelDatabase> | undefined;
+  try {
+    const headPosition = log.headPosition();
+    const total = log.countUpTo(headPosition);
+    db = openReadModelDatabase(temp);
+    const projections = readModelProjections(db);
+    const feed = new ReplayFeed(log, {
+      until: headPosition,
+      pageSize: options.pageSize ?? 2000,
+      readModels: db,
+      interrupt: options.interrupt,
+      onPage: (applied) => options.onProgress?.(applied, total),
+    });
+    const runner = new ProjectionRunner(feed, db, projections);
+    options.onProgress?.(0, total);
+    const started = process.hrtime.bigint();
+    await runner.rebuild();
+    await feed.finished;
+    await runner.stop();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (options.interrupt?.aborted) {
+      throw new CliError(`Replay interrupted at position ${runner.checkpoint} of ${headPosition}; ${target} was left unchanged.`, 130);
+    }
+    if (runner.checkpoint !== headPosition) {
+      throw new CliError(`Replay stopped at position ${runner.checkpoint} of ${headPosition} (see the error above); ${target} was left unchanged.`);
+    }
+    const rows = countRows(db);
+    db.close();
+    replaceDatabaseFile(temp, target);
+    return {
+      target,
+      events: feed.eventsApplied,
+      headPosition,
+      seconds,
+      eventsPerSecond: seconds > 0 ? feed.eventsApplied / seconds : 0,
+      projections: projections.map((p) => p.name),
+      rows,
+    };
+  } finally {
+    if (db?.open) db.close();
+    removeDatabaseFiles(temp);
+    log.close();
+  }
+}
+
+function countRows(db: ReturnType<typeof openReadModelDatabase>): Record<string, number> {
+  const tables = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'projection_checkpoints' ORDER BY name")
+    .pluck()
+    .all() as string[];
+  return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT COUNT(*) FROM "${table}"`).pluck().get() as number]));
+}
