@@ -1,126 +1,25 @@
-import {
-  DeleteImportedKeyMaterialCommand,
-  DescribeKeyCommand,
-  EncryptCommand,
-  DecryptCommand,
-  ImportKeyMaterialCommand,
-  KMSClient,
-  ListKeysCommand,
-} from '@aws-sdk/client-kms';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createExternalKey, getImportParameters, importMaterial } from '../support/byok-flow';
-import { wrapForImport } from '../support/client-wrapping';
-import { eventually, readEventLog } from '../support/event-log';
-import { race } from '../support/race';
+import { readEventLog } from '../support/event-log';
+import { describeTwoInstanceScenarios } from '../support/multi-instance-scenarios';
 import { ServiceProcess, startServiceProcess } from '../support/service-process';
 
-const clientFor = (url: string) =>
-  new KMSClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-const describeOn = async (kms: KMSClient, keyId: string) => (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
+/** Two processes on one data directory: the SQLite log (WAL) and vault are shared, read models are not. */
+const dataDir = mkdtempSync(join(tmpdir(), 'keyledger-two-'));
+let instances: ServiceProcess[] = [];
 
-/**
- * Two Keyledger processes on one data directory: the SQLite event log (WAL) and vault are shared, each
- * process has its own read models. Every conflicting append is re-decided, so racing commands through both
- * instances lose no event and break no rule.
- */
-describe('two instances on one embedded store', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'keyledger-two-'));
-  let a: ServiceProcess;
-  let b: ServiceProcess;
-  let kmsA: KMSClient;
-  let kmsB: KMSClient;
-
-  beforeAll(async () => {
+describeTwoInstanceScenarios(
+  'two instances on one embedded store',
+  async () => {
     const common = { DATA_DIR: dataDir, KEYLEDGER_EXPIRY_INTERVAL_MS: '100', LOG_FORMAT: 'json' };
-    [a, b] = await Promise.all([
-      startServiceProcess({ ...common, KEYLEDGER_READ_MODELS_FILE: join(dataDir, 'read-models-a.sqlite') }),
-      startServiceProcess({ ...common, KEYLEDGER_READ_MODELS_FILE: join(dataDir, 'read-models-b.sqlite') }),
-    ]);
-    kmsA = clientFor(a.url);
-    kmsB = clientFor(b.url);
-  });
-  afterAll(async () => {
-    expect(await Promise.all([a?.stop(), b?.stop()])).toEqual([0, 0]);
+    instances = await Promise.all(
+      ['a', 'b'].map((name) => startServiceProcess({ ...common, KEYLEDGER_READ_MODELS_FILE: join(dataDir, `read-models-${name}.sqlite`) })),
+    );
+    return { urls: [instances[0].url, instances[1].url], readLog: async () => readEventLog(dataDir) };
+  },
+  async () => {
+    expect(await Promise.all(instances.map((i) => i.stop()))).toEqual([0, 0]);
     rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  it('racing first imports of different material: exactly one wins, the other is refused by the same-material rule', async () => {
-    for (let round = 0; round < 5; round++) {
-      const key = await createExternalKey(kmsA);
-      const [pa, pb] = await Promise.all([getImportParameters(kmsA, key.KeyId!), getImportParameters(kmsB, key.KeyId!)]);
-      const imports = [
-        kmsA.send(new ImportKeyMaterialCommand({ KeyId: key.KeyId, ImportToken: pa.ImportToken, EncryptedKeyMaterial: wrapForImport('RSAES_OAEP_SHA_256', pa.PublicKey!, randomBytes(32)), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' })),
-        kmsB.send(new ImportKeyMaterialCommand({ KeyId: key.KeyId, ImportToken: pb.ImportToken, EncryptedKeyMaterial: wrapForImport('RSAES_OAEP_SHA_256', pb.PublicKey!, randomBytes(32)), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' })),
-      ];
-      const { won, lost } = await race(imports);
-      expect(won).toHaveLength(1);
-      expect(lost).toHaveLength(1);
-      expect(lost[0]).toMatchObject({ name: 'IncorrectKeyMaterialException' });
-      const imported = readEventLog(dataDir, `kms-key-${key.KeyId}`).filter((e) => e.type === 'KeyMaterialImported.v1');
-      expect(imported).toHaveLength(1);
-      expect(imported[0].data.keyMaterialId).toBe(won[0].KeyMaterialId);
-    }
-  });
-
-  it('racing imports of the same material and racing deletions record each change once, through either instance', async () => {
-    const material = randomBytes(32);
-    const key = await createExternalKey(kmsB);
-    const twice = await race([importMaterial(kmsA, key.KeyId!, material), importMaterial(kmsB, key.KeyId!, material)]);
-    expect(twice.lost).toEqual([]);
-    const imports = readEventLog(dataDir, `kms-key-${key.KeyId}`).filter((e) => e.type === 'KeyMaterialImported.v1');
-    expect(imports.map((e) => e.data.reimport).sort()).toEqual([false, true]);
-
-    // Material imported through one instance encrypts through the other (shared vault).
-    const ciphertext = (await kmsB.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from('shared') }))).CiphertextBlob;
-    expect(Buffer.from((await kmsA.send(new DecryptCommand({ CiphertextBlob: ciphertext }))).Plaintext!).toString()).toBe('shared');
-
-    const deletions = await race([
-      kmsA.send(new DeleteImportedKeyMaterialCommand({ KeyId: key.KeyId })),
-      kmsB.send(new DeleteImportedKeyMaterialCommand({ KeyId: key.KeyId })),
-      kmsA.send(new DeleteImportedKeyMaterialCommand({ KeyId: key.KeyId })),
-    ]);
-    expect(deletions.lost).toEqual([]);
-    expect(readEventLog(dataDir, `kms-key-${key.KeyId}`).filter((e) => e.type === 'KeyMaterialDeleted.v1')).toHaveLength(1);
-  });
-
-  it('both expiry jobs run, and each expired material is recorded exactly once', async () => {
-    const keys = [];
-    for (let i = 0; i < 4; i++) {
-      const key = await createExternalKey(i % 2 ? kmsA : kmsB);
-      await importMaterial(i % 2 ? kmsB : kmsA, key.KeyId!, randomBytes(32), {
-        import: { ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: new Date(Date.now() + 1500) },
-      });
-      keys.push(key.KeyId!);
-    }
-    for (const keyId of keys) {
-      await eventually(() => readEventLog(dataDir, `kms-key-${keyId}`).some((e) => e.type === 'KeyMaterialExpired.v1'), Boolean);
-    }
-    await new Promise((r) => setTimeout(r, 1000)); // several more sweeps of both jobs
-    for (const keyId of keys) {
-      expect(readEventLog(dataDir, `kms-key-${keyId}`).filter((e) => e.type === 'KeyMaterialExpired.v1')).toHaveLength(1);
-      for (const kms of [kmsA, kmsB]) expect((await describeOn(kms, keyId)).KeyState).toBe('PendingImport');
-    }
-  });
-
-  it('loses no event, and both instances\' projections converge to the same answers', async () => {
-    const log = readEventLog(dataDir);
-    const positions = log.map((e) => e.position);
-    expect(positions).toEqual([...positions].sort((x, y) => x - y));
-    const byStream = new Map<string, number[]>();
-    for (const e of log) byStream.set(e.streamId, [...(byStream.get(e.streamId) ?? []), e.revision]);
-    for (const revisions of byStream.values()) expect(revisions).toEqual(revisions.map((_, i) => i));
-
-    const head = Math.max(...positions);
-    for (const url of [a.url, b.url]) {
-      await eventually(async () => (await (await fetch(`${url}/health`)).json()) as { projections: { checkpoint: number } }, (h) => h.projections.checkpoint >= head);
-    }
-    const listA = (await kmsA.send(new ListKeysCommand({ Limit: 1000 }))).Keys;
-    const listB = (await kmsB.send(new ListKeysCommand({ Limit: 1000 }))).Keys;
-    expect(listA).toEqual(listB);
-    expect(listA!.length).toBe([...byStream.keys()].filter((s) => s.startsWith('kms-key-')).length);
-    for (const { KeyId } of listA!) expect(await describeOn(kmsA, KeyId!)).toEqual(await describeOn(kmsB, KeyId!));
-  });
-});
+  },
+);

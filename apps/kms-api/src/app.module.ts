@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type Database from 'better-sqlite3';
@@ -24,14 +23,13 @@ import {
   QUERY_HANDLERS,
   RefusalAuditHook,
   RefusalRecorder,
-  SqliteMaterialVault,
   VaultReconciler,
   WRAPPING_KEY_SOURCE,
   WrappingKeyPool,
 } from '@keyledger/application';
-import { AuditSigningKey, AuditSigningKeyError, ChainingEventStore } from '@keyledger/audit';
-import { ImportTokenSealer, MaterialSealer, MasterKey } from '@keyledger/crypto';
-import { EventStore, SqliteEventStore } from '@keyledger/event-store';
+import { AuditSigningKey, AuditSigningKeyError } from '@keyledger/audit';
+import { ImportTokenSealer, MasterKey } from '@keyledger/crypto';
+import { EventStore } from '@keyledger/event-store';
 import { openReadModelDatabase, ProjectionRunner, readModelProjections, SqliteAuditLog, SqliteKeyReadModel } from '@keyledger/projections';
 import { AwsJsonController } from './aws-json/aws-json.controller';
 import { IDENTITY_OPTIONS } from './aws-json/identity';
@@ -40,6 +38,7 @@ import { loadMasterKey } from './config/master-key.loader';
 import { HealthController } from './health/health.controller';
 import { ReadModelsLifecycle } from './read-models.service';
 import { REST_CONTROLLERS, REST_PROVIDERS } from './rest';
+import { closeStorage, openStorage, Storage, STORAGE } from './storage/storage';
 
 const CONFIG = Symbol('KeyledgerConfig');
 const MASTER_KEY = Symbol('MasterKey');
@@ -63,24 +62,23 @@ export interface KeyledgerOverrides {
 @Injectable()
 class StorageLifecycle implements OnApplicationShutdown {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(MATERIAL_VAULT) private readonly vault: SqliteMaterialVault,
+    @Inject(STORAGE) private readonly storage: Storage,
     @Inject(READ_MODEL_DB) private readonly readModels: Database.Database,
     @Inject(WRAPPING_KEY_SOURCE) private readonly pool: WrappingKeyPool,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     this.pool.close();
-    await this.store.close();
-    this.vault.close();
+    await closeStorage(this.storage);
     this.readModels.close();
   }
 }
 
 /**
- * The composition root: binds every port to its embedded (SQLite) adapter under DATA_DIR.
- *   events.sqlite       the event log (the source of truth)
- *   vault.sqlite        key material, sealed under the master key
+ * The composition root. Storage (event log and vault) is embedded or on EventStoreDB (storage/storage.ts);
+ * everything else lives under DATA_DIR:
+ *   events.sqlite       the event log (the source of truth), embedded storage only
+ *   vault.sqlite        key material, sealed under the master key, embedded storage only
  *   read-models.sqlite  projections and their checkpoint (rebuildable; KEYLEDGER_READ_MODELS_FILE moves it)
  *   master.key          development master key, only when KEYLEDGER_MASTER_KEY is unset
  *   audit-signing-key.pem  development audit digest signing key, only when KEYLEDGER_AUDIT_SIGNING_KEY is unset
@@ -89,7 +87,6 @@ class StorageLifecycle implements OnApplicationShutdown {
 export class KeyledgerModule {
   static forRoot(config: KeyledgerConfig, overrides: KeyledgerOverrides = {}): DynamicModule {
     mkdirSync(config.dataDir, { recursive: true });
-    const file = (name: string) => join(config.dataDir, name);
     return {
       module: KeyledgerModule,
       imports: [CqrsModule.forRoot()],
@@ -99,13 +96,9 @@ export class KeyledgerModule {
         { provide: MASTER_KEY, useFactory: (c: KeyledgerConfig) => loadMasterKey(c.masterKey, c.dataDir), inject: [CONFIG] },
         { provide: CLOCK, useValue: overrides.clock ?? { now: () => Date.now() } },
         { provide: ID_GENERATOR, useValue: { keyId: () => randomUUID(), uuid: () => randomUUID() } },
-        // Every append is hash-chained to its stream's previous event (the audit trail's tamper evidence).
-        { provide: EVENT_STORE, useFactory: () => new ChainingEventStore(new SqliteEventStore({ filename: file('events.sqlite') })) },
-        {
-          provide: MATERIAL_VAULT,
-          useFactory: (key: MasterKey) => new SqliteMaterialVault(file('vault.sqlite'), new MaterialSealer(key)),
-          inject: [MASTER_KEY],
-        },
+        { provide: STORAGE, useFactory: (c: KeyledgerConfig, key: MasterKey) => openStorage(c, key), inject: [CONFIG, MASTER_KEY] },
+        { provide: EVENT_STORE, useFactory: (storage: Storage) => storage.eventStore, inject: [STORAGE] },
+        { provide: MATERIAL_VAULT, useFactory: (storage: Storage) => storage.vault, inject: [STORAGE] },
         { provide: IMPORT_TOKEN_SEALER, useFactory: (key: MasterKey) => new ImportTokenSealer(key), inject: [MASTER_KEY] },
         { provide: READ_MODEL_DB, useFactory: () => openReadModelDatabase(config.readModelsFile) },
         {

@@ -25,6 +25,7 @@ export * from './queries/list-keys';
 export * from './request-context';
 export * from './stored-events';
 export * from './vault/sqlite-material-vault';
+export { EventStoreDbMaterialVault, type EventStoreDbMaterialVaultOptions } from './vault/eventstoredb-material-vault';
 export * from './vault/vault-reconciler';
 
 export const COMMAND_HANDLERS = [

@@ -1,3 +1,4 @@
 export * from './event-store.port';
 export { InMemoryEventStore } from './in-memory-event-store';
 export { SqliteEventStore, DEFAULT_POLL_INTERVAL_MS, type SqliteEventStoreOptions } from './sqlite-event-store';
+export * from './eventstoredb';

@@ -5,6 +5,10 @@ export interface KeyledgerConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** EventStoreDB connection string; when set, the event log and the vault live there instead of DATA_DIR. */
+  eventStoreUrl?: string;
+  /** Names this deployment's streams on a shared EventStoreDB (`<deployment>-log-…`, `<deployment>-vault-…`). */
+  eventStoreDeployment: string;
   /** The read models' database; each instance sharing a data directory needs its own. */
   readModelsFile: string;
   /** Base64 of 32 bytes; when unset a dev master key is generated into the data directory. */
@@ -33,6 +37,12 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
+function deployment(raw: string | undefined): string {
+  const value = raw || 'keyledger';
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(value)) throw new ConfigError(`KEYLEDGER_EVENTSTORE_DEPLOYMENT must be lowercase letters, digits and dashes, got '${value}'.`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfig {
   const account = env.KEYLEDGER_ACCOUNT_ID ?? '000000000000';
   if (!/^\d{12}$/.test(account)) throw new ConfigError(`KEYLEDGER_ACCOUNT_ID must be 12 digits, got '${account}'.`);
@@ -43,6 +53,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: env.HOST ?? '127.0.0.1',
     dataDir,
+    eventStoreUrl: env.KEYLEDGER_EVENTSTORE_URL || undefined,
+    eventStoreDeployment: deployment(env.KEYLEDGER_EVENTSTORE_DEPLOYMENT),
     readModelsFile: resolve(env.KEYLEDGER_READ_MODELS_FILE || join(dataDir, 'read-models.sqlite')),
     masterKey: env.KEYLEDGER_MASTER_KEY || undefined,
     defaultAccountId: account,

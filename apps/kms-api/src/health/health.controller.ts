@@ -1,20 +1,25 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { PROJECTION_PROGRESS } from '@keyledger/application';
-import { EVENT_STORE } from '@keyledger/application';
-import type { EventStore } from '@keyledger/event-store';
 import { ProjectionRunner } from '@keyledger/projections';
+import { Storage, STORAGE } from '../storage/storage';
 
-/** Liveness plus the two numbers an operator wants: the log's head and how far the read models are behind it. */
+/** Liveness plus what an operator wants to see: which store, the log's head, and how far the read models lag. */
+@ApiExcludeController()
 @Controller('health')
 export class HealthController {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(STORAGE) private readonly storage: Storage,
     @Inject(PROJECTION_PROGRESS) private readonly projections: ProjectionRunner,
   ) {}
 
   @Get()
   async health() {
-    const head = await this.store.headPosition();
-    return { status: 'ok', eventStore: { headPosition: head }, projections: { checkpoint: this.projections.checkpoint, lag: head - this.projections.checkpoint } };
+    const head = await this.storage.eventStore.headPosition();
+    return {
+      status: 'ok',
+      eventStore: { kind: this.storage.kind, headPosition: head },
+      projections: { checkpoint: this.projections.checkpoint, lag: head - this.projections.checkpoint },
+    };
   }
 }

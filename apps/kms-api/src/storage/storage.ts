@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { EventStoreDbMaterialVault, MaterialVault, SqliteMaterialVault } from '@keyledger/application';
+import { ChainingEventStore } from '@keyledger/audit';
+import { MasterKey, MaterialSealer } from '@keyledger/crypto';
+import { EventStore, EventStoreDbEventStore, keyledgerStreamPrefixes, SqliteEventStore } from '@keyledger/event-store';
+import { KeyledgerConfig } from '../config/config';
+
+export const STORAGE = Symbol('Storage');
+
+export type ClosableVault = MaterialVault & { close(): void | Promise<void> };
+
+/** Where the event log and the material vault live: both embedded, or both on EventStoreDB. */
+export interface Storage {
+  kind: 'embedded' | 'eventstoredb';
+  eventStore: EventStore;
+  vault: ClosableVault;
+}
+
+/**
+ * Opens the configured storage. With KEYLEDGER_EVENTSTORE_URL the log and the vault are on EventStoreDB, so
+ * several instances (each with its own read models) share keys and material; otherwise both are SQLite files in
+ * DATA_DIR. Either way every append is hash-chained to its stream's previous event (the audit trail's tamper
+ * evidence).
+ */
+export async function openStorage(config: KeyledgerConfig, masterKey: MasterKey): Promise<Storage> {
+  const sealer = new MaterialSealer(masterKey);
+  if (config.eventStoreUrl) {
+    const prefixes = keyledgerStreamPrefixes(config.eventStoreDeployment);
+    const connectionString = config.eventStoreUrl;
+    const vault = await EventStoreDbMaterialVault.open({ connectionString, sealer, streamPrefix: prefixes.vault });
+    const eventStore = new EventStoreDbEventStore({ connectionString, streamPrefix: prefixes.log });
+    return { kind: 'eventstoredb', eventStore: new ChainingEventStore(eventStore), vault };
+  }
+  return {
+    kind: 'embedded',
+    eventStore: new ChainingEventStore(new SqliteEventStore({ filename: join(config.dataDir, 'events.sqlite') })),
+    vault: new SqliteMaterialVault(join(config.dataDir, 'vault.sqlite'), sealer),
+  };
+}
+
+export async function closeStorage(storage: Storage): Promise<void> {
+  await storage.eventStore.close();
+  await storage.vault.close();
+}

@@ -1,0 +1,183 @@
+import { EventStoreDBClient, FORWARDS, jsonEvent, NO_STREAM, START, ErrorType, isCommandError } from '@eventstore/db-client';
+import { MaterialSealer, sealedMaterialMasterKeyId } from '@keyledger/crypto';
+import {
+  DEFAULT_VAULT_STREAM_PREFIX,
+  keepOnlyLatestEvent,
+  readLatestEvent,
+  scanAll,
+  StreamNamespace,
+  type LatestEvent,
+} from '@keyledger/event-store';
+import { MaterialVault } from '../ports';
+import { MasterKeyMismatchError } from './sqlite-material-vault';
+
+export const MATERIAL_SEALED = 'KeyMaterialSealed.v1';
+/** Carries no secret: it exists so that a deleted stream's last event, which a scavenge keeps, is harmless. */
+export const MATERIAL_SHREDDED = 'KeyMaterialShredded.v1';
+
+/** Optimistic-concurrency retries before giving up on a (key, material) another instance keeps changing. */
+const MAX_ATTEMPTS = 5;
+
+interface SealedMaterialData {
+  keyId: string;
+  keyMaterialId: string;
+  revision: number;
+  /** base64 of MaterialSealer's blob (AES-256-GCM under the master key, bound to key and material id). */
+  sealed: string;
+}
+
+interface ShreddedMaterialData {
+  keyId: string;
+  keyMaterialId: string;
+  revision: number;
+}
+
+export interface EventStoreDbMaterialVaultOptions {
+  connectionString: string;
+  sealer: MaterialSealer;
+  /** Default `keyledger-vault-`; must not overlap the event log's prefix. */
+  streamPrefix?: string;
+}
+
+/**
+ * The material vault on EventStoreDB, so every Keyledger instance on a cluster shares key material. One
+ * stream per (key, material) holds the material sealed under the master key (the same sealing and context
+ * as the SQLite vault); `get` reads the stream's latest event.
+ *
+ * Shredding: EventStoreDB never erases in place. A deleted stream's events stay in the log (and in `$all`,
+ * backups and replicas) until a scavenge, and a scavenge always keeps a stream's last event. So `shred`
+ * first appends a KeyMaterialShredded marker (no secret), then soft-deletes the stream; the streams also
+ * carry `$maxCount: 1`. After the next scavenge on every node only the marker remains. Until then the sealed
+ * blob is still on disk, protected by the master key. See docs/eventstoredb.md.
+ */
+export class EventStoreDbMaterialVault implements MaterialVault {
+  private readonly namespace: StreamNamespace;
+
+  private constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly sealer: MaterialSealer,
+    streamPrefix: string,
+  ) {
+    this.namespace = new StreamNamespace(streamPrefix);
+  }
+
+  /** Connects and fails closed if the vault holds material sealed under another master key. */
+  static async open(options: EventStoreDbMaterialVaultOptions): Promise<EventStoreDbMaterialVault> {
+    const client = EventStoreDBClient.connectionString(options.connectionString);
+    const vault = new EventStoreDbMaterialVault(client, options.sealer, options.streamPrefix ?? DEFAULT_VAULT_STREAM_PREFIX);
+    try {
+      await vault.refuseForeignMasterKeys();
+    } catch (error) {
+      await vault.close();
+      throw error;
+    }
+    return vault;
+  }
+
+  async put(keyId: string, keyMaterialId: string, material: Buffer, revision: number): Promise<void> {
+    const stream = this.streamOf(keyId, keyMaterialId);
+    const data: SealedMaterialData = {
+      keyId,
+      keyMaterialId,
+      revision,
+      sealed: this.sealer.seal(material, materialContext(keyId, keyMaterialId)).toString('base64'),
+    };
+    await this.retryOnConflict(async () => {
+      const latest = await readLatestEvent(this.client, stream);
+      // As in the SQLite vault, an older put never overwrites material stored by a later revision.
+      if (latest?.type === MATERIAL_SEALED && sealedData(latest).revision > revision) return;
+      if (!latest) await keepOnlyLatestEvent(this.client, stream);
+      // A soft-deleted stream reads as missing; NO_STREAM recreates it, numbering where it left off.
+      await this.client.appendToStream(stream, jsonEvent({ type: MATERIAL_SEALED, data: { ...data } }), {
+        expectedRevision: latest ? latest.revision : NO_STREAM,
+      });
+    });
+  }
+
+  async get(keyId: string, keyMaterialId: string): Promise<Buffer | undefined> {
+    const latest = await readLatestEvent(this.client, this.streamOf(keyId, keyMaterialId));
+    if (latest?.type !== MATERIAL_SEALED) return undefined;
+    return this.sealer.open(Buffer.from(sealedData(latest).sealed, 'base64'), materialContext(keyId, keyMaterialId));
+  }
+
+  /** Removes the material if it was stored by an event before `revision`. */
+  async shred(keyId: string, keyMaterialId: string, revision: number): Promise<void> {
+    const stream = this.streamOf(keyId, keyMaterialId);
+    await this.retryOnConflict(async () => {
+      const latest = await readLatestEvent(this.client, stream);
+      if (!latest) return; // never stored, or already shredded and deleted
+      let lastRevision = latest.revision;
+      if (latest.type === MATERIAL_SEALED) {
+        if (sealedData(latest).revision >= revision) return; // a later import brought it back
+        const marker: ShreddedMaterialData = { keyId, keyMaterialId, revision };
+        const appended = await this.client.appendToStream(stream, jsonEvent({ type: MATERIAL_SHREDDED, data: { ...marker } }), {
+          expectedRevision: lastRevision,
+        });
+        lastRevision = appended.nextExpectedRevision;
+      }
+      // Also completes a shred that stopped between the marker and the delete.
+      await this.client.deleteStream(stream, { expectedRevision: lastRevision });
+    });
+  }
+
+  /** Every (key, material) the vault holds. Scans `$all`, so it costs a pass over the log: start-up only. */
+  async list(): Promise<Array<{ keyId: string; keyMaterialId: string; revision: number }>> {
+    return (await this.heldMaterial()).map(({ keyId, keyMaterialId, revision }) => ({ keyId, keyMaterialId, revision }));
+  }
+
+  async close(): Promise<void> {
+    await this.client.dispose();
+  }
+
+  private async heldMaterial(): Promise<SealedMaterialData[]> {
+    const streams = new Set<string>();
+    for await (const event of scanAll(this.client, START, FORWARDS)) {
+      if (this.namespace.contains(event.streamId)) streams.add(event.streamId);
+    }
+    const held: SealedMaterialData[] = [];
+    for (const stream of streams) {
+      const latest = await readLatestEvent(this.client, stream);
+      if (latest?.type === MATERIAL_SEALED) held.push(sealedData(latest));
+    }
+    return held;
+  }
+
+  /** Fail closed at start-up: with the wrong master key every import would work and every use would fail. */
+  private async refuseForeignMasterKeys(): Promise<void> {
+    const foreign = new Set<string>();
+    for (const entry of await this.heldMaterial()) {
+      const id = sealedMaterialMasterKeyId(Buffer.from(entry.sealed, 'base64'));
+      if (id !== this.sealer.masterKeyId) foreign.add(String(id));
+    }
+    if (foreign.size > 0) {
+      throw new MasterKeyMismatchError(
+        `The EventStoreDB material vault (streams '${this.namespace.prefix}*') holds key material sealed under master key(s) ${[...foreign].join(', ')}, but the configured master key is ${this.sealer.masterKeyId}. Configure the master key this vault was created with.`,
+      );
+    }
+  }
+
+  /** Key and material ids are URI-encoded, so distinct pairs never share a stream. */
+  private streamOf(keyId: string, keyMaterialId: string): string {
+    return this.namespace.toServer(`${encodeURIComponent(keyId)}/${encodeURIComponent(keyMaterialId)}`);
+  }
+
+  private async retryOnConflict(attempt: () => Promise<void>): Promise<void> {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const conflict = error instanceof Error && isCommandError(error) && error.type === ErrorType.WRONG_EXPECTED_VERSION;
+        if (!conflict || tries >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+}
+
+/** The same AAD context as SqliteMaterialVault, so a blob opens only for its key and material. */
+export function materialContext(keyId: string, keyMaterialId: string): string {
+  return `kms-key/${keyId}/material/${keyMaterialId}`;
+}
+
+function sealedData(event: LatestEvent): SealedMaterialData {
+  return event.data as unknown as SealedMaterialData;
+}

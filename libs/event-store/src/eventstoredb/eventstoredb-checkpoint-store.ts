@@ -1,0 +1,66 @@
+import { EventStoreDBClient, jsonEvent, NO_STREAM as CLIENT_NO_STREAM } from '@eventstore/db-client';
+import { NO_STREAM } from '../event-store.port';
+import { asWrongExpectedRevision } from './client-errors';
+import { keepOnlyLatestEvent, readLatestEvent } from './latest-event';
+import { DEFAULT_CHECKPOINT_STREAM_PREFIX, StreamNamespace } from './stream-namespace';
+
+export const CHECKPOINT_EVENT_TYPE = 'ProjectionCheckpointReached.v1';
+
+export interface EventStoreDbCheckpointStoreOptions {
+  connectionString: string;
+  /** Whose checkpoint this is: one stream per projection-runner instance. */
+  instanceId: string;
+  /** Default `keyledger-checkpoint-`. */
+  streamPrefix?: string;
+}
+
+/**
+ * A projection checkpoint (the last position a runner applied) kept in EventStoreDB, in the stream
+ * `${streamPrefix}${instanceId}`. Each write appends an event; the stream's `$maxCount: 1` lets a scavenge
+ * drop the superseded ones. Writes are checked against the revision last seen, so a second process writing
+ * the same instance's checkpoint fails with WrongExpectedRevisionError instead of silently interleaving.
+ */
+export class EventStoreDbCheckpointStore {
+  readonly streamName: string;
+  private readonly client: EventStoreDBClient;
+  /** The stream's last revision as this store last saw it; undefined until read. */
+  private revision: number | undefined;
+
+  constructor(options: EventStoreDbCheckpointStoreOptions) {
+    if (typeof options.instanceId !== 'string' || options.instanceId.length === 0) {
+      throw new TypeError('instanceId must be a non-empty string');
+    }
+    this.streamName = new StreamNamespace(options.streamPrefix ?? DEFAULT_CHECKPOINT_STREAM_PREFIX).toServer(options.instanceId);
+    this.client = EventStoreDBClient.connectionString(options.connectionString);
+  }
+
+  /** The stored checkpoint, 0 if none was ever written. */
+  async read(): Promise<number> {
+    const latest = await readLatestEvent(this.client, this.streamName);
+    this.revision = latest ? Number(latest.revision) : NO_STREAM;
+    const position = (latest?.data as { position?: unknown } | undefined)?.position;
+    return typeof position === 'number' ? position : 0;
+  }
+
+  async write(position: number): Promise<void> {
+    if (!Number.isSafeInteger(position) || position < 0) {
+      throw new RangeError(`A checkpoint must be an integer >= 0, got ${position}`);
+    }
+    if (this.revision === undefined) await this.read();
+    const expected = this.revision!;
+    if (expected === NO_STREAM) await keepOnlyLatestEvent(this.client, this.streamName);
+    try {
+      const result = await this.client.appendToStream(this.streamName, jsonEvent({ type: CHECKPOINT_EVENT_TYPE, data: { position } }), {
+        expectedRevision: expected === NO_STREAM ? CLIENT_NO_STREAM : BigInt(expected),
+      });
+      this.revision = Number(result.nextExpectedRevision);
+    } catch (error) {
+      this.revision = undefined;
+      throw asWrongExpectedRevision(error, this.streamName, expected) ?? error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.dispose();
+  }
+}

@@ -1,0 +1,14 @@
+export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb-event-store';
+export { EventStoreDbCheckpointStore, type EventStoreDbCheckpointStoreOptions } from './eventstoredb-checkpoint-store';
+export { DEFAULT_RESUBSCRIBE_BACKOFF, type ResubscribeBackoff } from './resumable-subscription';
+export {
+  DEFAULT_CHECKPOINT_STREAM_PREFIX,
+  DEFAULT_LOG_STREAM_PREFIX,
+  DEFAULT_VAULT_STREAM_PREFIX,
+  keyledgerStreamPrefixes,
+  StreamNamespace,
+  type KeyledgerStreamPrefixes,
+} from './stream-namespace';
+// For sibling adapters on the same server (the material vault in @keyledger/application).
+export { readFully, scanAll, type ScannedEvent } from './all-stream-scan';
+export { keepOnlyLatestEvent, readLatestEvent, type LatestEvent } from './latest-event';

@@ -1,0 +1,102 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  START,
+  streamNameFilter,
+  type AllStreamResolvedEvent,
+  type EventStoreDBClient,
+  type Position,
+} from '@eventstore/db-client';
+import type { RecordedEvent } from '../event-store.port';
+import { isTransient } from './client-errors';
+import { isSystemEvent, positionOf, toRecordedEvent } from './event-mapping';
+import { toPortPosition, type LogPositions } from './log-positions';
+import type { StreamNamespace } from './stream-namespace';
+
+export interface ResubscribeBackoff {
+  /** Wait before the first re-subscription after a drop (default 100 ms); doubles up to maxDelayMs. */
+  initialDelayMs: number;
+  /** Default 5 s. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RESUBSCRIBE_BACKOFF: ResubscribeBackoff = { initialDelayMs: 100, maxDelayMs: 5000 };
+
+export interface ResumableSubscriptionSource {
+  client: EventStoreDBClient;
+  namespace: StreamNamespace;
+  positions: LogPositions;
+  backoff: ResubscribeBackoff;
+}
+
+/**
+ * A catch-up subscription to the namespace's part of `$all` (server-side stream-prefix filter) that survives
+ * dropped connections: it re-subscribes from the last event it yielded and skips anything at or before it,
+ * so events are neither lost nor duplicated nor reordered. Ends when `signal` aborts; throws only on errors
+ * that re-subscribing cannot fix.
+ */
+export async function* resumableSubscription(
+  source: ResumableSubscriptionSource,
+  after: number,
+  signal: AbortSignal,
+): AsyncGenerator<RecordedEvent, void, undefined> {
+  const { namespace, positions, backoff } = source;
+  let delivered = after;
+  let resumeFrom: Position | typeof START | undefined;
+  let delay = backoff.initialDelayMs;
+
+  while (!signal.aborted) {
+    try {
+      resumeFrom ??= await startingPoint(source, after);
+      for await (const resolved of serverSubscription(source, resumeFrom, signal)) {
+        const event = resolved.event;
+        if (!event) continue;
+        const position = positionOf(event);
+        const origin = await positions.requireOrigin();
+        if (toPortPosition(position.commit, origin) <= delivered || isSystemEvent(event)) continue;
+        if (signal.aborted) return;
+        const recorded = toRecordedEvent(event, namespace, origin);
+        yield recorded;
+        delivered = recorded.position;
+        resumeFrom = position;
+        delay = backoff.initialDelayMs;
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      if (!isTransient(error)) throw error;
+    }
+    // The server ended or dropped the subscription (or could not be reached): try again after a pause.
+    try {
+      await sleep(delay, undefined, { signal });
+    } catch {
+      return;
+    }
+    delay = Math.min(delay * 2, backoff.maxDelayMs);
+  }
+}
+
+/** One server-side subscription, filtered on the namespace's prefix; cancelled when left or aborted. */
+async function* serverSubscription(
+  { client, namespace }: ResumableSubscriptionSource,
+  fromPosition: Position | typeof START,
+  signal: AbortSignal,
+): AsyncGenerator<AllStreamResolvedEvent, void, undefined> {
+  const subscription = client.subscribeToAll({ fromPosition, filter: streamNameFilter({ prefixes: [namespace.prefix] }) });
+  subscription.on('error', () => undefined); // surfaced by the iterator below; never an unhandled 'error'
+  const stop = (): void => {
+    void subscription.unsubscribe();
+    subscription.destroy();
+  };
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    yield* subscription as AsyncIterable<AllStreamResolvedEvent>;
+  } finally {
+    signal.removeEventListener('abort', stop);
+    stop();
+  }
+}
+
+/** START for a subscription from the beginning; otherwise an exact record position (see exactStartFor). */
+async function startingPoint(source: ResumableSubscriptionSource, after: number): Promise<Position | typeof START> {
+  if (after === 0) return START;
+  return (await source.positions.exactStartFor(after))?.from ?? START;
+}

@@ -1,0 +1,81 @@
+import { CreateKeyCommand, DecryptCommand, DeleteImportedKeyMaterialCommand, DescribeKeyCommand, EncryptCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
+import { randomBytes } from 'node:crypto';
+import { EventStoreDbDouble, startEventStoreDbDouble } from '../../libs/event-store/src/testing/eventstoredb-double';
+import { createExternalKey, importMaterial } from '../support/byok-flow';
+import { eventually } from '../support/event-log';
+import { readEventStoreDbLog } from '../support/eventstoredb-log';
+import { RunningKeyledger, startKeyledger } from '../support/keyledger-harness';
+
+const describeKey = async (kms: KMSClient, keyId: string) => (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
+
+/**
+ * The whole service on the EventStoreDB adapters (log and vault), driven with the AWS SDK. The server is the
+ * in-process protocol DOUBLE (libs/event-store/src/testing/eventstoredb-double) speaking gRPC to the real
+ * @eventstore/db-client; see docs/eventstoredb.md for running the adapter suite against a real server.
+ */
+describe('Keyledger on EventStoreDB (protocol double)', () => {
+  let double: EventStoreDbDouble;
+  let kl: RunningKeyledger;
+  const env = () => ({ KEYLEDGER_EVENTSTORE_URL: double.connectionString, KEYLEDGER_MASTER_KEY: masterKey });
+  const masterKey = randomBytes(32).toString('base64');
+
+  beforeAll(async () => {
+    double = await startEventStoreDbDouble();
+    kl = await startKeyledger({ env: env() });
+  });
+  afterAll(async () => {
+    await kl?.destroy();
+    await double?.stop();
+  });
+
+  it('runs the BYOK flow with the log and the vault on EventStoreDB, and survives a restart with fresh read models', async () => {
+    const kms = kl.client();
+    const health = (await (await fetch(`${kl.url}/health`)).json()) as { eventStore: { kind: string } };
+    expect(health.eventStore.kind).toBe('eventstoredb');
+
+    const material = randomBytes(32);
+    const key = await createExternalKey(kms);
+    const imported = await importMaterial(kms, key.KeyId!, material, { import: { ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: new Date(Date.now() + 86400_000) } });
+    expect(await describeKey(kms, key.KeyId!)).toMatchObject({ KeyState: 'Enabled', CurrentKeyMaterialId: imported.KeyMaterialId });
+    const ciphertext = (await kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from('on eventstoredb') }))).CiphertextBlob;
+    const generated = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!;
+
+    const log = await readEventStoreDbLog(double.connectionString);
+    expect(log.filter((e) => e.streamId === `kms-key-${key.KeyId}`).map((e) => e.type)).toEqual([
+      'KeyCreated.v1',
+      'ImportParametersIssued.v1',
+      'KeyMaterialImported.v1',
+    ]);
+    // Nothing secret reached the server's log.
+    const everything = JSON.stringify(log);
+    for (const secret of [material.toString('base64'), material.toString('hex')]) expect(everything).not.toContain(secret);
+
+    // A new instance with an empty data directory rebuilds its read models from EventStoreDB and reads the
+    // shared vault.
+    const before = [await describeKey(kms, key.KeyId!), await describeKey(kms, generated.KeyId!)];
+    await kl.destroy();
+    kl = await startKeyledger({ env: env() });
+    const again = kl.client();
+    await eventually(() => describeKey(again, key.KeyId!).catch(() => undefined), (m) => m !== undefined);
+    expect([await describeKey(again, key.KeyId!), await describeKey(again, generated.KeyId!)]).toEqual(before);
+    const decrypted = await again.send(new DecryptCommand({ CiphertextBlob: ciphertext }));
+    expect(Buffer.from(decrypted.Plaintext!).toString()).toBe('on eventstoredb');
+
+    // Deletion shreds the material in the EventStoreDB vault: after it, the same material must be imported again.
+    await again.send(new DeleteImportedKeyMaterialCommand({ KeyId: key.KeyId }));
+    await expect(again.send(new DecryptCommand({ CiphertextBlob: ciphertext }))).rejects.toMatchObject({ name: 'KMSInvalidStateException' });
+    await importMaterial(again, key.KeyId!, material);
+    expect(Buffer.from((await again.send(new DecryptCommand({ CiphertextBlob: ciphertext }))).Plaintext!).toString()).toBe('on eventstoredb');
+  });
+
+  it('keeps its read models current after the server drops the subscription', async () => {
+    const kms = kl.client();
+    const before = (await kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys!.length;
+    expect(double.dropSubscriptions()).toBeGreaterThan(0);
+    const created = [];
+    for (let i = 0; i < 3; i++) created.push((await kms.send(new CreateKeyCommand({ Description: `after drop ${i}` }))).KeyMetadata!.KeyId);
+    const listed = (await kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys!.map((k) => k.KeyId);
+    expect(listed).toHaveLength(before + 3);
+    expect(listed.slice(-3)).toEqual(created);
+  });
+});
