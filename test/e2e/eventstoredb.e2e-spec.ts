@@ -16,7 +16,7 @@ const describeKey = async (kms: KMSClient, keyId: string) => (await kms.send(new
 describe('Keyledger on EventStoreDB (protocol double)', () => {
   let double: EventStoreDbDouble;
   let kl: RunningKeyledger;
-  const env = () => ({ KEYLEDGER_EVENTSTORE_URL: double.connectionString, KEYLEDGER_MASTER_KEY: masterKey });
+  const env = () => ({ KEYLEDGER_EVENTSTORE_URL: double.connectionString, KEYLEDGER_MASTER_KEY: masterKey, KEYLEDGER_INSTANCE_ID: 'e2e-instance' });
   const masterKey = randomBytes(32).toString('base64');
 
   beforeAll(async () => {
@@ -66,6 +66,21 @@ describe('Keyledger on EventStoreDB (protocol double)', () => {
     await expect(again.send(new DecryptCommand({ CiphertextBlob: ciphertext }))).rejects.toMatchObject({ name: 'KMSInvalidStateException' });
     await importMaterial(again, key.KeyId!, material);
     expect(Buffer.from((await again.send(new DecryptCommand({ CiphertextBlob: ciphertext }))).Plaintext!).toString()).toBe('on eventstoredb');
+  });
+
+  it("publishes each instance's projection checkpoint to EventStoreDB", async () => {
+    const { EventStoreDbCheckpointStore } = await import('@keyledger/event-store');
+    const health = async () => ((await (await fetch(`${kl.url}/health`)).json()) as { projections: { checkpoint: number } }).projections.checkpoint;
+    const published = new EventStoreDbCheckpointStore({ connectionString: double.connectionString, instanceId: 'e2e-instance' });
+    try {
+      const seen = await eventually(
+        async () => ({ published: await published.read(), checkpoint: await health() }),
+        ({ published: p, checkpoint }) => p > 0 && p === checkpoint,
+      );
+      expect(seen.published).toBeGreaterThan(0);
+    } finally {
+      await published.close();
+    }
   });
 
   it('keeps its read models current after the server drops the subscription', async () => {

@@ -29,7 +29,7 @@ import {
 } from '@keyledger/application';
 import { AuditSigningKey, AuditSigningKeyError } from '@keyledger/audit';
 import { ImportTokenSealer, MasterKey } from '@keyledger/crypto';
-import { EventStore } from '@keyledger/event-store';
+import { EventStore, EventStoreDbCheckpointStore, keyledgerStreamPrefixes } from '@keyledger/event-store';
 import { openReadModelDatabase, ProjectionRunner, readModelProjections, SqliteAuditLog, SqliteKeyReadModel } from '@keyledger/projections';
 import { AwsJsonController } from './aws-json/aws-json.controller';
 import { IDENTITY_OPTIONS } from './aws-json/identity';
@@ -38,6 +38,7 @@ import { loadMasterKey } from './config/master-key.loader';
 import { HealthController } from './health/health.controller';
 import { ReadModelsLifecycle } from './read-models.service';
 import { REST_CONTROLLERS, REST_PROVIDERS } from './rest';
+import { CHECKPOINT_PUBLISHER_OPTIONS, CheckpointPublisher } from './storage/checkpoint-publisher';
 import { closeStorage, openStorage, Storage, STORAGE } from './storage/storage';
 
 const CONFIG = Symbol('KeyledgerConfig');
@@ -123,6 +124,20 @@ export class KeyledgerModule {
           useFactory: (c: KeyledgerConfig) => ({ signingKey: auditSigningKey(c), intervalMs: c.auditDigestIntervalMs, everyEvents: c.auditDigestEveryEvents }),
           inject: [CONFIG],
         },
+        {
+          provide: CHECKPOINT_PUBLISHER_OPTIONS,
+          useFactory: (c: KeyledgerConfig) => ({
+            intervalMs: 1000,
+            store: c.eventStoreUrl
+              ? new EventStoreDbCheckpointStore({
+                  connectionString: c.eventStoreUrl,
+                  instanceId: c.instanceId,
+                  streamPrefix: keyledgerStreamPrefixes(c.eventStoreDeployment).checkpoint,
+                })
+              : undefined,
+          }),
+          inject: [CONFIG],
+        },
         { provide: EXPIRY_JOB_OPTIONS, useFactory: (c: KeyledgerConfig) => ({ intervalMs: c.expiryIntervalMs }), inject: [CONFIG] },
         {
           provide: IDENTITY_OPTIONS,
@@ -138,6 +153,7 @@ export class KeyledgerModule {
         RefusalRecorder,
         RefusalAuditHook,
         AuditDigestJob,
+        CheckpointPublisher,
         StorageLifecycle,
         ...REST_PROVIDERS,
       ],

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** Everything the service reads from its environment, parsed and checked once at start-up. */
@@ -9,6 +10,8 @@ export interface KeyledgerConfig {
   eventStoreUrl?: string;
   /** Names this deployment's streams on a shared EventStoreDB (`<deployment>-log-…`, `<deployment>-vault-…`). */
   eventStoreDeployment: string;
+  /** Names this instance's published projection checkpoint on EventStoreDB. */
+  instanceId: string;
   /** The read models' database; each instance sharing a data directory needs its own. */
   readModelsFile: string;
   /** Base64 of 32 bytes; when unset a dev master key is generated into the data directory. */
@@ -55,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     dataDir,
     eventStoreUrl: env.KEYLEDGER_EVENTSTORE_URL || undefined,
     eventStoreDeployment: deployment(env.KEYLEDGER_EVENTSTORE_DEPLOYMENT),
+    instanceId: env.KEYLEDGER_INSTANCE_ID || `${hostname()}-${process.pid}`,
     readModelsFile: resolve(env.KEYLEDGER_READ_MODELS_FILE || join(dataDir, 'read-models.sqlite')),
     masterKey: env.KEYLEDGER_MASTER_KEY || undefined,
     defaultAccountId: account,
