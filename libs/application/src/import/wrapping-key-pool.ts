@@ -4,52 +4,82 @@ import type { WrappingKeySpec } from '@keyledger/domain';
 import { WrappingKeySource } from '../ports';
 
 type KeyPair = { publicKeyDer: Buffer; privateKeyDer: Buffer };
+type Generate = (spec: WrappingKeySpec) => Promise<KeyPair>;
+
+interface SpecState {
+  ready: KeyPair[];
+  waiting: Array<{ resolve: (pair: KeyPair) => void; reject: (error: Error) => void }>;
+  generating: number;
+}
 
 /**
- * Keeps a few RSA wrapping key pairs ready per spec, because generating an RSA_4096 pair takes seconds.
- * Each pair is handed out once (a fresh pair per GetParametersForImport, as AWS does) and the pool refills
- * in the background on libuv's thread pool.
+ * Hands out RSA wrapping key pairs for GetParametersForImport, each pair once (a fresh pair per call, as AWS
+ * does). Generating an RSA_4096 pair takes seconds, so the pool keeps `targetSize` pairs ready per spec and
+ * refills in the background on libuv's thread pool. A caller that finds the pool empty waits for the next
+ * pair to finish rather than starting a generation of its own, and at most `maxParallel` generations run per
+ * spec, so a burst queues instead of making every generation slower.
  */
 export class WrappingKeyPool implements WrappingKeySource {
   private readonly logger = new Logger(WrappingKeyPool.name);
-  private readonly ready = new Map<WrappingKeySpec, KeyPair[]>();
-  private readonly refilling = new Set<WrappingKeySpec>();
+  private readonly specs = new Map<WrappingKeySpec, SpecState>();
   private closed = false;
 
-  constructor(private readonly targetSize: Record<WrappingKeySpec, number>) {}
+  constructor(
+    private readonly targetSize: Record<WrappingKeySpec, number>,
+    private readonly maxParallel = 2,
+    private readonly generate: Generate = generateWrappingKeyPair,
+  ) {}
 
   /** Starts filling every spec's pool; returns without waiting. */
   warmUp(): void {
-    for (const spec of Object.keys(this.targetSize) as WrappingKeySpec[]) this.refill(spec);
+    for (const spec of Object.keys(this.targetSize) as WrappingKeySpec[]) this.fill(spec);
   }
 
-  async take(spec: WrappingKeySpec): Promise<KeyPair> {
-    const pair = this.ready.get(spec)?.shift();
-    this.refill(spec);
-    return pair ?? generateWrappingKeyPair(spec);
+  take(spec: WrappingKeySpec): Promise<KeyPair> {
+    const state = this.state(spec);
+    const pair = state.ready.shift();
+    const taken = pair ? Promise.resolve(pair) : new Promise<KeyPair>((resolve, reject) => state.waiting.push({ resolve, reject }));
+    this.fill(spec);
+    return taken;
+  }
+
+  /** How many pairs are ready per spec (for health and tests). */
+  readyCount(spec: WrappingKeySpec): number {
+    return this.state(spec).ready.length;
   }
 
   close(): void {
     this.closed = true;
   }
 
-  private refill(spec: WrappingKeySpec): void {
-    if (this.closed || this.refilling.has(spec)) return;
-    const pairs = this.ready.get(spec) ?? [];
-    this.ready.set(spec, pairs);
-    if (pairs.length >= this.targetSize[spec]) return;
-    this.refilling.add(spec);
-    generateWrappingKeyPair(spec).then(
-      (pair) => {
-        this.refilling.delete(spec);
-        if (!this.closed) pairs.push(pair);
-        this.refill(spec);
-      },
-      // No retry loop on failure: the next take() generates on demand and tries to refill again.
-      (error: Error) => {
-        this.refilling.delete(spec);
-        this.logger.error({ msg: 'wrapping key generation failed', spec, error: error.message });
-      },
-    );
+  private state(spec: WrappingKeySpec): SpecState {
+    let state = this.specs.get(spec);
+    if (!state) this.specs.set(spec, (state = { ready: [], waiting: [], generating: 0 }));
+    return state;
+  }
+
+  /** Starts as many generations as waiting callers plus the refill need, within the parallelism cap. */
+  private fill(spec: WrappingKeySpec): void {
+    const state = this.state(spec);
+    const refill = this.closed ? 0 : Math.max(0, (this.targetSize[spec] ?? 0) - state.ready.length);
+    const needed = state.waiting.length + refill - state.generating;
+    for (let i = 0; i < needed && state.generating < this.maxParallel; i++) {
+      state.generating++;
+      this.generate(spec).then(
+        (pair) => {
+          state.generating--;
+          const waiter = state.waiting.shift();
+          if (waiter) waiter.resolve(pair);
+          else if (!this.closed) state.ready.push(pair);
+          this.fill(spec);
+        },
+        (error: Error) => {
+          state.generating--;
+          this.logger.error({ msg: 'wrapping key generation failed', spec, error: error.message });
+          // A caller waiting for this pair gets the error; the background refill does not retry in a loop.
+          state.waiting.shift()?.reject(error);
+        },
+      );
+    }
   }
 }
