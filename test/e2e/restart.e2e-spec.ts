@@ -4,6 +4,7 @@ import {
   DeleteImportedKeyMaterialCommand,
   DescribeKeyCommand,
   EncryptCommand,
+  GetParametersForImportCommand,
   KMSClient,
   ListKeysCommand,
 } from '@aws-sdk/client-kms';
@@ -93,6 +94,22 @@ describe('restart on the same data directory', () => {
     for (const secret of [material.toString('base64'), material.toString('hex'), readFileSync(join(dataDir, 'master.key'), 'utf8').trim()]) {
       expect(everything).not.toContain(secret);
     }
+  });
+
+  it('answers a slow request in flight when SIGTERM arrives, then exits 0', async () => {
+    const busy = await startServiceProcess({ DATA_DIR: mkdtempSync(join(tmpdir(), 'keyledger-busy-')), LOG_FORMAT: 'json' });
+    const kms = clientFor(busy.url);
+    const key = await createExternalKey(kms);
+    // With the pool disabled, an RSA_4096 wrapping key is generated on demand: a request that takes seconds.
+    const inFlight = kms.send(new GetParametersForImportCommand({ KeyId: key.KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_4096' }));
+    await new Promise((r) => setTimeout(r, 150));
+    const exited = busy.stop();
+    const answered = await inFlight;
+    expect(answered.KeyId).toBe(key.Arn);
+    expect(answered.PublicKey!.length).toBeGreaterThan(500);
+    expect(await exited).toBe(0);
+    // Stopped: new connections are refused.
+    await expect(fetch(`${busy.url}/health`)).rejects.toThrow();
   });
 
   it('refuses to start with a master key other than the one that sealed the data directory', async () => {

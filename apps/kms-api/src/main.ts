@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { MasterKeyMismatchError } from '@keyledger/application';
 import { ConfigError, loadConfig } from './config/config';
 import { createKeyledgerApp, createLogger } from './create-app';
+import { stopGracefullyOnSignals } from './graceful-shutdown';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -11,22 +12,7 @@ async function main(): Promise<void> {
   const logger = new Logger('Keyledger');
   logger.log({ msg: 'Keyledger is serving', url: await app.getUrl(), dataDir: config.dataDir });
 
-  // Graceful shutdown: stop accepting requests, let the expiry job and projections finish, close the stores.
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.log({ msg: 'shutting down', signal });
-    app.close().then(
-      () => process.exit(0),
-      (error: Error) => {
-        logger.error({ msg: 'shutdown failed', error: error.message });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  stopGracefullyOnSignals(app, logger);
 }
 
 main().catch((error: Error) => {
