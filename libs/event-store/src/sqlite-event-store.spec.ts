@@ -99,14 +99,17 @@ describe('SqliteEventStore specifics', () => {
     });
 
     it('maps a UNIQUE(stream_id, revision) violation to WrongExpectedRevisionError and rolls back', async () => {
-      const store = track(new SqliteEventStore({ filename }));
-      // Simulates a writer that slipped in between check and insert: the trigger takes the revision first.
+      // The store creates the schema; then a trigger simulates a writer that slipped in between check and
+      // insert by taking the revision first. The store is reopened so it prepares its statements against the
+      // final schema (a schema change by another connection mid-life is not what this test is about).
+      await track(new SqliteEventStore({ filename })).close();
       const raw = track(new Database(filename));
       raw.exec(`CREATE TRIGGER take_revision_first BEFORE INSERT ON events WHEN NEW.type = 'Mine'
                 BEGIN
                   INSERT INTO events (stream_id, revision, type, data, metadata, recorded_at)
                   VALUES (NEW.stream_id, NEW.revision, 'Theirs', '{}', '{}', 0);
                 END`);
+      const store = track(new SqliteEventStore({ filename }));
 
       const appending = store.appendToStream('contested', [event('Mine')], NO_STREAM);
 
