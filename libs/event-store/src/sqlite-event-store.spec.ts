@@ -113,8 +113,15 @@ describe('SqliteEventStore specifics', () => {
 
       const appending = store.appendToStream('contested', [event('Mine')], NO_STREAM);
 
-      await expect(appending).rejects.toBeInstanceOf(WrongExpectedRevisionError);
-      await expect(appending).rejects.toMatchObject({ streamId: 'contested', expectedRevision: NO_STREAM });
+      const refused = await appending.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      // On failure, show what came back instead (its code and message), not only its class.
+      expect(refused instanceof WrongExpectedRevisionError ? refused : { unexpected: String(refused), code: (refused as { code?: string })?.code }).toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
+      expect(refused).toMatchObject({ streamId: 'contested', expectedRevision: NO_STREAM });
       expect(await store.readAll()).toEqual([]);
     });
   });

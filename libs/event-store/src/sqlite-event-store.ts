@@ -168,9 +168,13 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-/** The UNIQUE(stream_id, revision) backstop fired: someone else wrote those revisions first. */
+/**
+ * The UNIQUE(stream_id, revision) backstop fired: someone else wrote those revisions first. Recognised by its
+ * SQLite error code, not by class: the native addon registers its error class once per process, so where the
+ * JavaScript module is loaded more than once (jest gives each test file its own registry) `instanceof` fails.
+ */
 function isStreamRevisionConflict(error: unknown): boolean {
-  return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
