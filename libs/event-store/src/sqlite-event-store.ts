@@ -14,6 +14,7 @@ import {
   type SubscribeOptions,
 } from './event-store.port';
 import { assertValidAppend, resolveReadAllOptions } from './port-arguments';
+import { recordedEventFromRow, SqliteEventRow } from './sqlite-event-row';
 import { openEventDatabase } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
@@ -25,15 +26,7 @@ export interface SqliteEventStoreOptions {
 
 export const DEFAULT_POLL_INTERVAL_MS = 50;
 
-interface EventRow {
-  position: number;
-  stream_id: string;
-  revision: number;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: number;
-}
+type EventRow = SqliteEventRow;
 
 /** One event ready for INSERT, minus the commit time (stamped inside the transaction). */
 interface SerializedEvent {
@@ -177,14 +170,4 @@ function isStreamRevisionConflict(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
-  return {
-    streamId: row.stream_id,
-    revision: row.revision,
-    position: row.position,
-    type: row.type,
-    data: JSON.parse(row.data) as JsonObject,
-    metadata: JSON.parse(row.metadata) as JsonObject,
-    recordedAt: row.recorded_at,
-  };
-}
+const toRecordedEvent = recordedEventFromRow;

@@ -1,18 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { JsonObject, RecordedEvent } from '@keyledger/event-store';
+import type { RecordedEvent } from '@keyledger/event-store';
+// The light module directly: the library's index also loads the EventStoreDB client, slowing CLI start-up.
+import { recordedEventFromRow, type SqliteEventRow } from '../../../../libs/event-store/src/sqlite-event-row';
 import { CliError } from '../cli-error';
 
-interface EventRow {
-  position: number;
-  stream_id: string;
-  revision: number;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: number;
-}
+type EventRow = SqliteEventRow;
 
 const EVENT_COLUMNS = 'position, stream_id, revision, type, data, metadata, recorded_at';
 /** Refusal audit streams (`kms-refusals-*`), as an index range: '.' is the character after '-'. */
@@ -104,14 +98,4 @@ export async function withEventLog<T>(dataDir: string, body: (log: ReadOnlyEvent
   }
 }
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
-  return {
-    streamId: row.stream_id,
-    revision: row.revision,
-    position: row.position,
-    type: row.type,
-    data: JSON.parse(row.data) as JsonObject,
-    metadata: JSON.parse(row.metadata) as JsonObject,
-    recordedAt: row.recorded_at,
-  };
-}
+const toRecordedEvent = recordedEventFromRow;
