@@ -59,7 +59,11 @@ export interface KeyledgerOverrides {
   clock?: Clock;
 }
 
-/** Closes the stores after everything that uses them has stopped. */
+/**
+ * Closes the stores after everything that uses them has stopped: jobs, the projection runner and the
+ * checkpoint publisher stop in beforeApplicationShutdown, and Nest runs every onApplicationShutdown only after
+ * all of those have finished (hooks of one phase run concurrently, so the order comes from the phases).
+ */
 @Injectable()
 class StorageLifecycle implements OnApplicationShutdown {
   constructor(

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { PROJECTION_PROGRESS } from '@keyledger/application';
 import { EventStoreDbCheckpointStore } from '@keyledger/event-store';
 import { ProjectionRunner } from '@keyledger/projections';
@@ -17,7 +17,7 @@ export interface CheckpointPublisherOptions {
  * the rows: a checkpoint kept anywhere else could not move atomically with them.
  */
 @Injectable()
-export class CheckpointPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CheckpointPublisher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CheckpointPublisher.name);
   private timer?: NodeJS.Timeout;
   private published = -1;
@@ -34,7 +34,7 @@ export class CheckpointPublisher implements OnApplicationBootstrap, OnApplicatio
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.publishing;
     await this.publish();

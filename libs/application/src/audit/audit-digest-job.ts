@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { AuditSigningKey, LogDigestWriter, SignedDigest } from '@keyledger/audit';
 import type { EventStore } from '@keyledger/event-store';
 import { CLOCK, Clock, EVENT_STORE, ID_GENERATOR, IdGenerator } from '../ports';
@@ -23,7 +23,7 @@ const CHECK_EVERY_MS = 1000;
  * digests; `signedAt` comes from the service clock like every event's timestamp.
  */
 @Injectable()
-export class AuditDigestJob implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AuditDigestJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditDigestJob.name);
   private readonly writer: LogDigestWriter;
   private timer?: NodeJS.Timeout;
@@ -51,7 +51,7 @@ export class AuditDigestJob implements OnApplicationBootstrap, OnApplicationShut
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ExpireKeyMaterial } from '../commands/expire-key-material';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator, KEY_READ_MODEL, KeyReadModel } from '../ports';
@@ -15,7 +15,7 @@ export interface ExpiryJobOptions {
  * material decides to append nothing.
  */
 @Injectable()
-export class ExpiryJob implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ExpiryJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ExpiryJob.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
@@ -33,7 +33,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnApplicationShutdown 
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
   }
