@@ -1,0 +1,110 @@
+export type BenchPart = 'pool' | 'stores';
+export type StoreKind = 'embedded' | 'eventstoredb';
+
+/** Benchmark knobs, all from BENCH_* environment variables; the defaults keep a run under ~7 minutes on 2 cores. */
+export interface BenchConfig {
+  /** Measured seconds per DescribeKey / Encrypt concurrency level. */
+  seconds: number;
+  /** Warm-up seconds before each DescribeKey / Encrypt level (same concurrency, not counted). */
+  warmupSeconds: number;
+  /** Concurrency levels for DescribeKey and Encrypt. */
+  concurrency: number[];
+  /** Hard cap on requests per DescribeKey / Encrypt level. */
+  maxRequests: number;
+  /** Plaintext bytes per Encrypt request. */
+  plaintextBytes: number;
+  /** Sequential GetParametersForImport calls per wrapping key spec with the pool disabled. */
+  rawCount: number;
+  /** Paced sequential GetParametersForImport calls per spec with the default pool. */
+  pacedCount: number;
+  /** Back-to-back GetParametersForImport calls per spec with the default pool (shows the pool draining). */
+  burstCount: number;
+  /** Upper bound, in seconds, for each GetParametersForImport series (one spec, one regime). */
+  gpfiMaxSeconds: number;
+  /** Pause between paced calls, as a multiple of the raw median generation time of that spec. */
+  paceFactor: number;
+  /** Import-flow budget per concurrency level: seconds and flow count, whichever ends first. */
+  importSeconds: number;
+  importMaxFlows: number;
+  importConcurrency: number[];
+  /** Which parts run: 'pool' (wrapping-key pool runs on the embedded store) and/or 'stores' (store comparison and projection lag). */
+  parts: BenchPart[];
+  /** Stores compared in the 'stores' part. */
+  stores: StoreKind[];
+  /** Concurrency levels of the store comparison (import flows, DescribeKey, Encrypt). */
+  storeConcurrency: number[];
+  /** Timed import flows per store and concurrency level (each needs one import-parameters call prepared beforehand). */
+  storeFlows: number;
+  /** Time bound per timed import-flow level of the store comparison. */
+  storeFlowMaxSeconds: number;
+  /** Time bound for preparing one level's keys and import parameters (untimed RSA generation). */
+  storePrepMaxSeconds: number;
+  /** Measured seconds per DescribeKey / Encrypt level of the store comparison (after BENCH_WARMUP_SECONDS). */
+  storeSeconds: number;
+  /** Projection-lag samples per store (write on instance A, poll instance B). */
+  lagSamples: number;
+  /** Give up on one lag sample after this long. */
+  lagTimeoutMs: number;
+  /** Samples of GET /health on both instances right after a write on A. */
+  lagHealthSamples: number;
+  /** Keep the temporary directory (service logs, databases) after a successful run. */
+  keepTemp: boolean;
+  /** Where the Markdown report is written, relative to the repository root. */
+  reportPath: string;
+}
+
+function number(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) throw new Error(`${name} must be a number from ${min} to ${max}, got '${raw}'.`);
+  return value;
+}
+
+function integers(name: string, fallback: number[], min: number, max: number): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v < min || v > max)) {
+    throw new Error(`${name} must be a comma-separated list of integers from ${min} to ${max}, got '${raw}'.`);
+  }
+  return values;
+}
+
+function words(name: string, fallback: string[], allowed: string[]): string[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const values = raw.split(',').map((part) => part.trim()).filter(Boolean);
+  if (values.length === 0 || values.some((v) => !allowed.includes(v))) throw new Error(`${name} must be a comma-separated list of ${allowed.join(', ')}, got '${raw}'.`);
+  return [...new Set(values)];
+}
+
+export function loadBenchConfig(): BenchConfig {
+  return {
+    seconds: number('BENCH_SECONDS', 5, 0.5, 120),
+    warmupSeconds: number('BENCH_WARMUP_SECONDS', 1, 0, 30),
+    concurrency: integers('BENCH_CONCURRENCY', [1, 8, 32], 1, 256),
+    maxRequests: Math.floor(number('BENCH_MAX_REQUESTS', 200_000, 1, 10_000_000)),
+    plaintextBytes: Math.floor(number('BENCH_PLAINTEXT_BYTES', 64, 1, 4096)),
+    rawCount: Math.floor(number('BENCH_GPFI_COUNT', 8, 1, 200)),
+    pacedCount: Math.floor(number('BENCH_GPFI_PACED_COUNT', 6, 1, 200)),
+    burstCount: Math.floor(number('BENCH_GPFI_BURST_COUNT', 6, 0, 200)),
+    gpfiMaxSeconds: number('BENCH_GPFI_MAX_SECONDS', 20, 1, 600),
+    paceFactor: number('BENCH_GPFI_PACE_FACTOR', 1.5, 0, 10),
+    importSeconds: number('BENCH_IMPORT_SECONDS', 10, 0.5, 300),
+    importMaxFlows: Math.floor(number('BENCH_IMPORT_MAX_FLOWS', 500, 1, 100_000)),
+    importConcurrency: integers('BENCH_IMPORT_CONCURRENCY', [1, 4], 1, 64),
+    parts: words('BENCH_PARTS', ['pool', 'stores'], ['pool', 'stores']) as BenchPart[],
+    stores: words('BENCH_STORES', ['embedded', 'eventstoredb'], ['embedded', 'eventstoredb']) as StoreKind[],
+    storeConcurrency: integers('BENCH_STORE_CONCURRENCY', [1, 4], 1, 64),
+    storeFlows: Math.floor(number('BENCH_STORE_FLOWS', 60, 1, 2000)),
+    storeFlowMaxSeconds: number('BENCH_STORE_FLOW_MAX_SECONDS', 30, 1, 600),
+    storePrepMaxSeconds: number('BENCH_STORE_PREP_MAX_SECONDS', 120, 1, 1800),
+    storeSeconds: number('BENCH_STORE_SECONDS', 3, 0.5, 120),
+    lagSamples: Math.floor(number('BENCH_LAG_SAMPLES', 50, 1, 10_000)),
+    lagTimeoutMs: number('BENCH_LAG_TIMEOUT_MS', 5000, 100, 60_000),
+    lagHealthSamples: Math.floor(number('BENCH_LAG_HEALTH_SAMPLES', 10, 0, 1000)),
+    keepTemp: process.env.BENCH_KEEP_TMP === '1',
+    reportPath: process.env.BENCH_REPORT ?? 'docs/benchmarks.md',
+  };
+}

@@ -1,0 +1,437 @@
+/**
+ * History benchmark (`npm run bench:history`, entry point bin/bench-history.js), on the EMBEDDED store only:
+ *
+ * 1. generates a log of BENCH_REPLAY_EVENTS events (default 1,000,000) in a temporary data directory, through the
+ *    service's own hash-chaining SqliteEventStore, in the shapes the service writes;
+ * 2. rebuilds every projection from position 0 as `keyledger replay` does, and reports events per second;
+ * 3. measures, for keys whose own history has BENCH_HISTORY_SIZES events (default 10, 1000, 100000) inside that
+ *    log, what point-in-time state and history reads cost: in-process (the CLI's code paths), as a CLI process
+ *    (`keyledger state --as-of`), and over HTTP against the real service started on that data directory
+ *    (`GET /v1/keys/{id}?asOf=`, `GET /v1/keys/{id}/events`).
+ *
+ * Writes its section of docs/benchmarks.md (keeping the `npm run bench` section) and prints it. Knobs:
+ * BENCH_REPLAY_EVENTS, BENCH_HISTORY_SIZES, BENCH_REPLAY_EVENTS_PER_KEY (25), BENCH_HISTORY_HTTP (1; 0 skips the
+ * service), BENCH_HISTORY_MAX_SECONDS (900, overall bound), BENCH_REPORT, BENCH_KEEP_TMP=1.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { cpus, loadavg, platform, release, arch, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ChainingEventStore } from '@keyledger/audit';
+import { keyStreamId } from '@keyledger/domain';
+import { SqliteEventStore } from '@keyledger/event-store';
+import { toAuditRow } from '../apps/kms-cli/src/audit/audit-row';
+import { ReadOnlyEventLog } from '../apps/kms-cli/src/event-log/read-only-event-log';
+import { rebuildReadModels, type RebuildResult } from '../apps/kms-cli/src/replay/rebuild-read-models';
+import { keyStateAt } from '../apps/kms-cli/src/state/key-state-at';
+import { sampleMachineBusy } from './cpu';
+import { benchAbort, LatencyStats, now, summarize } from './measure';
+import { writeReportSection } from './report-file';
+import { ServiceProcess } from './service-process';
+import { appendSyntheticKey, syntheticEventTime } from './synthetic-key-history';
+
+const log = (message: string): void => console.log(`[bench:history] ${message}`);
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+const ms = (value: number): string => (!Number.isFinite(value) ? '–' : value < 1 ? value.toFixed(3) : value < 100 ? value.toFixed(2) : value.toFixed(0));
+const cell = (s: LatencyStats | undefined): string => (s && s.count > 0 ? `${ms(s.p50)} (${ms(s.p95)})` : '–');
+
+function integerList(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (!raw) return fallback;
+  const values = raw.split(',').map(Number);
+  if (values.some((v) => !Number.isInteger(v) || v < 1 || v > 100_000_000)) throw new Error(`${name} must be positive integers, got '${raw}'.`);
+  return values;
+}
+
+interface HistoryConfig {
+  totalEvents: number;
+  perKey: number;
+  sizes: number[];
+  http: boolean;
+  maxSeconds: number;
+  reportPath: string;
+  keepTemp: boolean;
+}
+
+function loadHistoryConfig(): HistoryConfig {
+  const maxSeconds = integerList('BENCH_HISTORY_MAX_SECONDS', [900])[0];
+  return {
+    totalEvents: integerList('BENCH_REPLAY_EVENTS', [1_000_000])[0],
+    perKey: integerList('BENCH_REPLAY_EVENTS_PER_KEY', [25])[0],
+    sizes: integerList('BENCH_HISTORY_SIZES', [10, 1000, 100_000]),
+    http: process.env.BENCH_HISTORY_HTTP !== '0',
+    maxSeconds,
+    reportPath: process.env.BENCH_REPORT ?? 'docs/benchmarks.md',
+    keepTemp: process.env.BENCH_KEEP_TMP === '1',
+  };
+}
+
+/** Repetitions per measurement, fewer for long histories (each read of 100,000 events takes seconds). */
+const repetitions = (events: number, small: number): number => (events >= 100_000 ? 5 : events >= 1000 ? Math.min(small, 30) : small);
+
+interface HistoryRow {
+  events: number;
+  /** readStream of the whole stream (SQL + JSON), what `audit` reads. */
+  read: LatencyStats;
+  /** read + audit rows for every event, what `audit --json` builds. */
+  auditRows: LatencyStats;
+  /** read + fold to the middle of the history + toKeyMetadata, what `state --as-of` does. */
+  stateMiddle: LatencyStats;
+  /** read + fold of the whole history. */
+  stateEnd: LatencyStats;
+  /** `node bin/keyledger-cli.js state <key> --as-of <middle>` wall time, process start included. */
+  cliProcess: LatencyStats;
+}
+
+interface HttpRow {
+  events: number;
+  /** AWS JSON DescribeKey: served from the read model alone (baseline). */
+  describeKey: LatencyStats;
+  /** GET /v1/keys/{id}: the read model, plus the key's stream read for the ETag (GetKeyRevision). */
+  current: LatencyStats;
+  /** GET /v1/keys/{id}?asOf=<middle of the history>. */
+  asOfMiddle: LatencyStats;
+  /** GET /v1/keys/{id}/events?limit=100: the first page of the history. */
+  firstPage: LatencyStats;
+  /** GET /v1/keys/{id}/events?limit=100&afterRevision=<middle>: a page from the middle. */
+  middlePage: LatencyStats;
+  /** Bytes of the first page's response body. */
+  pageBytes: number;
+  errors: number;
+  firstError?: string;
+}
+
+function repeat(times: number, body: () => void, deadline: number): LatencyStats {
+  body(); // warm-up (statement cache, JIT), not counted
+  const samples: number[] = [];
+  for (let i = 0; i < times && now() < deadline && !benchAbort.signal.aborted; i += 1) {
+    const start = now();
+    body();
+    samples.push(now() - start);
+  }
+  return summarize(samples);
+}
+
+function measureInProcess(dataDir: string, keyId: string, events: number, repoDir: string, deadline: number): HistoryRow {
+  const eventLog = ReadOnlyEventLog.open(dataDir);
+  const times = repetitions(events, 200);
+  const middle = syntheticEventTime(Math.floor(events / 2));
+  try {
+    const read = repeat(times, () => eventLog.readStream(keyStreamId(keyId)), deadline);
+    const auditRows = repeat(times, () => eventLog.readStream(keyStreamId(keyId)).map(toAuditRow), deadline);
+    const stateMiddle = repeat(times, () => keyStateAt(keyId, eventLog.readStream(keyStreamId(keyId)), { asOf: middle }), deadline);
+    const stateEnd = repeat(times, () => keyStateAt(keyId, eventLog.readStream(keyStreamId(keyId)), { asOf: Date.now() }), deadline);
+    const cli = join(repoDir, 'bin', 'keyledger-cli.js');
+    const samples: number[] = [];
+    for (let i = 0; i < 3 && now() < deadline && !benchAbort.signal.aborted; i += 1) {
+      const start = now();
+      execFileSync(process.execPath, [cli, 'state', keyId, '--as-of', new Date(middle).toISOString(), '--data-dir', dataDir], { stdio: 'pipe', timeout: 120_000 });
+      samples.push(now() - start);
+    }
+    return { events, read, auditRows, stateMiddle, stateEnd, cliProcess: summarize(samples) };
+  } finally {
+    eventLog.close();
+  }
+}
+
+/** One keep-alive connection for the HTTP series (one request at a time). */
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+
+function httpCall(url: string, timeoutMs: number, post?: { target: string; body: string }): Promise<{ status: number; bytes: number }> {
+  return new Promise((resolvePromise, reject) => {
+    const headers = post ? { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': post.target, 'Content-Length': Buffer.byteLength(post.body) } : undefined;
+    const req = request(url, { method: post ? 'POST' : 'GET', headers, timeout: timeoutMs, agent: keepAlive }, (response) => {
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      response.on('end', () => resolvePromise({ status: response.statusCode ?? 0, bytes }));
+      response.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(post?.body);
+  });
+}
+
+async function measureHttp(service: ServiceProcess, keyId: string, events: number, deadline: number): Promise<HttpRow> {
+  const times = repetitions(events, 50);
+  const middleTime = new Date(syntheticEventTime(Math.floor(events / 2))).toISOString();
+  const base = `${service.url}/v1/keys/${keyId}`;
+  const row: HttpRow = { events, describeKey: summarize([]), current: summarize([]), asOfMiddle: summarize([]), firstPage: summarize([]), middlePage: summarize([]), pageBytes: 0, errors: 0 };
+  const series = async (url: string, post?: { target: string; body: string }): Promise<LatencyStats> => {
+    const samples: number[] = [];
+    for (let i = 0; i <= times && now() < deadline && !benchAbort.signal.aborted; i += 1) {
+      const start = now();
+      try {
+        const { status, bytes } = await httpCall(url, 120_000, post);
+        if (status !== 200) throw new Error(`${post ? post.target : `GET ${url.slice(service.url.length)}`} answered ${status}`);
+        if (url.endsWith('/events?limit=100')) row.pageBytes = bytes;
+        if (i > 0) samples.push(now() - start); // the first call is a warm-up
+      } catch (error) {
+        row.errors += 1;
+        row.firstError ??= (error as Error).message;
+      }
+    }
+    return summarize(samples);
+  };
+  row.describeKey = await series(`${service.url}/`, { target: 'TrentService.DescribeKey', body: JSON.stringify({ KeyId: keyId }) });
+  row.current = await series(base);
+  row.asOfMiddle = await series(`${base}?asOf=${encodeURIComponent(middleTime)}`);
+  row.firstPage = await series(`${base}/events?limit=100`);
+  row.middlePage = await series(`${base}/events?limit=100&afterRevision=${Math.floor(events / 2)}`);
+  return row;
+}
+
+interface HistoryResults {
+  startedAt: Date;
+  wallSeconds: number;
+  loadBefore: number[];
+  busyBefore?: number;
+  loadAfter: number[];
+  generated: { events: number; keys: number; seconds: number; bytes: number };
+  replay: RebuildResult;
+  inProcess: HistoryRow[];
+  http?: { rows: HttpRow[]; startupMs: number; log: ReturnType<ServiceProcess['logSummary']> };
+  httpSkipped?: string;
+  config: HistoryConfig;
+  tempFilesystem: string;
+}
+
+function render(r: HistoryResults): string {
+  const { generated, replay, config } = r;
+  const cpu = cpus();
+  const out: string[] = [];
+  out.push('## Replay throughput and history costs (embedded store)', '');
+  out.push(
+    `Measured by \`npm run bench:history\` (\`bench/replay.ts\`, \`bench/synthetic-key-history.ts\`, entry point \`bin/bench-history.js\`) on the **embedded store (SQLite)** only, in a temporary data directory.`,
+    '',
+    '- **The log**: generated in-process through the service\'s own `SqliteEventStore` wrapped in `ChainingEventStore` (so every event carries its hash-chain link, as the service writes them), ' +
+      `in the event shapes and metadata the service writes: first the keys whose history is measured (${config.sizes.map(count).join(', ')} events, appended 1,000 events per transaction), then ordinary keys of ${config.perKey} events each (one transaction per key) up to the total. ` +
+      'A key\'s stream is `KeyCreated` followed by cycles of `ImportParametersIssued` → `KeyMaterialImported` → `KeyMaterialDeleted` or `KeyMaterialExpired`, one simulated minute apart. No key material is in the vault.',
+    '- **Replay**: `rebuildReadModels` (what `keyledger replay` runs): every projection rebuilt from position 0 into a fresh read-models file with the service\'s `ProjectionRunner`, 2,000 events per transaction. Throughput = events / wall time of the rebuild.',
+    '- **History costs, in-process**: the CLI\'s code paths on the same log, median of repeated calls (one warm-up call first; 200 repetitions for small histories, 30 for 1,000 events, 5 for 100,000). ' +
+      '`keyledger state --as-of` is also run as a process (3 runs), which includes Node.js start-up and loading the code.',
+    config.http
+      ? '- **History costs over HTTP**: the real service (`node bin/keyledger-api.js`) started on that data directory, whose read models the replay has just rebuilt, on 127.0.0.1; one keep-alive connection, one request at a time, plain HTTP requests (no AWS SDK, unsigned, so the default account), first call of each series not counted. ' +
+        'AWS JSON `DescribeKey` is served from the read model alone (the baseline); the REST `GET /v1/keys/{id}` serves the same read model but first reads the key\'s stream for its `ETag` (`GetKeyRevision`); `?asOf=` and `/events` read the key\'s stream from the event store.'
+      : '- History costs over HTTP: skipped (`BENCH_HISTORY_HTTP=0`).',
+    '',
+  );
+  out.push('### Environment', '');
+  out.push(
+    '|  |  |',
+    '| --- | --- |',
+    `| Command | \`npm run bench:history\` |`,
+    `| Date | ${r.startedAt.toISOString()} |`,
+    `| CPU | ${cpu[0]?.model.trim()} × ${cpu.length} |`,
+    `| Memory | ${(totalmem() / 2 ** 30).toFixed(1)} GiB |`,
+    `| Node.js | ${process.version} |`,
+    `| Platform | ${platform()} ${release()} ${arch()} |`,
+    `| Temp dir filesystem | ${r.tempFilesystem} (${tmpdir()}) |`,
+    `| Machine load | before: ${r.busyBefore === undefined ? 'n/a' : `${r.busyBefore.toFixed(0)}% of one core busy (1 s sample), `}load average ${r.loadBefore.map((v) => v.toFixed(2)).join(' / ')}; after: load average ${r.loadAfter.map((v) => v.toFixed(2)).join(' / ')} |`,
+    `| Wall time (after build) | ${r.wallSeconds.toFixed(0)} s |`,
+    `| Settings | BENCH_REPLAY_EVENTS=${config.totalEvents}, BENCH_HISTORY_SIZES=${config.sizes.join(',')}, BENCH_REPLAY_EVENTS_PER_KEY=${config.perKey}, BENCH_HISTORY_HTTP=${config.http ? 1 : 0} |`,
+    '',
+  );
+  out.push('### Replay (embedded store)', '');
+  out.push(
+    '|  |  |',
+    '| --- | --- |',
+    `| Log | ${count(generated.events)} events in ${count(generated.keys)} key streams, events.sqlite ${(generated.bytes / 2 ** 20).toFixed(0)} MiB, generated in ${generated.seconds.toFixed(0)} s (${count(generated.events / generated.seconds)} events/s appended) |`,
+    `| Events replayed | ${count(replay.events)} |`,
+    `| Replay time | ${replay.seconds.toFixed(1)} s |`,
+    `| **Replay throughput** | **${count(replay.eventsPerSecond)} events/s** |`,
+    `| Rows rebuilt | ${Object.entries(replay.rows).map(([t, n]) => `${t} ${count(n)}`).join(', ')} |`,
+    '',
+  );
+  out.push('### Point-in-time state and history reads as a key\'s history grows (embedded store, in-process)', '');
+  out.push(
+    'Milliseconds, median (p95 in parentheses), for one key with N events inside the log above.',
+    '',
+    '| Events in the key | Read stream | Read + audit rows (`audit`) | State as of the middle (`state --as-of`) | State now | `keyledger state --as-of` as a process, median |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.inProcess.map((h) => `| ${count(h.events)} | ${cell(h.read)} | ${cell(h.auditRows)} | ${cell(h.stateMiddle)} | ${cell(h.stateEnd)} | ${h.cliProcess.count ? ms(h.cliProcess.p50) : '–'} |`),
+    '',
+  );
+  if (r.http) {
+    out.push('### The same over the service\'s REST API (embedded store, HTTP on 127.0.0.1)', '');
+    out.push(
+      `The service answered /health ${(r.http.startupMs / 1000).toFixed(1)} s after it was started on the ${count(generated.events)}-event data directory. Milliseconds, median (p95 in parentheses), as the client sees them.`,
+      '',
+      '| Events in the key | AWS `DescribeKey` (read model) | `GET /v1/keys/{id}` (read model + stream for the ETag) | `GET /v1/keys/{id}?asOf=` the middle of the history | `/events?limit=100` (first page) | `/events?limit=100&afterRevision=` the middle | First page size | Errors |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...r.http.rows.map(
+        (h) =>
+          `| ${count(h.events)} | ${cell(h.describeKey)} | ${cell(h.current)} | ${cell(h.asOfMiddle)} | ${cell(h.firstPage)} | ${cell(h.middlePage)} | ${(h.pageBytes / 1024).toFixed(0)} KiB | ${h.errors === 0 ? '0' : `${h.errors} (${h.firstError})`} |`,
+      ),
+      '',
+    );
+  } else if (r.httpSkipped) {
+    out.push(`History reads over HTTP were not measured: ${r.httpSkipped}`, '');
+  }
+  out.push('### Observations (history)', '');
+  for (const note of historyObservations(r)) out.push(`- ${note}`);
+  out.push('');
+  return out.join('\n');
+}
+
+function historyObservations(r: HistoryResults): string[] {
+  const notes: string[] = [];
+  notes.push(
+    `Replay rebuilt every read model from ${count(r.replay.events)} events at ${count(r.replay.eventsPerSecond)} events/s (${r.replay.seconds.toFixed(0)} s): ` +
+      `that is how long \`keyledger replay\`, or a service started with an empty read-models file, takes for a log of this size on this machine.`,
+  );
+  const rows = [...r.inProcess].sort((a, b) => a.events - b.events);
+  if (rows.length >= 2) {
+    const small = rows[0];
+    const large = rows[rows.length - 1];
+    const perEvent = (s: LatencyStats, n: number) => (s.p50 / n) * 1000;
+    notes.push(
+      `In-process, reading a key's history and folding it to a point in time grow linearly with the history: state as of the middle took ${ms(small.stateMiddle.p50)} ms for ${count(small.events)} events and ` +
+        `${ms(large.stateMiddle.p50)} ms for ${count(large.events)} (about ${perEvent(large.stateMiddle, large.events).toFixed(0)} µs per event at the large end), and most of it is reading the stream ` +
+        `(${ms(large.read.p50)} ms of it): \`state --as-of\` reads the whole stream and stops folding at the moment asked for, so an as-of early in a long history costs the same read.`,
+    );
+  }
+  if (r.http && r.http.rows.length >= 2) {
+    const hr = [...r.http.rows].sort((a, b) => a.events - b.events);
+    const small = hr[0];
+    const large = hr[hr.length - 1];
+    notes.push(
+      `Over HTTP, AWS \`DescribeKey\` (read model only) took ${ms(small.describeKey.p50)} ms for the ${count(small.events)}-event key and ${ms(large.describeKey.p50)} ms for the ${count(large.events)}-event key, ` +
+        `but the REST \`GET /v1/keys/{id}\` for the same current state took ${ms(small.current.p50)} and ${ms(large.current.p50)} ms: to put the key's revision in its ETag it reads the key's whole stream ` +
+        `(\`GetKeyRevision\`, libs/application/src/queries/history/key-revision.ts), so the REST read of a key's *current* state costs as much as a history query. ` +
+        `\`?asOf=\` took ${ms(small.asOfMiddle.p50)} ms for ${count(small.events)} events and ${ms(large.asOfMiddle.p50)} ms for ${count(large.events)}. ` +
+        `A page of 100 history entries took ${ms(small.firstPage.p50)} ms for a ${count(small.events)}-event key and ${ms(large.firstPage.p50)} ms for a ${count(large.events)}-event key, although the page is the same size: ` +
+        `the history query (libs/application/src/queries/history/key-history.ts) reads the key's whole stream for every page and filters it in memory, so paging through a history of N events costs O(N) per page, O(N²/100) in all. ` +
+        `While the service reads a long stream its single event loop is blocked (SQLite reads are synchronous), so other requests wait too.`,
+    );
+  }
+  return notes;
+}
+
+export async function main(): Promise<void> {
+  const wallStart = now();
+  const startedAt = new Date();
+  const config = loadHistoryConfig();
+  const deadline = wallStart + config.maxSeconds * 1000;
+  const repoDir = resolve(__dirname, '..', '..');
+  const tempDir = mkdtempSync(join(tmpdir(), 'keyledger-bench-history-'));
+  const loadBefore = loadavg();
+  const busyBefore = await sampleMachineBusy(1000);
+  log(`temporary directory ${tempDir}; load average ${loadBefore.map((v) => v.toFixed(2)).join(' ')}`);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log(`${signal}: stopping (data kept in ${tempDir})`);
+    benchAbort.abort();
+    void ServiceProcess.stopAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let succeeded = false;
+  try {
+    // 1. The log: the keys whose history is measured, then ordinary keys of `perKey` events up to the total.
+    const started = now();
+    const store = new ChainingEventStore(new SqliteEventStore({ filename: join(tempDir, 'events.sqlite') }));
+    const measured: Array<{ keyId: string; events: number }> = [];
+    for (const events of config.sizes) measured.push({ keyId: await appendSyntheticKey(store, events, 1000), events });
+    let events = config.sizes.reduce((a, b) => a + b, 0);
+    let keys = config.sizes.length;
+    while (events < config.totalEvents) {
+      if (now() > deadline || benchAbort.signal.aborted) throw new Error(`generation did not finish within BENCH_HISTORY_MAX_SECONDS=${config.maxSeconds}`);
+      await appendSyntheticKey(store, config.perKey, config.perKey);
+      events += config.perKey;
+      keys += 1;
+      if (keys % 10_000 === 0) log(`  generated ${count(events)} events`);
+    }
+    await store.close();
+    const generated = { events, keys, seconds: (now() - started) / 1000, bytes: statSync(join(tempDir, 'events.sqlite')).size };
+    log(`generated ${count(events)} events in ${count(keys)} streams in ${generated.seconds.toFixed(1)} s`);
+
+    // 2. Replay every projection from zero, as `keyledger replay` does.
+    let lastLogged = 0;
+    const replay = await rebuildReadModels({
+      dataDir: tempDir,
+      target: join(tempDir, 'read-models.sqlite'),
+      onProgress: (applied, total) => {
+        if (applied - lastLogged >= total / 10 || applied === total) {
+          lastLogged = applied;
+          log(`  replayed ${count(applied)} / ${count(total)}`);
+        }
+      },
+    });
+    log(`replay: ${count(replay.events)} events in ${replay.seconds.toFixed(1)} s = ${count(replay.eventsPerSecond)} events/s`);
+
+    // 3. Point-in-time state and history reads for one key, as its history grows: in-process, then over HTTP.
+    const inProcess = measured.map(({ keyId, events: size }) => {
+      const row = measureInProcess(tempDir, keyId, size, repoDir, deadline);
+      log(`in-process, history of ${count(size)} events: read ${ms(row.read.p50)} ms, state as of the middle ${ms(row.stateMiddle.p50)} ms, CLI process ${ms(row.cliProcess.p50)} ms`);
+      return row;
+    });
+
+    let http: HistoryResults['http'];
+    let httpSkipped: string | undefined;
+    if (config.http && now() < deadline) {
+      // The read models the replay built are the service's default read-models file in this DATA_DIR.
+      const service = await ServiceProcess.start({ name: 'history-service', repoDir, tempRoot: tempDir, dataDir: tempDir, env: {}, startTimeoutMs: 300_000 });
+      try {
+        log(`service on the history data directory healthy after ${(service.startupMs / 1000).toFixed(1)} s`);
+        const rows: HttpRow[] = [];
+        for (const { keyId, events: size } of measured) {
+          const row = await measureHttp(service, keyId, size, deadline);
+          rows.push(row);
+          log(`HTTP, history of ${count(size)} events: asOf ${ms(row.asOfMiddle.p50)} ms, first page ${ms(row.firstPage.p50)} ms, middle page ${ms(row.middlePage.p50)} ms, errors ${row.errors}`);
+        }
+        http = { rows, startupMs: service.startupMs, log: service.logSummary() };
+      } finally {
+        keepAlive.destroy();
+        await service.stop();
+      }
+      if (service.exitedUnexpectedly) throw new Error(`the service exited during the history measurements (code ${service.exitCode}); log: ${service.logFile}`);
+    } else if (config.http) {
+      httpSkipped = `the overall time bound (BENCH_HISTORY_MAX_SECONDS=${config.maxSeconds}) was reached first.`;
+    }
+
+    const tempFilesystem = (() => {
+      try {
+        return execFileSync('df', ['-PT', tempDir], { encoding: 'utf8' }).trim().split('\n').pop()!.split(/\s+/)[1];
+      } catch {
+        return 'unknown';
+      }
+    })();
+    const results: HistoryResults = {
+      startedAt,
+      wallSeconds: (now() - wallStart) / 1000,
+      loadBefore,
+      busyBefore,
+      loadAfter: loadavg(),
+      generated,
+      replay,
+      inProcess,
+      http,
+      httpSkipped,
+      config,
+      tempFilesystem,
+    };
+    const markdown = render(results);
+    const reportFile = resolve(repoDir, config.reportPath);
+    writeReportSection(reportFile, 'bench:history', markdown);
+    console.log(`\n${markdown}\n`);
+    log(`section written to ${reportFile} (the \`npm run bench\` section in it was kept); wall time ${results.wallSeconds.toFixed(0)} s`);
+    succeeded = true;
+  } finally {
+    await ServiceProcess.stopAll();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    if (succeeded && !config.keepTemp) rmSync(tempDir, { recursive: true, force: true });
+    else log(`kept ${tempDir}`);
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (error: Error) => {
+      console.error('[bench:history] failed:', error.stack ?? error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Runs the history benchmark (bench/replay.ts, compiled to dist/bench): replay throughput on a generated log of
+// 1,000,000 events and the cost of as-of state and history reads as a key's history grows, on the embedded store.
+// `npm run bench:history` builds first. Writes its section of docs/benchmarks.md and prints it.
+// Knobs: BENCH_REPLAY_EVENTS, BENCH_HISTORY_SIZES, BENCH_REPLAY_EVENTS_PER_KEY, BENCH_HISTORY_HTTP, BENCH_HISTORY_MAX_SECONDS,
+// BENCH_REPORT, BENCH_KEEP_TMP (see bench/replay.ts).
+require('./register-paths');
+const { main } = require('../dist/bench/replay');
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error('[bench:history] failed:', error && error.stack ? error.stack : error);
+    process.exit(1);
+  },
+);
