@@ -17,6 +17,17 @@ export function ticksPerSecond(): number {
 }
 
 /** CPU seconds (user + system) used so far by a process, from /proc; undefined where unavailable. */
+/** Resident set size of a process in bytes, from /proc; undefined where unavailable. */
+export function processRssBytes(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function processCpuSeconds(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { processCpuSeconds } from './cpu';
+import { processCpuSeconds, processRssBytes } from './cpu';
 import { benchAbort, now, sleep } from './measure';
 
 /**
@@ -119,11 +119,6 @@ export class EventStoreDoubleProcess {
   }
 
   rssBytes(): number | undefined {
-    try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'));
-      return match ? Number(match[1]) * 1024 : undefined;
-    } catch {
-      return undefined;
-    }
+    return processRssBytes(this.child.pid);
   }
 }

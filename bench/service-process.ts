@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { processCpuSeconds } from './cpu';
+import { processCpuSeconds, processRssBytes } from './cpu';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
@@ -189,12 +189,7 @@ export class ServiceProcess {
 
   /** Resident set size in bytes, from /proc; undefined where unavailable. */
   rssBytes(): number | undefined {
-    try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'));
-      return match ? Number(match[1]) * 1024 : undefined;
-    } catch {
-      return undefined;
-    }
+    return processRssBytes(this.child.pid);
   }
 
   logTail(lines = 20): string {
