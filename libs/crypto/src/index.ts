@@ -5,3 +5,8 @@ export * from './sealed-material';
 export * from './import-token';
 export * from './symmetric-ciphertext';
 export { canonicalEncryptionContext } from './encryption-context';
+export * from './signing';
+export * from './rsa-encryption';
+export * from './key-agreement';
+export * from './mac';
+export * from './data-key-pair';

@@ -10,22 +10,12 @@ import {
   verify,
 } from 'node:crypto';
 import { HMAC_MATERIAL_BYTES, KEY_SPECS, keyFamily, SYMMETRIC_MATERIAL_BYTES, type KeySpec } from '../../domain/src/key-spec';
+import { ECC_CURVE, RSA_MODULUS_BITS, type EccKeySpec, type RsaKeySpec } from './curves';
 import { isSingleDerSequence } from './der';
 
 export type KeyMaterialCheck = { ok: true } | { ok: false; reason: string };
 
-type RsaKeySpec = 'RSA_2048' | 'RSA_3072' | 'RSA_4096';
-type EccKeySpec = 'ECC_NIST_P256' | 'ECC_NIST_P384' | 'ECC_NIST_P521' | 'ECC_SECG_P256K1';
 type HmacKeySpec = keyof typeof HMAC_MATERIAL_BYTES;
-
-const RSA_MODULUS_BITS: Record<RsaKeySpec, number> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
-/** OpenSSL curve names, as node reports them in asymmetricKeyDetails.namedCurve. */
-const ECC_CURVE: Record<EccKeySpec, string> = {
-  ECC_NIST_P256: 'prime256v1',
-  ECC_NIST_P384: 'secp384r1',
-  ECC_NIST_P521: 'secp521r1',
-  ECC_SECG_P256K1: 'secp256k1',
-};
 
 const KEY_MATERIAL_ID_HMAC_KEY = Buffer.from('keyledger:key-material-id:v1', 'utf8');
 
