@@ -28,6 +28,10 @@ export interface KeyledgerConfig {
   auditDigestIntervalMs: number;
   /** ...and as soon as it has grown by this many events (0: by time only). */
   auditDigestEveryEvents: number;
+  /** Record every cryptographic use of a key (and refused attempts) in the usage log (KEYLEDGER_USAGE_LOG=on|off). */
+  usageLog: boolean;
+  /** Usage records are written in batches at least this often (group commit). */
+  usageFlushIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -38,6 +42,14 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got '${raw}'.`);
   return value;
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new ConfigError(`${name} must be 'on' or 'off', got '${raw}'.`);
 }
 
 function deployment(raw: string | undefined): string {
@@ -69,5 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     auditSigningKey: env.KEYLEDGER_AUDIT_SIGNING_KEY || undefined,
     auditDigestIntervalMs: integer(env, 'KEYLEDGER_AUDIT_DIGEST_INTERVAL_MS', 300_000, 100, 86_400_000),
     auditDigestEveryEvents: integer(env, 'KEYLEDGER_AUDIT_DIGEST_EVERY_EVENTS', 1000, 0, 1_000_000),
+    usageLog: onOff(env, 'KEYLEDGER_USAGE_LOG', true),
+    usageFlushIntervalMs: integer(env, 'KEYLEDGER_USAGE_FLUSH_MS', 5, 1, 10_000),
   };
 }

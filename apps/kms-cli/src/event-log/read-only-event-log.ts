@@ -11,6 +11,8 @@ type EventRow = SqliteEventRow;
 const EVENT_COLUMNS = 'position, stream_id, revision, type, data, metadata, recorded_at';
 /** Refusal audit streams (`kms-refusals-*`), as an index range: '.' is the character after '-'. */
 const REFUSAL_STREAMS = { from: 'kms-refusals-', to: 'kms-refusals.' };
+/** Usage log streams (`kms-usage-<instance>`, one per service process start), as an index range. */
+const USAGE_STREAMS = { from: 'kms-usage-', to: 'kms-usage.' };
 
 export const eventLogFile = (dataDir: string): string => join(dataDir, 'events.sqlite');
 
@@ -33,6 +35,7 @@ export class ReadOnlyEventLog {
       refusals: this.db.prepare(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id >= ? AND stream_id < ? ORDER BY position`,
       ),
+      usage: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id >= ? AND stream_id < ? ORDER BY position`),
     };
   }
 
@@ -54,6 +57,11 @@ export class ReadOnlyEventLog {
   /** Events of every `kms-refusals-*` stream, in log order (none until refusals are recorded). */
   readRefusals(): RecordedEvent[] {
     return (this.statements.refusals.all(REFUSAL_STREAMS.from, REFUSAL_STREAMS.to) as EventRow[]).map(toRecordedEvent);
+  }
+
+  /** Events of every `kms-usage-*` stream (batches of key usage records), in log order, one at a time. */
+  *readUsage(): Generator<RecordedEvent> {
+    for (const row of this.statements.usage.iterate(USAGE_STREAMS.from, USAGE_STREAMS.to) as Iterable<EventRow>) yield toRecordedEvent(row);
   }
 
   /** A page of the global log: events with `after < position <= until`, at most `limit`. */

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { canonicalEncryptionContext } from '@keyledger/crypto';
+import type { Principal } from '@keyledger/domain';
+import type { KeyUseRecord } from '../ports/usage-log';
+
+/**
+ * The usage log: who used which key, when, for what, with which outcome. Usage is not state, so it is kept out
+ * of the key's stream (a key's revision never changes because it was used). Each service process appends to a
+ * stream of its own, `kms-usage-<uuid per process start>`, so instances never contend; one event per batch.
+ */
+export const UsageEventTypes = {
+  KeyUsageRecorded: 'KeyUsageRecorded.v1',
+} as const;
+
+export const USAGE_STREAM_PREFIX = 'kms-usage-';
+
+export const usageStreamId = (instance: string): string => `${USAGE_STREAM_PREFIX}${instance}`;
+export const isUsageStream = (streamId: string): boolean => streamId.startsWith(USAGE_STREAM_PREFIX);
+
+/**
+ * One use of a key as stored in `KeyUsageRecorded.v1`. Ids, names and times only: never plaintext,
+ * ciphertext or the encryption context's values (the context is kept as a hash of its canonical form).
+ */
+export interface UsageRecordData {
+  keyId: string;
+  keyArn: string;
+  accountId: string;
+  region: string;
+  /** The AWS operation, e.g. 'Decrypt'. */
+  operation: string;
+  keyMaterialId?: string;
+  principal: Principal;
+  requestId: string;
+  /** ISO-8601 (the service clock). */
+  time: string;
+  outcome: 'Succeeded' | 'Refused';
+  /** For refusals: the AWS error name returned. */
+  errorType?: string;
+  /** SHA-256 (hex) of the canonical encryption context, only when the context had at least one pair. */
+  encryptionContextHash?: string;
+}
+
+/** Payload of `KeyUsageRecorded.v1`: one batch of uses, in the order they were recorded. */
+export interface KeyUsageRecordedData {
+  records: UsageRecordData[];
+}
+
+/** SHA-256 (hex) of the context's canonical bytes (the AAD form); undefined for an absent or empty context. */
+export function encryptionContextHash(context: Record<string, string> | undefined): string | undefined {
+  if (!context || Object.keys(context).length === 0) return undefined;
+  return createHash('sha256').update(canonicalEncryptionContext(context)).digest('hex');
+}
+
+/** A principal reduced to its known members (no accidental extra data from the caller's object). */
+function principalOf(principal: Principal): Principal {
+  return {
+    type: principal.type,
+    accountId: principal.accountId,
+    ...(principal.accessKeyId !== undefined && { accessKeyId: principal.accessKeyId }),
+    ...(principal.invokedBy !== undefined && { invokedBy: principal.invokedBy }),
+  };
+}
+
+/**
+ * The stored form of a use: pure, and the only place a KeyUseRecord becomes data. The encryption context is
+ * replaced by its hash; optional members are left out rather than stored as null.
+ */
+export function toUsageRecordData(entry: KeyUseRecord): UsageRecordData {
+  const contextHash = encryptionContextHash(entry.encryptionContext);
+  return {
+    keyId: entry.keyId,
+    keyArn: entry.keyArn,
+    accountId: entry.accountId,
+    region: entry.region,
+    operation: entry.operation,
+    ...(entry.keyMaterialId !== undefined && { keyMaterialId: entry.keyMaterialId }),
+    principal: principalOf(entry.principal),
+    requestId: entry.requestId,
+    time: new Date(entry.time).toISOString(),
+    outcome: entry.outcome,
+    ...(entry.errorType !== undefined && { errorType: entry.errorType }),
+    ...(contextHash !== undefined && { encryptionContextHash: contextHash }),
+  };
+}
