@@ -1,3 +1,4 @@
+import type { Tag } from './events';
 import type { ExpirationModel, ImportType, KeySpec, KeyUsage } from './key-spec';
 import { EpochMillis } from './time';
 
@@ -18,6 +19,8 @@ export interface CreateKeyCommand {
   multiRegion: boolean;
   /** For Origin=AWS_KMS: id of the material generated for the key. */
   generatedKeyMaterialId?: string;
+  tags?: Tag[];
+  policy?: string;
 }
 
 export interface IssueImportParametersCommand {
@@ -68,11 +71,79 @@ export interface ExpireKeyMaterialCommand {
   keyArn: string;
 }
 
+/** Lifecycle commands that name only the key. */
+export interface KeyLifecycleCommand {
+  kind: 'EnableKey' | 'DisableKey' | 'CancelKeyDeletion' | 'DisableKeyRotation';
+  keyArn: string;
+}
+
+export interface UpdateKeyDescriptionCommand {
+  kind: 'UpdateKeyDescription';
+  keyArn: string;
+  description: string;
+}
+
+export interface ScheduleKeyDeletionCommand {
+  kind: 'ScheduleKeyDeletion';
+  keyArn: string;
+  pendingWindowInDays?: number;
+}
+
+/** Issued by the maintenance job: delete the key if its deletion date has passed. */
+export interface DeleteKeyCommand {
+  kind: 'DeleteKey';
+  keyArn: string;
+}
+
+export interface TagResourceCommand {
+  kind: 'TagResource';
+  keyArn: string;
+  tags: Tag[];
+}
+
+export interface UntagResourceCommand {
+  kind: 'UntagResource';
+  keyArn: string;
+  tagKeys: string[];
+}
+
+export interface PutKeyPolicyCommand {
+  kind: 'PutKeyPolicy';
+  keyArn: string;
+  policyName?: string;
+  policy: string;
+}
+
+export interface EnableKeyRotationCommand {
+  kind: 'EnableKeyRotation';
+  keyArn: string;
+  rotationPeriodInDays?: number;
+}
+
+/**
+ * RotateKeyOnDemand, or (from the maintenance job) the automatic rotation that is due. For AWS_KMS keys the new
+ * material was generated at the edge: its id comes in as data.
+ */
+export interface RotateKeyCommand {
+  kind: 'RotateKeyOnDemand' | 'RotateKeyAutomatically';
+  keyArn: string;
+  generatedKeyMaterialId?: string;
+}
+
 export type KeyCommand =
   | CreateKeyCommand
   | IssueImportParametersCommand
   | ImportKeyMaterialCommand
   | DeleteImportedKeyMaterialCommand
-  | ExpireKeyMaterialCommand;
+  | ExpireKeyMaterialCommand
+  | KeyLifecycleCommand
+  | UpdateKeyDescriptionCommand
+  | ScheduleKeyDeletionCommand
+  | DeleteKeyCommand
+  | TagResourceCommand
+  | UntagResourceCommand
+  | PutKeyPolicyCommand
+  | EnableKeyRotationCommand
+  | RotateKeyCommand;
 
 export type { KeySpec, KeyUsage };

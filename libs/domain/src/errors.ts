@@ -17,6 +17,15 @@ export type KmsErrorType =
   | 'InvalidKeyUsageException'
   | 'InvalidMarkerException'
   | 'ConflictException'
+  | 'DryRunOperationException'
+  | 'CustomKeyStoreNotFoundException'
+  | 'TagException'
+  | 'LimitExceededException'
+  | 'MalformedPolicyDocumentException'
+  | 'AlreadyExistsException'
+  | 'NotAuthorizedException'
+  | 'KMSInvalidSignatureException'
+  | 'KMSInvalidMacException'
   | 'KMSInternalException';
 
 export class KmsError extends Error {
@@ -42,6 +51,13 @@ export const KmsErrors = {
     new KmsError('UnsupportedOperationException', `${arn} origin is ${origin} which is not valid for this operation.`),
   pendingImport: (arn: string) => new KmsError('KMSInvalidStateException', `${arn} is pending import.`),
   pendingDeletion: (arn: string) => new KmsError('KMSInvalidStateException', `${arn} is pending deletion.`),
+  notPendingDeletion: (arn: string) => new KmsError('KMSInvalidStateException', `${arn} is not pending deletion.`),
   disabled: (arn: string) => new KmsError('DisabledException', `${arn} is disabled.`),
   validation: (message: string) => new KmsError('ValidationException', message),
+  dryRun: () => new KmsError('DryRunOperationException', 'The request would have succeeded, but the DryRun option is set.'),
+  /** AWS sends these without a message (kms-operations-reference.md §0.1). */
+  invalidCiphertext: () => new KmsError('InvalidCiphertextException', ''),
+  invalidSignature: () => new KmsError('KMSInvalidSignatureException', ''),
+  invalidMac: () => new KmsError('KMSInvalidMacException', ''),
+  incorrectKey: () => new KmsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.'),
 };

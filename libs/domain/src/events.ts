@@ -11,6 +11,18 @@ export const KeyEventTypes = {
   KeyMaterialImported: 'KeyMaterialImported.v1',
   KeyMaterialExpired: 'KeyMaterialExpired.v1',
   KeyMaterialDeleted: 'KeyMaterialDeleted.v1',
+  KeyEnabled: 'KeyEnabled.v1',
+  KeyDisabled: 'KeyDisabled.v1',
+  KeyDescriptionUpdated: 'KeyDescriptionUpdated.v1',
+  KeyDeletionScheduled: 'KeyDeletionScheduled.v1',
+  KeyDeletionCanceled: 'KeyDeletionCanceled.v1',
+  KeyDeleted: 'KeyDeleted.v1',
+  KeyTagged: 'KeyTagged.v1',
+  KeyUntagged: 'KeyUntagged.v1',
+  KeyPolicyPut: 'KeyPolicyPut.v1',
+  KeyRotationEnabled: 'KeyRotationEnabled.v1',
+  KeyRotationDisabled: 'KeyRotationDisabled.v1',
+  KeyMaterialRotated: 'KeyMaterialRotated.v1',
 } as const;
 
 export type MaterialState = 'CURRENT' | 'NON_CURRENT' | 'PENDING_ROTATION';
@@ -28,6 +40,63 @@ export interface KeyCreatedData {
   creationDate: string;
   /** Only for Origin=AWS_KMS: the id of the material the service generated. */
   keyMaterialId?: string;
+  /** CreateKey's Tags, in request order (absent in events recorded before tags were stored). */
+  tags?: Tag[];
+  /** CreateKey's Policy; absent means AWS's default key policy for the account. */
+  policy?: string;
+}
+
+export interface Tag {
+  TagKey: string;
+  TagValue: string;
+}
+
+export interface KeyDescriptionUpdatedData {
+  description: string;
+}
+
+export interface KeyDeletionScheduledData {
+  deletionDate: string;
+  pendingWindowInDays: number;
+}
+
+/** The key and all its material are gone; only the log remains. `keyMaterialIds`: the material shredded. */
+export interface KeyDeletedData {
+  deletionDate: string;
+  keyMaterialIds: string[];
+}
+
+export interface KeyTaggedData {
+  tags: Tag[];
+}
+
+export interface KeyUntaggedData {
+  tagKeys: string[];
+}
+
+export interface KeyPolicyPutData {
+  policyName: string;
+  policy: string;
+}
+
+export interface KeyRotationEnabledData {
+  rotationPeriodInDays: number;
+  nextRotationDate: string;
+}
+
+export type RotationType = 'AUTOMATIC' | 'ON_DEMAND';
+
+/**
+ * `keyMaterialId` becomes CURRENT and the previous current material NON_CURRENT (still decrypts old
+ * ciphertexts). For AWS_KMS keys the new material was generated; for EXTERNAL keys it was pending rotation.
+ */
+export interface KeyMaterialRotatedData {
+  keyMaterialId: string;
+  previousKeyMaterialId: string;
+  rotationType: RotationType;
+  rotationDate: string;
+  /** Automatic rotation only: when the next one is due. */
+  nextRotationDate?: string;
 }
 
 export interface ImportParametersIssuedData {
@@ -67,7 +136,19 @@ export type KeyEvent =
   | { type: typeof KeyEventTypes.ImportParametersIssued; data: ImportParametersIssuedData }
   | { type: typeof KeyEventTypes.KeyMaterialImported; data: KeyMaterialImportedData }
   | { type: typeof KeyEventTypes.KeyMaterialExpired; data: KeyMaterialExpiredData }
-  | { type: typeof KeyEventTypes.KeyMaterialDeleted; data: KeyMaterialDeletedData };
+  | { type: typeof KeyEventTypes.KeyMaterialDeleted; data: KeyMaterialDeletedData }
+  | { type: typeof KeyEventTypes.KeyEnabled; data: Record<string, never> }
+  | { type: typeof KeyEventTypes.KeyDisabled; data: Record<string, never> }
+  | { type: typeof KeyEventTypes.KeyDescriptionUpdated; data: KeyDescriptionUpdatedData }
+  | { type: typeof KeyEventTypes.KeyDeletionScheduled; data: KeyDeletionScheduledData }
+  | { type: typeof KeyEventTypes.KeyDeletionCanceled; data: Record<string, never> }
+  | { type: typeof KeyEventTypes.KeyDeleted; data: KeyDeletedData }
+  | { type: typeof KeyEventTypes.KeyTagged; data: KeyTaggedData }
+  | { type: typeof KeyEventTypes.KeyUntagged; data: KeyUntaggedData }
+  | { type: typeof KeyEventTypes.KeyPolicyPut; data: KeyPolicyPutData }
+  | { type: typeof KeyEventTypes.KeyRotationEnabled; data: KeyRotationEnabledData }
+  | { type: typeof KeyEventTypes.KeyRotationDisabled; data: Record<string, never> }
+  | { type: typeof KeyEventTypes.KeyMaterialRotated; data: KeyMaterialRotatedData };
 
 export type KeyEventType = KeyEvent['type'];
 

@@ -48,16 +48,21 @@ describe('resolveKeyId', () => {
     expectError(resolveKeyId(`arn:aws:kms:${REGION}:${ACCOUNT}:key/fake-key-id`, SCOPE, IMPORT), 'NotFoundException', "Invalid keyId 'fake-key-id'");
   });
 
-  it('treats an alias name as not found where aliases are allowed', () => {
-    expectError(resolveKeyId('alias/payments', SCOPE, USE), 'NotFoundException', `Alias arn:aws:kms:${REGION}:${ACCOUNT}:alias/payments is not found.`);
+  it('names the alias to look up (with its ARN) where aliases are allowed', () => {
+    expect(resolveKeyId('alias/payments', SCOPE, USE)).toEqual({ aliasName: 'alias/payments', aliasArn: `arn:aws:kms:${REGION}:${ACCOUNT}:alias/payments` });
   });
 
   it('refuses an alias name where aliases are not allowed (import operations)', () => {
     expectError(resolveKeyId('alias/payments', SCOPE, IMPORT), 'NotFoundException', "Invalid keyId 'alias/payments'");
   });
 
-  it('treats an alias ARN as not found where aliases are allowed', () => {
+  it('names the alias an alias ARN of the caller\'s account points to', () => {
     const arn = `arn:aws:kms:${REGION}:${ACCOUNT}:alias/payments`;
+    expect(resolveKeyId(arn, SCOPE, USE)).toEqual({ aliasName: 'alias/payments', aliasArn: arn });
+  });
+
+  it("treats another account's alias ARN as not found (accounts are isolated)", () => {
+    const arn = `arn:aws:kms:${REGION}:999999999999:alias/payments`;
     expectError(resolveKeyId(arn, SCOPE, USE), 'NotFoundException', `Alias ${arn} is not found.`);
   });
 

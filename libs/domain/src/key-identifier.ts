@@ -23,14 +23,18 @@ export interface ResolveOptions {
   allowAlias: boolean;
 }
 
+/** What a KeyId member names: a key, an alias to look up, or nothing valid (with the AWS error). */
+export type KeyReference = { keyId: string } | { aliasName: string; aliasArn: string } | { error: KmsError };
+
 /**
- * Turns a KeyId request member into the key id it names in this account and region, or the AWS error for it
- * (kms-api-reference.md §2). Aliases are recognised but none exist yet, so an alias is "not found".
+ * Turns a KeyId request member into the key id or alias it names in this account and region, or the AWS error
+ * for it (kms-api-reference.md §2, kms-operations-reference.md §0.2). Aliases are accepted only where AWS
+ * accepts them (`allowAlias`); elsewhere an alias is an invalid key id.
  */
-export function resolveKeyId(input: string, scope: RequestScope, options: ResolveOptions): { keyId: string } | { error: KmsError } {
+export function resolveKeyId(input: string, scope: RequestScope, options: ResolveOptions): KeyReference {
   if (isKeyId(input)) return { keyId: input };
   if (input.startsWith('alias/')) {
-    return { error: options.allowAlias ? KmsErrors.aliasNotFound(aliasArn(scope, input)) : KmsErrors.invalidKeyId(input) };
+    return options.allowAlias ? { aliasName: input, aliasArn: aliasArn(scope, input) } : { error: KmsErrors.invalidKeyId(input) };
   }
   if (!input.startsWith('arn:')) return { error: KmsErrors.invalidKeyId(input) };
   const match = ARN.exec(input);
@@ -38,7 +42,10 @@ export function resolveKeyId(input: string, scope: RequestScope, options: Resolv
   const [, , region, accountId, resource, name] = match;
   if (region !== scope.region) return { error: KmsErrors.invalidArnRegion(region) };
   if (resource === 'alias') {
-    return { error: options.allowAlias ? KmsErrors.aliasNotFound(input) : KmsErrors.invalidKeyId(input) };
+    if (!options.allowAlias) return { error: KmsErrors.invalidKeyId(input) };
+    // Other accounts' aliases are not reachable: accounts are isolated here.
+    if (accountId !== scope.accountId) return { error: KmsErrors.aliasNotFound(input) };
+    return { aliasName: `alias/${name}`, aliasArn: input };
   }
   if (!isKeyId(name)) return { error: KmsErrors.invalidKeyId(name) };
   // Keys of other accounts are not reachable (import operations are never cross-account).

@@ -1,4 +1,4 @@
-import { KeyState, KeyStateName, MaterialRecord } from './key-state';
+import { KeyAttributes, KeyState, KeyStateName, MaterialRecord, withoutMaterial } from './key-state';
 import { EpochMillis } from './time';
 
 /** Material whose ValidTo has passed is treated as gone, whether or not KeyMaterialExpired was recorded yet. */
@@ -20,9 +20,7 @@ export function effectiveState(state: KeyState, now: EpochMillis): KeyState {
     materials: state.materials
       .filter((m) => !(isPastValidTo(m, now) && m.materialState === 'PENDING_ROTATION'))
       .map((m) =>
-        isPastValidTo(m, now)
-          ? { keyMaterialId: m.keyMaterialId, materialState: m.materialState, importState: 'PENDING_IMPORT' as const, description: m.description }
-          : m,
+        isPastValidTo(m, now) ? withoutMaterial(m) : m,
       ),
   };
 }
@@ -40,8 +38,17 @@ export function isMissingMaterial(state: KeyState): boolean {
   return associated.length === 0 || associated.some((m) => m.importState !== 'IMPORTED');
 }
 
-/** The AWS KeyState of a key (call on the effective state). */
+/** The AWS KeyState of a key (call on the effective state). Deletion outranks missing material. */
 export function keyStateName(state: KeyState): KeyStateName {
+  if (state.deletion) return 'PendingDeletion';
   if (state.key?.origin === 'EXTERNAL' && isMissingMaterial(state)) return 'PendingImport';
   return state.enabled ? 'Enabled' : 'Disabled';
+}
+
+/**
+ * The key `keyArn` names, if the caller can see it: it exists, in the caller's account and region (streams are
+ * found by bare key id, so another account's key looks exactly like a missing one), and it is not deleted.
+ */
+export function visibleKey(state: KeyState, keyArn: string): KeyAttributes | undefined {
+  return state.key && state.key.arn === keyArn && state.deletedAt === undefined ? state.key : undefined;
 }

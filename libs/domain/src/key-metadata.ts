@@ -22,6 +22,7 @@ export interface KeyMetadata {
   MacAlgorithms?: string[];
   KeyAgreementAlgorithms?: string[];
   MultiRegion: boolean;
+  DeletionDate?: number;
   ExpirationModel?: string;
   ValidTo?: number;
   CurrentKeyMaterialId?: string;
@@ -62,6 +63,7 @@ export function toKeyMetadata(rawState: KeyState, now: EpochMillis): KeyMetadata
       metadata.ValidTo = seconds(Math.min(...expiring.map((m) => m.validTo!)));
     }
   }
+  if (keyState === 'PendingDeletion' && state.deletion) metadata.DeletionDate = seconds(state.deletion.deletionDate);
   if (key.keySpec === 'SYMMETRIC_DEFAULT' && state.currentKeyMaterialId) {
     metadata.CurrentKeyMaterialId = state.currentKeyMaterialId;
   }

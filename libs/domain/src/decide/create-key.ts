@@ -5,6 +5,8 @@ import { allowedUsages, KEY_SPECS, KeySpec, KeyUsage, keyFamily, UNSUPPORTED_KEY
 import { KeyState } from '../key-state';
 import { toIso } from '../time';
 import { keyArn } from '../key-identifier';
+import { checkPolicyDocument } from '../key-policy';
+import { checkTags } from '../tags';
 
 const isSupportedKeySpec = (s: string): s is KeySpec => (KEY_SPECS as readonly string[]).includes(s);
 
@@ -37,6 +39,8 @@ export function decideCreateKey(command: CreateKeyCommand, state: KeyState, now:
   if (command.origin === 'AWS_KMS' && !command.generatedKeyMaterialId) {
     throw new KmsError('KMSInternalException', 'Key material was not generated for an AWS_KMS key.');
   }
+  if (command.tags) checkTags(command.tags);
+  if (command.policy !== undefined) checkPolicyDocument(command.policy);
   if (state.key) throw new KmsError('ConflictException', `Key ${state.key.arn} already exists.`);
 
   const scope = { accountId: command.accountId, region: command.region };
@@ -55,6 +59,8 @@ export function decideCreateKey(command: CreateKeyCommand, state: KeyState, now:
         multiRegion: false,
         creationDate: toIso(now),
         ...(command.origin === 'AWS_KMS' ? { keyMaterialId: command.generatedKeyMaterialId } : {}),
+        ...(command.tags?.length ? { tags: command.tags } : {}),
+        ...(command.policy !== undefined ? { policy: command.policy } : {}),
       },
     },
   ];

@@ -5,7 +5,7 @@ import { KeyEvent, KeyEventTypes, KeyMaterialImportedData, MaterialState } from 
 import { ExpirationModel, ImportType, keyFamily, WrappingAlgorithm, WrappingKeySpec } from '../key-spec';
 import { KeyAttributes, KeyState, MaterialRecord } from '../key-state';
 import { DAY_MS, EpochMillis, toIso } from '../time';
-import { requireExternalOrigin, requireKey } from './guards';
+import { requireExternalOrigin, requireKeyInState } from './guards';
 
 /** AWS allows ValidTo at most 365 days after the import request. */
 export const MAX_VALID_TO_MS = 365 * DAY_MS;
@@ -118,7 +118,7 @@ function classify(state: KeyState, command: ImportKeyMaterialCommand, keyMateria
 export function decideImportKeyMaterial(command: ImportKeyMaterialCommand, state: KeyState, now: EpochMillis): KeyEvent[] {
   const expirationModel = checkExpiration(command, now);
   checkRequestShape(command);
-  const key = requireKey(state, command.keyArn);
+  const key = requireKeyInState(state, command.keyArn, 'ImportKeyMaterial', now);
   requireExternalOrigin(key);
   checkSymmetricOnlyMembers(key, command);
   const { token, keyMaterialId } = checkTokenAndMaterial(key, command, now);

@@ -15,7 +15,7 @@ import {
 } from '../key-spec';
 import { KeyState } from '../key-state';
 import { toIso } from '../time';
-import { requireExternalOrigin, requireKey } from './guards';
+import { requireExternalOrigin, requireKeyInState } from './guards';
 
 const unsupported = (message: string) => new KmsError('UnsupportedOperationException', message);
 
@@ -57,8 +57,8 @@ export function checkWrappingChoice(keySpec: KeySpec, algorithm: string, wrappin
   return { algorithm, wrappingKeySpec };
 }
 
-export function decideIssueImportParameters(command: IssueImportParametersCommand, state: KeyState): KeyEvent[] {
-  const key = requireKey(state, command.keyArn);
+export function decideIssueImportParameters(command: IssueImportParametersCommand, state: KeyState, now: number): KeyEvent[] {
+  const key = requireKeyInState(state, command.keyArn, 'GetParametersForImport', now);
   requireExternalOrigin(key);
   const { algorithm, wrappingKeySpec } = checkWrappingChoice(key.keySpec, command.wrappingAlgorithm, command.wrappingKeySpec);
   return [

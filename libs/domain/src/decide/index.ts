@@ -6,6 +6,9 @@ import { decideCreateKey } from './create-key';
 import { decideDeleteImportedKeyMaterial, expiryEvents } from './delete-and-expire';
 import { decideImportKeyMaterial } from './import-key-material';
 import { decideIssueImportParameters } from './import-parameters';
+import { decideCancelKeyDeletion, decideDeleteKey, decideEnableDisable, decideScheduleKeyDeletion, decideUpdateKeyDescription } from './lifecycle';
+import { decideDisableKeyRotation, decideEnableKeyRotation, decideRotateKeyAutomatically, decideRotateKeyOnDemand } from './rotation';
+import { decidePutKeyPolicy, decideTagResource, decideUntagResource } from './tags-and-policy';
 
 export interface Decision {
   /** Events to append, in order. Empty when the command changes nothing. */
@@ -26,7 +29,7 @@ const byService = (events: KeyEvent[]): DecidedEvent[] => events.map((e) => ({ .
 export function decide(command: KeyCommand, state: KeyState, now: EpochMillis): Decision {
   if (command.kind === 'CreateKey') return { events: decideCreateKey(command, state, now) };
 
-  const expired = state.key ? byService(expiryEvents(state, now)) : [];
+  const expired = state.key && state.deletedAt === undefined ? byService(expiryEvents(state, now)) : [];
   const current = foldEvents(expired, state);
   const then = (events: KeyEvent[], keyMaterialId?: string): Decision => ({ events: [...expired, ...events], keyMaterialId });
 
@@ -34,7 +37,7 @@ export function decide(command: KeyCommand, state: KeyState, now: EpochMillis): 
     case 'ExpireKeyMaterial':
       return then([]);
     case 'IssueImportParameters':
-      return then(decideIssueImportParameters(command, current));
+      return then(decideIssueImportParameters(command, current, now));
     case 'ImportKeyMaterial': {
       const events = decideImportKeyMaterial(command, current, now);
       const imported = events.find((e) => e.type === KeyEventTypes.KeyMaterialImported);
@@ -44,5 +47,36 @@ export function decide(command: KeyCommand, state: KeyState, now: EpochMillis): 
       const { events, keyMaterialId } = decideDeleteImportedKeyMaterial(command, current);
       return then(events, keyMaterialId);
     }
+    case 'EnableKey':
+    case 'DisableKey':
+      return then(decideEnableDisable({ ...command, kind: command.kind }, current, now));
+    case 'UpdateKeyDescription':
+      return then(decideUpdateKeyDescription(command, current, now));
+    case 'ScheduleKeyDeletion':
+      return then(decideScheduleKeyDeletion(command, current, now));
+    case 'CancelKeyDeletion':
+      return then(decideCancelKeyDeletion(command, current, now));
+    case 'DeleteKey':
+      return then(decideDeleteKey(command, current, now));
+    case 'TagResource':
+      return then(decideTagResource(command, current, now));
+    case 'UntagResource':
+      return then(decideUntagResource(command, current, now));
+    case 'PutKeyPolicy':
+      return then(decidePutKeyPolicy(command, current, now));
+    case 'EnableKeyRotation':
+      return then(decideEnableKeyRotation(command, current, now));
+    case 'DisableKeyRotation':
+      return then(decideDisableKeyRotation(command, current, now));
+    case 'RotateKeyOnDemand': {
+      const events = decideRotateKeyOnDemand(command, current, now);
+      return then(events, command.generatedKeyMaterialId);
+    }
+    case 'RotateKeyAutomatically':
+      return then(decideRotateKeyAutomatically(command, current, now));
   }
 }
+
+export { requireKey, requireKeyInState } from './guards';
+export { DEFAULT_PENDING_WINDOW_DAYS, MAX_PENDING_WINDOW_DAYS, MIN_PENDING_WINDOW_DAYS } from './lifecycle';
+export { DEFAULT_ROTATION_PERIOD_DAYS, MAX_ON_DEMAND_ROTATIONS } from './rotation';

@@ -1,0 +1,2 @@
+export * from './alias';
+export * from './alias-name';

@@ -1,0 +1,41 @@
+import { KmsError, KmsErrors } from './errors';
+import type { Tag } from './events';
+
+/** AWS allows 50 user tags per key (kms-operations-reference.md §10). */
+export const MAX_TAGS_PER_KEY = 50;
+const MAX_TAG_KEY = 128;
+const MAX_TAG_VALUE = 256;
+
+const tagException = (message: string) => new KmsError('TagException', message);
+
+/** Coral's constraint template with the 1-based member path AWS uses (`tags.1.member.tagKey`). */
+const lengthError = (value: string, path: string, rule: string) =>
+  KmsErrors.validation(`1 validation error detected: Value '${value}' at '${path}' failed to satisfy constraint: Member must have length ${rule}`);
+
+/**
+ * The tag rules of CreateKey and TagResource (§10.2, SNAP texts): lengths first (request validation), then
+ * reserved `aws:` keys in any case, duplicates within the request, and the per-key total.
+ */
+export function checkTags(tags: Tag[], existing: Tag[] = []): void {
+  tags.forEach((tag, i) => {
+    if (tag.TagKey.length < 1) throw lengthError(tag.TagKey, `tags.${i + 1}.member.tagKey`, 'greater than or equal to 1');
+    if (tag.TagKey.length > MAX_TAG_KEY) throw lengthError(tag.TagKey, `tags.${i + 1}.member.tagKey`, `less than or equal to ${MAX_TAG_KEY}`);
+    if (tag.TagValue.length > MAX_TAG_VALUE) throw lengthError(tag.TagValue, `tags.${i + 1}.member.tagValue`, `less than or equal to ${MAX_TAG_VALUE}`);
+  });
+  if (tags.some((t) => isReserved(t.TagKey))) throw tagException('Tags beginning with aws: are reserved');
+  if (new Set(tags.map((t) => t.TagKey)).size !== tags.length) throw tagException('Duplicate tag keys');
+  const keys = new Set([...existing.map((t) => t.TagKey), ...tags.map((t) => t.TagKey)]);
+  // UNCONFIRMED for TagResource pushing the total over 50: the reference recommends CreateKey's TagException.
+  if (keys.size > MAX_TAGS_PER_KEY) throw tagException('Too many tags');
+}
+
+/** UntagResource: removing a key that is not there is fine; naming a reserved key is refused (recommended, UNCONFIRMED). */
+export function checkTagKeysToRemove(tagKeys: string[]): void {
+  tagKeys.forEach((key, i) => {
+    if (key.length < 1) throw lengthError(key, `tagKeys.${i + 1}.member`, 'greater than or equal to 1');
+    if (key.length > MAX_TAG_KEY) throw lengthError(key, `tagKeys.${i + 1}.member`, `less than or equal to ${MAX_TAG_KEY}`);
+  });
+  if (tagKeys.some(isReserved)) throw tagException('Tags beginning with aws: are reserved');
+}
+
+const isReserved = (key: string): boolean => key.toLowerCase().startsWith('aws:');
