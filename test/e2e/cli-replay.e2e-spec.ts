@@ -67,8 +67,8 @@ describe('keyledger replay', () => {
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(new RegExp(`^replayed ${events} events \\(log head ${events}\\) in \\d+\\.\\d\\d s: [\\d,]+ events/s$`));
     expect(lines.slice(1)).toEqual([
-      `projections: keys, audit -> ${join(dataDir, 'read-models.sqlite')}`,
-      `rows: audit_records ${events}, key_summaries 4, material_expiry_schedule 1`,
+      `projections: keys, aliases, audit, usage -> ${join(dataDir, 'read-models.sqlite')}`,
+      `rows: aliases 0, audit_records ${events}, key_summaries 4, material_expiry_schedule 1, usage_records 0`,
       'start the service to serve them; it catches up from the log head above.',
     ]);
     expect(readdirSync(dataDir).filter((name) => name.includes('replay'))).toEqual([]);
@@ -82,7 +82,7 @@ describe('keyledger replay', () => {
   it('--read-models builds another file, which a service started with KEYLEDGER_READ_MODELS_FILE serves', async () => {
     const file = join(otherDir, 'rebuilt.sqlite');
     const { stdout } = await runCliOk(['replay', '--data-dir', dataDir, '--read-models', file, '--no-progress']);
-    expect(stdout).toContain(`projections: keys, audit -> ${file}`);
+    expect(stdout).toContain(`projections: keys, aliases, audit, usage -> ${file}`);
     expect(readdirSync(otherDir)).toEqual(['rebuilt.sqlite']);
     kl = await startKeyledger({ dataDir, env: { KEYLEDGER_READ_MODELS_FILE: file } });
     expect(await readModelAnswers(kl.url, keyIds)).toEqual(before);

@@ -4,18 +4,22 @@ import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from
 import { CqrsModule } from '@nestjs/cqrs';
 import type Database from 'better-sqlite3';
 import {
+  APPLICATION_PROVIDERS,
   AUDIT_DIGEST_OPTIONS,
   AUDIT_LOG,
   AuditDigestJob,
+  BatchingUsageRecorder,
   CLOCK,
   Clock,
   COMMAND_HANDLERS,
+  DisabledUsageRecorder,
   EVENT_STORE,
-  EXPIRY_JOB_OPTIONS,
-  ExpiryJob,
+  MAINTENANCE_JOB_OPTIONS,
+  MaintenanceJob,
   ID_GENERATOR,
   IMPORT_TOKEN_SEALER,
   KEY_READ_MODEL,
+  ALIAS_READ_MODEL,
   KeyCommandExecutor,
   loadAuditSigningKeyForService,
   MATERIAL_VAULT,
@@ -23,6 +27,10 @@ import {
   QUERY_HANDLERS,
   RefusalAuditHook,
   RefusalRecorder,
+  USAGE_LOG,
+  USAGE_RECORDER,
+  USAGE_RECORDER_OPTIONS,
+  UsageRecorderOptions,
   VaultReconciler,
   WRAPPING_KEY_SOURCE,
   WrappingKeyPool,
@@ -30,7 +38,7 @@ import {
 import { AuditSigningKey, AuditSigningKeyError } from '@keyledger/audit';
 import { ImportTokenSealer, MasterKey } from '@keyledger/crypto';
 import { EventStore, EventStoreDbCheckpointStore, keyledgerStreamPrefixes } from '@keyledger/event-store';
-import { openReadModelDatabase, ProjectionRunner, readModelProjections, SqliteAuditLog, SqliteKeyReadModel } from '@keyledger/projections';
+import { openReadModelDatabase, ProjectionRunner, readModelProjections, SqliteAliasReadModel, SqliteAuditLog, SqliteKeyReadModel, SqliteUsageLog } from '@keyledger/projections';
 import { AwsJsonController } from './aws-json/aws-json.controller';
 import { IDENTITY_OPTIONS } from './aws-json/identity';
 import { ConfigError, KeyledgerConfig } from './config/config';
@@ -112,7 +120,12 @@ export class KeyledgerModule {
           inject: [EVENT_STORE, READ_MODEL_DB],
         },
         { provide: KEY_READ_MODEL, useFactory: (db: Database.Database) => new SqliteKeyReadModel(db), inject: [READ_MODEL_DB] },
+        { provide: ALIAS_READ_MODEL, useFactory: (db: Database.Database) => new SqliteAliasReadModel(db), inject: [READ_MODEL_DB] },
         { provide: AUDIT_LOG, useFactory: (db: Database.Database) => new SqliteAuditLog(db), inject: [READ_MODEL_DB] },
+        { provide: USAGE_LOG, useFactory: (db: Database.Database) => new SqliteUsageLog(db), inject: [READ_MODEL_DB] },
+        { provide: USAGE_RECORDER_OPTIONS, useValue: { flushIntervalMs: config.usageFlushIntervalMs } satisfies UsageRecorderOptions },
+        // Key usage (KEYLEDGER_USAGE_LOG): batched into this process's own usage stream, or dropped when off.
+        ...(config.usageLog ? [BatchingUsageRecorder, { provide: USAGE_RECORDER, useExisting: BatchingUsageRecorder }] : [{ provide: USAGE_RECORDER, useClass: DisabledUsageRecorder }]),
         {
           provide: WRAPPING_KEY_SOURCE,
           useFactory: (c: KeyledgerConfig) => {
@@ -142,18 +155,19 @@ export class KeyledgerModule {
           }),
           inject: [CONFIG],
         },
-        { provide: EXPIRY_JOB_OPTIONS, useFactory: (c: KeyledgerConfig) => ({ intervalMs: c.expiryIntervalMs }), inject: [CONFIG] },
+        { provide: MAINTENANCE_JOB_OPTIONS, useFactory: (c: KeyledgerConfig) => ({ intervalMs: c.expiryIntervalMs }), inject: [CONFIG] },
         {
           provide: IDENTITY_OPTIONS,
           useFactory: (c: KeyledgerConfig) => ({ defaultAccountId: c.defaultAccountId, defaultRegion: c.defaultRegion }),
           inject: [CONFIG],
         },
         KeyCommandExecutor,
+        ...APPLICATION_PROVIDERS,
         ...COMMAND_HANDLERS,
         ...QUERY_HANDLERS,
         ReadModelsLifecycle,
         VaultReconciler,
-        ExpiryJob,
+        MaintenanceJob,
         RefusalRecorder,
         RefusalAuditHook,
         AuditDigestJob,

@@ -109,11 +109,13 @@ export class KeyCommandExecutor {
     throw new KmsError('KMSInternalException', 'The request could not be completed because the key is being changed concurrently. Retry the request.');
   }
 
-  /** Deleted or expired material is destroyed as soon as the log says so (crypto-shredding). */
+  /** Deleted or expired material, and all material of a deleted key, is destroyed as soon as the log says so (crypto-shredding). */
   private async shredRemovedMaterial(keyId: string, events: KeyEvent[], firstRevision: number): Promise<void> {
     for (const [index, event] of events.entries()) {
       if (event.type === KeyEventTypes.KeyMaterialDeleted || event.type === KeyEventTypes.KeyMaterialExpired) {
         await this.vault.shred(keyId, event.data.keyMaterialId, firstRevision + index);
+      } else if (event.type === KeyEventTypes.KeyDeleted) {
+        for (const keyMaterialId of event.data.keyMaterialIds) await this.vault.shred(keyId, keyMaterialId, firstRevision + index);
       }
     }
   }

@@ -7,3 +7,8 @@ export * from './projection-runner';
 export * from './read-model-database';
 export * from './sqlite-key-read-model';
 export * from './read-model-projections';
+export * from './sqlite-usage-log';
+export * from './usage-projection';
+export * from './usage-schema';
+export * from './alias-projection';
+export * from './sqlite-alias-read-model';

@@ -1,5 +1,8 @@
 import Database from 'better-sqlite3';
+import { createAliasTables } from './alias-schema';
 import { createAuditTables } from './audit-schema';
+import { createKeyTables } from './key-schema';
+import { createUsageTables } from './usage-schema';
 
 /**
  * The read models' own SQLite database. It holds only what can be rebuilt from the log, so it trades the
@@ -16,25 +19,10 @@ export function openReadModelDatabase(filename: string): Database.Database {
       name TEXT PRIMARY KEY,
       position INTEGER NOT NULL
     );
-    CREATE TABLE IF NOT EXISTS key_summaries (
-      key_id TEXT PRIMARY KEY,
-      account_id TEXT NOT NULL,
-      region TEXT NOT NULL,
-      arn TEXT NOT NULL,
-      created_position INTEGER NOT NULL,
-      state TEXT NOT NULL,
-      last_position INTEGER NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS key_summaries_by_scope ON key_summaries (account_id, region, created_position);
-    CREATE TABLE IF NOT EXISTS material_expiry_schedule (
-      key_id TEXT NOT NULL,
-      key_material_id TEXT NOT NULL,
-      valid_to INTEGER NOT NULL,
-      PRIMARY KEY (key_id, key_material_id)
-    );
-    CREATE INDEX IF NOT EXISTS material_expiry_by_time ON material_expiry_schedule (valid_to);
   `);
   // A read model added to an existing database starts empty: replay the log into every model from the start.
-  if (createAuditTables(db)) db.prepare('DELETE FROM projection_checkpoints').run();
+  // (Both create their tables whatever the other returns.)
+  const added = [createKeyTables(db), createAliasTables(db), createAuditTables(db), createUsageTables(db)];
+  if (added.includes(true)) db.prepare('DELETE FROM projection_checkpoints').run();
   return db;
 }

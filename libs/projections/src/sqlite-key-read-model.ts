@@ -16,7 +16,9 @@ export class SqliteKeyReadModel implements KeyReadModel {
     this.statements = {
       find: db.prepare('SELECT state FROM key_summaries WHERE key_id = ? AND account_id = ? AND region = ?'),
       list: db.prepare(`SELECT key_id AS keyId, arn, created_position AS createdPosition FROM key_summaries
-        WHERE account_id = ? AND region = ? AND created_position > ? ORDER BY created_position LIMIT ?`),
+        WHERE account_id = ? AND region = ? AND created_position > ? AND deleted = 0 ORDER BY created_position LIMIT ?`),
+      deletionDue: db.prepare('SELECT key_id AS keyId FROM key_summaries WHERE deletion_due <= ? ORDER BY deletion_due LIMIT ?'),
+      rotationDue: db.prepare('SELECT key_id AS keyId FROM key_summaries WHERE rotation_due <= ? ORDER BY rotation_due LIMIT ?'),
       due: db.prepare('SELECT DISTINCT key_id AS keyId FROM material_expiry_schedule WHERE valid_to <= ? ORDER BY valid_to LIMIT ?'),
     };
   }
@@ -41,5 +43,13 @@ export class SqliteKeyReadModel implements KeyReadModel {
 
   async keysWithMaterialDueForExpiry(now: number, limit: number): Promise<string[]> {
     return (this.statements.due.all(now, limit) as Array<{ keyId: string }>).map((r) => r.keyId);
+  }
+
+  async keysDueForDeletion(now: number, limit: number): Promise<string[]> {
+    return (this.statements.deletionDue.all(now, limit) as Array<{ keyId: string }>).map((r) => r.keyId);
+  }
+
+  async keysDueForRotation(now: number, limit: number): Promise<string[]> {
+    return (this.statements.rotationDue.all(now, limit) as Array<{ keyId: string }>).map((r) => r.keyId);
   }
 }

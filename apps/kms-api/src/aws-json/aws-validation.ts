@@ -83,6 +83,23 @@ export const AwsTimestamp = () => IsNumber({ allowNaN: false, allowInfinity: fal
 /** A list of strings: a list whose elements are not all strings is a wrong member type too. */
 export const AwsStringList = () => compose(IsArray(typeError('a list of strings')), IsString({ ...typeError('a list of strings'), each: true }));
 
+const isTag = (t: unknown): boolean =>
+  !!t && typeof t === 'object' && !Array.isArray(t) && typeof (t as Record<string, unknown>).TagKey === 'string' && typeof (t as Record<string, unknown>).TagValue === 'string';
+
+/** A list of Tag structures ({TagKey, TagValue}, both strings); lengths and the tag rules are the domain's. */
+export const AwsTagList = () =>
+  ValidateBy(
+    { name: 'awsTagList', validator: { validate: (v: unknown) => Array.isArray(v) && v.every(isTag) } },
+    typeError('a list of Tag structures with string TagKey and TagValue'),
+  );
+
+/** A structure member (a JSON object), e.g. Nitro Enclaves' RecipientInfo. */
+export const AwsStructure = () =>
+  ValidateBy(
+    { name: 'awsStructure', validator: { validate: (v: unknown) => !!v && typeof v === 'object' && !Array.isArray(v) } },
+    typeError('a structure'),
+  );
+
 /** A string-to-string map such as EncryptionContext. */
 export const AwsStringMap = () =>
   compose(

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { computeKeyMaterialId, generateKeyMaterial } from '@keyledger/crypto';
-import { KEY_SPECS, KeyMetadata, KeySpec, toKeyMetadata } from '@keyledger/domain';
+import { computeKeyMaterialId, DataKeyPairSpec, generateDataKeyPair, generateKeyMaterial } from '@keyledger/crypto';
+import { KEY_SPECS, keyFamily, KeyMetadata, KeySpec, Tag, toKeyMetadata } from '@keyledger/domain';
 import { KeyCommandExecutor } from '../key-command-executor';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator, MATERIAL_VAULT, MaterialVault } from '../ports';
 import { RequestContext } from '../request-context';
@@ -12,6 +12,8 @@ export interface CreateKeyInput {
   keyUsage?: string;
   origin?: string;
   multiRegion?: boolean;
+  tags?: Tag[];
+  policy?: string;
 }
 
 /** The new key's metadata and its stream revision (the REST ETag). */
@@ -41,7 +43,7 @@ export class CreateKeyHandler implements ICommandHandler<CreateKey, CreatedKey> 
     const keySpec = input.keySpec ?? 'SYMMETRIC_DEFAULT';
     const origin = input.origin ?? 'AWS_KMS';
     // AWS_KMS keys get material generated here, at the edge, so the decider stays deterministic.
-    const material = origin === 'AWS_KMS' && (KEY_SPECS as readonly string[]).includes(keySpec) ? generateKeyMaterial(keySpec as KeySpec) : undefined;
+    const material = origin === 'AWS_KMS' && (KEY_SPECS as readonly string[]).includes(keySpec) ? await generateMaterial(keySpec as KeySpec) : undefined;
     const generatedKeyMaterialId = material ? computeKeyMaterialId(keyId, material) : undefined;
     try {
       const { state, revision } = await this.executor.execute(
@@ -57,6 +59,8 @@ export class CreateKeyHandler implements ICommandHandler<CreateKey, CreatedKey> 
           origin,
           multiRegion: input.multiRegion ?? false,
           generatedKeyMaterialId,
+          tags: input.tags,
+          policy: input.policy,
         },
         ctx,
         { beforeAppend: async (_d, firstRevision) => material && this.vault.put(keyId, generatedKeyMaterialId!, material, firstRevision) },
@@ -66,4 +70,11 @@ export class CreateKeyHandler implements ICommandHandler<CreateKey, CreatedKey> 
       material?.fill(0);
     }
   }
+}
+
+/** RSA and ECC material is a private key, generated off the event loop (RSA_4096 takes seconds). */
+async function generateMaterial(keySpec: KeySpec): Promise<Buffer> {
+  const family = keyFamily(keySpec);
+  if (family === 'RSA' || family === 'ECC') return (await generateDataKeyPair(keySpec as DataKeyPairSpec)).privateKeyDer;
+  return generateKeyMaterial(keySpec);
 }

@@ -1,31 +1,45 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { DeleteAliasesOfDeletedKey } from '../aliases/alias-commands';
 import { ExpireKeyMaterial } from '../commands/expire-key-material';
+import { DeleteKey } from '../lifecycle/delete-key';
+import { RotateKeyAutomatically } from '../lifecycle/rotation-commands';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator, KEY_READ_MODEL, KeyReadModel } from '../ports';
 
-export const EXPIRY_JOB_OPTIONS = Symbol('ExpiryJobOptions');
-export interface ExpiryJobOptions {
+export const MAINTENANCE_JOB_OPTIONS = Symbol('MaintenanceJobOptions');
+export interface MaintenanceJobOptions {
   intervalMs: number;
 }
 
+/** Keys handled per kind of work per sweep; the rest wait for the next sweep. */
+const BATCH = 100;
+
+export interface SweepResult {
+  expiredMaterials: number;
+  deletedKeys: number;
+  deletedAliases: number;
+  rotatedKeys: number;
+}
+
 /**
- * Records KeyMaterialExpired for material whose ValidTo has passed, within one interval of it. Correctness does
- * not depend on this job (every operation treats material past ValidTo as gone); it makes the log and the
- * read models say so, and shreds the material. Safe to run in several instances: a second expiry of the same
- * material decides to append nothing.
+ * What time does to keys, within one interval of it being due: records KeyMaterialExpired for material past its
+ * ValidTo (and shreds it), deletes keys whose DeletionDate has passed (all their material shredded, then their
+ * aliases), and rotates AWS_KMS keys whose automatic rotation is due. Correctness does not wait for it: every
+ * operation treats expired material as gone. Safe in several instances: the decider records each expiry,
+ * deletion and rotation once, and a late instance's attempt appends nothing.
  */
 @Injectable()
-export class ExpiryJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(ExpiryJob.name);
+export class MaintenanceJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(MaintenanceJob.name);
   private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private running?: Promise<SweepResult>;
 
   constructor(
     private readonly commandBus: CommandBus,
     @Inject(KEY_READ_MODEL) private readonly readModel: KeyReadModel,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
-    @Inject(EXPIRY_JOB_OPTIONS) private readonly options: ExpiryJobOptions,
+    @Inject(MAINTENANCE_JOB_OPTIONS) private readonly options: MaintenanceJobOptions,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -38,25 +52,42 @@ export class ExpiryJob implements OnApplicationBootstrap, BeforeApplicationShutd
     await this.running;
   }
 
-  /** One sweep; overlapping sweeps are skipped. Returns how many materials it recorded as expired. */
-  async runOnce(): Promise<number> {
-    if (this.running) return 0;
+  /** One sweep; overlapping sweeps are skipped (they answer zeros). */
+  async runOnce(): Promise<SweepResult> {
+    if (this.running) return { expiredMaterials: 0, deletedKeys: 0, deletedAliases: 0, rotatedKeys: 0 };
     this.running = this.sweep().finally(() => (this.running = undefined));
     return this.running;
   }
 
-  private async sweep(): Promise<number> {
-    let expired = 0;
+  private async sweep(): Promise<SweepResult> {
+    const result: SweepResult = { expiredMaterials: 0, deletedKeys: 0, deletedAliases: 0, rotatedKeys: 0 };
+    const now = this.clock.now();
+    await this.each('expiry', () => this.readModel.keysWithMaterialDueForExpiry(now, BATCH), async (keyId) => {
+      const count: number = await this.commandBus.execute(new ExpireKeyMaterial(keyId, this.ids.uuid()));
+      if (count > 0) this.logger.log({ msg: 'key material expired', keyId, materials: count });
+      result.expiredMaterials += count;
+    });
+    await this.each('deletion', () => this.readModel.keysDueForDeletion(now, BATCH), async (keyId) => {
+      const deleted: number = await this.commandBus.execute(new DeleteKey(keyId, this.ids.uuid()));
+      if (deleted > 0) this.logger.log({ msg: 'key deleted', keyId });
+      result.deletedKeys += deleted;
+      // Also after another instance deleted the key: its aliases go once the key is gone, whoever deleted it.
+      result.deletedAliases += (await this.commandBus.execute(new DeleteAliasesOfDeletedKey(keyId, this.ids.uuid()))) as number;
+    });
+    await this.each('rotation', () => this.readModel.keysDueForRotation(now, BATCH), async (keyId) => {
+      const rotated: number = await this.commandBus.execute(new RotateKeyAutomatically(keyId, this.ids.uuid()));
+      if (rotated > 0) this.logger.log({ msg: 'key rotated automatically', keyId });
+      result.rotatedKeys += rotated;
+    });
+    return result;
+  }
+
+  /** One kind of work; a failure is logged and does not stop the other kinds. */
+  private async each(kind: string, due: () => Promise<string[]>, work: (keyId: string) => Promise<void>): Promise<void> {
     try {
-      const keyIds = await this.readModel.keysWithMaterialDueForExpiry(this.clock.now(), 100);
-      for (const keyId of keyIds) {
-        const count: number = await this.commandBus.execute(new ExpireKeyMaterial(keyId, this.ids.uuid()));
-        if (count > 0) this.logger.log({ msg: 'key material expired', keyId, materials: count });
-        expired += count;
-      }
+      for (const keyId of await due()) await work(keyId);
     } catch (error) {
-      this.logger.error({ msg: 'expiry sweep failed', error: (error as Error).message });
+      this.logger.error({ msg: `${kind} sweep failed`, error: (error as Error).message });
     }
-    return expired;
   }
 }

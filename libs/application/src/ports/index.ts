@@ -1,5 +1,6 @@
 import type { KeyState, RequestScope } from '@keyledger/domain';
 export * from './audit-log';
+export * from './usage-log';
 
 /** Injection tokens for the ports the composition root binds. */
 export const CLOCK = Symbol('Clock');
@@ -47,6 +48,27 @@ export interface KeyReadModel {
   listKeys(scope: RequestScope, page: { limit: number; marker?: string }): Promise<{ keys: KeyListEntry[]; nextMarker?: string } | 'invalid-marker'>;
   /** Keys holding material whose ValidTo is at or before `now`. */
   keysWithMaterialDueForExpiry(now: number, limit: number): Promise<string[]>;
+  /** Keys pending deletion whose DeletionDate is at or before `now`. */
+  keysDueForDeletion(now: number, limit: number): Promise<string[]>;
+  /** Keys with automatic rotation on whose next rotation is at or before `now`. */
+  keysDueForRotation(now: number, limit: number): Promise<string[]>;
+}
+
+export const ALIAS_READ_MODEL = Symbol('AliasReadModel');
+
+/** An alias as ListAliases shows it (times in epoch ms). */
+export interface AliasEntry {
+  aliasName: string;
+  aliasArn: string;
+  targetKeyId: string;
+  creationDate: number;
+  lastUpdatedDate: number;
+}
+
+/** The alias read model: ListAliases, and the aliases of a key (for the alias quota and key deletion). */
+export interface AliasReadModel {
+  listAliases(scope: RequestScope, page: { keyId?: string; limit: number; marker?: string }): Promise<{ aliases: AliasEntry[]; nextMarker?: string } | 'invalid-marker'>;
+  aliasesOfKey(scope: RequestScope, keyId: string): Promise<AliasEntry[]>;
 }
 
 /** Lets a command wait until the read models include its own write (read-your-writes). */

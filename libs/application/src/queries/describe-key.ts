@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { keyArn, KeyMetadata, KmsErrors, RequestScope, toKeyMetadata } from '@keyledger/domain';
-import { keyIdOrThrow } from '../key-resolution';
+import { keyArn, KeyMetadata, KmsErrors, RequestScope, toKeyMetadata, visibleKey } from '@keyledger/domain';
+import { KeyResolver } from '../key-resolution';
 import { CLOCK, Clock, KEY_READ_MODEL, KeyReadModel } from '../ports';
 
 export class DescribeKey {
@@ -17,12 +17,13 @@ export class DescribeKeyHandler implements IQueryHandler<DescribeKey, KeyMetadat
   constructor(
     @Inject(KEY_READ_MODEL) private readonly readModel: KeyReadModel,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly resolver: KeyResolver,
   ) {}
 
   async execute({ scope, keyId: input }: DescribeKey): Promise<KeyMetadata> {
-    const keyId = keyIdOrThrow(input, scope, { allowAlias: true });
+    const keyId = await this.resolver.keyId(input, scope, { allowAlias: true });
     const state = await this.readModel.findKey(scope, keyId);
-    if (!state?.key) throw KmsErrors.keyNotFound(keyArn(scope, keyId));
+    if (!state || !visibleKey(state, keyArn(scope, keyId))) throw KmsErrors.keyNotFound(keyArn(scope, keyId));
     return toKeyMetadata(state, this.clock.now());
   }
 }

@@ -1,4 +1,5 @@
-import { AwsBlob, AwsBoolean, AwsEnum, AwsString, AwsStringList, AwsStringMap, Optional, Required } from '../aws-validation';
+import { DATA_KEY_SPECS, KEY_PAIR_SPECS } from '@keyledger/application';
+import { AwsBlob, AwsBoolean, AwsEnum, AwsInteger, AwsString, AwsStringList, AwsStringMap, AwsStructure, Optional, Required } from '../aws-validation';
 
 const ENCRYPTION_ALGORITHMS = ['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'SM2PKE'];
 
@@ -17,5 +18,46 @@ export class DecryptRequest {
   @Optional() @AwsStringList() GrantTokens?: string[];
   @Optional() @AwsString(1, 2048) KeyId?: string;
   @Optional() @AwsEnum(ENCRYPTION_ALGORITHMS) EncryptionAlgorithm?: string;
+  @Optional() @AwsStructure() Recipient?: object;
   @Optional() @AwsBoolean() DryRun?: boolean;
+  @Optional() @AwsStringList() DryRunModifiers?: string[];
+}
+
+export class ReEncryptRequest {
+  @Required() @AwsBlob(1, 6144) CiphertextBlob: string;
+  @Optional() @AwsStringMap() SourceEncryptionContext?: Record<string, string>;
+  @Optional() @AwsString(1, 2048) SourceKeyId?: string;
+  @Required() @AwsString(1, 2048) DestinationKeyId: string;
+  @Optional() @AwsStringMap() DestinationEncryptionContext?: Record<string, string>;
+  @Optional() @AwsEnum(ENCRYPTION_ALGORITHMS) SourceEncryptionAlgorithm?: string;
+  @Optional() @AwsEnum(ENCRYPTION_ALGORITHMS) DestinationEncryptionAlgorithm?: string;
+  @Optional() @AwsStringList() GrantTokens?: string[];
+  @Optional() @AwsBoolean() DryRun?: boolean;
+  @Optional() @AwsStringList() DryRunModifiers?: string[];
+}
+
+export class GenerateDataKeyRequest {
+  @Required() @AwsString(1, 2048) KeyId: string;
+  @Optional() @AwsStringMap() EncryptionContext?: Record<string, string>;
+  @Optional() @AwsInteger(1, 1024) NumberOfBytes?: number;
+  @Optional() @AwsEnum(DATA_KEY_SPECS) KeySpec?: string;
+  @Optional() @AwsStringList() GrantTokens?: string[];
+  @Optional() @AwsStructure() Recipient?: object;
+  @Optional() @AwsBoolean() DryRun?: boolean;
+}
+
+export class GenerateDataKeyPairRequest {
+  @Required() @AwsString(1, 2048) KeyId: string;
+  @Optional() @AwsStringMap() EncryptionContext?: Record<string, string>;
+  @Required() @AwsEnum(KEY_PAIR_SPECS) KeyPairSpec: string;
+  @Optional() @AwsStringList() GrantTokens?: string[];
+  @Optional() @AwsStructure() Recipient?: object;
+  @Optional() @AwsBoolean() DryRun?: boolean;
+}
+
+export class GenerateRandomRequest {
+  /** Not modeled as required; a missing value gets AWS's own message in the operation. */
+  @Optional() @AwsInteger(1, 1024) NumberOfBytes?: number;
+  @Optional() @AwsString(1, 64) CustomKeyStoreId?: string;
+  @Optional() @AwsStructure() Recipient?: object;
 }

@@ -1,12 +1,11 @@
 import { KEY_SPECS, KEY_USAGES, ORIGINS, UNSUPPORTED_KEY_SPECS } from '@keyledger/domain';
-import { IsArray } from 'class-validator';
-import { AwsBoolean, AwsEnum, AwsInteger, AwsPattern, AwsString, AwsStringList, Optional, Required } from '../aws-validation';
+import { AwsBoolean, AwsEnum, AwsInteger, AwsPattern, AwsString, AwsStringList, AwsTagList, Optional, Required } from '../aws-validation';
 
 /** Every KeySpec AWS knows; the ones this service cannot create are refused by the decider with a clear error. */
 const ALL_KEY_SPECS = [...KEY_SPECS, ...UNSUPPORTED_KEY_SPECS];
 
 export class CreateKeyRequest {
-  @Optional() @AwsString(1, 131072) Policy?: string;
+  @Optional() @AwsString(1, 1_000_000) @AwsPattern(/^[\u0009\u000A\u000D\u0020-\u00FF]+$/) Policy?: string;
   @Optional() @AwsString(0, 8192) Description?: string;
   @Optional() @AwsEnum(KEY_USAGES) KeyUsage?: string;
   @Optional() @AwsEnum(ALL_KEY_SPECS) CustomerMasterKeySpec?: string;
@@ -14,7 +13,7 @@ export class CreateKeyRequest {
   @Optional() @AwsEnum(ORIGINS) Origin?: string;
   @Optional() @AwsString(1, 64) CustomKeyStoreId?: string;
   @Optional() @AwsBoolean() BypassPolicyLockoutSafetyCheck?: boolean;
-  @Optional() @IsArray({ message: "Member 'Tags' must be a list.", context: { aws: 'type' } }) Tags?: unknown[];
+  @Optional() @AwsTagList() Tags?: Array<{ TagKey: string; TagValue: string }>;
   @Optional() @AwsBoolean() MultiRegion?: boolean;
   @Optional() @AwsString(1, 128) XksKeyId?: string;
 }

@@ -34,6 +34,8 @@ export const AWS_ERROR_PROBLEMS: Record<string, ProblemType> = {
   InvalidCiphertextException: { status: 422, slug: 'invalid-ciphertext', title: 'The ciphertext cannot be decrypted' },
   IncorrectKeyException: { status: 422, slug: 'incorrect-key', title: 'The key cannot perform this operation' },
   InvalidKeyUsageException: { status: 422, slug: 'invalid-key-usage', title: "The key's usage does not allow this operation" },
+  KMSInvalidSignatureException: { status: 422, slug: 'invalid-signature', title: 'The signature does not verify' },
+  KMSInvalidMacException: { status: 422, slug: 'invalid-mac', title: 'The MAC does not verify' },
   UnsupportedOperationException: { status: 422, slug: 'unsupported-operation', title: 'The operation is not supported for this request' },
   KMSInternalException: { status: 500, slug: 'internal-error', title: 'Internal error' },
 };

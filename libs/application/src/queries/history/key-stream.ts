@@ -12,7 +12,7 @@ export interface KeyStream {
  * another account or region is reported exactly like a key that does not exist, as DescribeKey does.
  */
 export async function readKeyStream(store: EventStore, scope: RequestScope, keyIdInput: string): Promise<KeyStream> {
-  const keyId = keyIdOrThrow(keyIdInput, scope, { allowAlias: true });
+  const keyId = keyIdOrThrow(keyIdInput, scope, { allowAlias: false });
   const events = await store.readStream(keyStreamId(keyId));
   const created = events.find((e) => e.type === KeyEventTypes.KeyCreated);
   if (!created || created.data.accountId !== scope.accountId || created.data.region !== scope.region) {

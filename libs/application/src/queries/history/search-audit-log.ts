@@ -25,7 +25,7 @@ export class AuditLogUnavailableError extends Error {
 function keyFilter(scope: RequestScope, keyId: string | undefined): string | undefined {
   if (keyId === undefined) return undefined;
   const resolved = resolveKeyId(keyId, scope, { allowAlias: false });
-  if ('error' in resolved) throw KmsErrors.validation(`keyId '${keyId}' is not a key id or key ARN of this account and region.`);
+  if (!('keyId' in resolved)) throw KmsErrors.validation(`keyId '${keyId}' is not a key id or key ARN of this account and region.`);
   return resolved.keyId;
 }
 

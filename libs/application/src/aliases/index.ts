@@ -1,0 +1,3 @@
+export * from './alias-command-executor';
+export * from './alias-commands';
+export * from './alias-queries';

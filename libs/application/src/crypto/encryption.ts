@@ -1,0 +1,143 @@
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import {
+  decryptWithKeyMaterial,
+  encryptWithKeyMaterial,
+  maxRsaPlaintextBytes,
+  readCiphertextHeader,
+  rsaDecrypt,
+  rsaEncrypt,
+  RsaEncryptionAlgorithm,
+} from '@keyledger/crypto';
+import { keyFamily, KmsErrors } from '@keyledger/domain';
+import { RequestContext } from '../request-context';
+import { KeyUse, UsableKey } from './key-use';
+
+export const SYMMETRIC_DEFAULT = 'SYMMETRIC_DEFAULT';
+
+export interface EncryptInput {
+  keyId: string;
+  plaintext: Buffer;
+  encryptionContext: Record<string, string>;
+  encryptionAlgorithm?: string;
+  dryRun?: boolean;
+}
+
+export interface DecryptInput {
+  ciphertext: Buffer;
+  keyId?: string;
+  encryptionContext: Record<string, string>;
+  encryptionAlgorithm?: string;
+  dryRun?: boolean;
+}
+
+export interface EncryptResult {
+  ciphertext: Buffer;
+  keyArn: string;
+  encryptionAlgorithm: string;
+  /** Symmetric keys only (AWS returns it from GenerateDataKey*, Decrypt and ReEncrypt, not from Encrypt). */
+  keyMaterialId?: string;
+}
+
+export interface DecryptResult {
+  plaintext: Buffer;
+  keyArn: string;
+  encryptionAlgorithm: string;
+  keyMaterialId?: string;
+}
+
+export class Encrypt {
+  constructor(
+    readonly ctx: RequestContext,
+    readonly input: EncryptInput,
+  ) {}
+}
+
+export class Decrypt {
+  constructor(
+    readonly ctx: RequestContext,
+    readonly input: DecryptInput,
+  ) {}
+}
+
+/**
+ * An encryption context binds symmetric ciphertexts only. AWS's answer for one sent with an asymmetric key is
+ * UNCONFIRMED (reference Appendix B #8): ValidationException, rather than silently ignoring it.
+ */
+function refuseContextForAsymmetric(encryptionContext: Record<string, string>): void {
+  if (Object.keys(encryptionContext).length > 0) {
+    throw KmsErrors.validation('EncryptionContext is valid only with symmetric encryption KMS keys.');
+  }
+}
+
+/** Encrypts under the usable key: AES-256-GCM blobs for SYMMETRIC_DEFAULT, RSAES-OAEP for RSA keys. */
+export function encryptUnder(usable: UsableKey, algorithm: string, plaintext: Buffer, encryptionContext: Record<string, string>): EncryptResult {
+  const { key, material, bytes } = usable;
+  if (keyFamily(key.keySpec) === 'SYMMETRIC') {
+    const ciphertext = encryptWithKeyMaterial({ keyId: key.keyId, keyMaterialId: material.keyMaterialId, material: bytes, plaintext, encryptionContext });
+    return { ciphertext, keyArn: key.arn, encryptionAlgorithm: SYMMETRIC_DEFAULT, keyMaterialId: material.keyMaterialId };
+  }
+  refuseContextForAsymmetric(encryptionContext);
+  const rsaAlgorithm = algorithm as RsaEncryptionAlgorithm;
+  const limit = maxRsaPlaintextBytes(bytes, rsaAlgorithm);
+  if (plaintext.length > limit) {
+    throw KmsErrors.validation(`Algorithm ${algorithm} and key spec ${key.keySpec} cannot encrypt data larger than ${limit} bytes.`);
+  }
+  return { ciphertext: rsaEncrypt({ privateKeyDer: bytes, algorithm: rsaAlgorithm, plaintext }), keyArn: key.arn, encryptionAlgorithm: algorithm };
+}
+
+/**
+ * Decrypt and ReEncrypt's source side. A symmetric blob names its key and material in its header, so KeyId is
+ * optional (and must be that key if given); RSA ciphertext is raw OAEP output, so the caller must name the key
+ * and the algorithm (kms-operations-reference.md §3, §6).
+ */
+export async function decryptWith(
+  keys: KeyUse,
+  ctx: RequestContext,
+  input: DecryptInput,
+  request: { operation?: 'Decrypt' | 'ReEncrypt'; dryRun?: boolean } = {},
+): Promise<DecryptResult> {
+  const operation = request.operation ?? 'Decrypt';
+  const algorithm = input.encryptionAlgorithm ?? SYMMETRIC_DEFAULT;
+  const namedKeyId = input.keyId === undefined ? undefined : await keys.resolve(input.keyId, ctx);
+  if (namedKeyId !== undefined) {
+    const named = (await keys.state(namedKeyId)).key;
+    if (named && (keyFamily(named.keySpec) === 'RSA' || keyFamily(named.keySpec) === 'ECC')) {
+      return keys.run(ctx, { keyId: namedKeyId, operation, algorithm, dryRun: request.dryRun }, ({ key, bytes }) => {
+        refuseContextForAsymmetric(input.encryptionContext);
+        const plaintext = rsaDecrypt({ privateKeyDer: bytes, algorithm: algorithm as RsaEncryptionAlgorithm, ciphertext: input.ciphertext });
+        if (!plaintext) throw KmsErrors.invalidCiphertext();
+        return { plaintext, keyArn: key.arn, encryptionAlgorithm: algorithm };
+      });
+    }
+  }
+  const header = readCiphertextHeader(input.ciphertext);
+  if (!header) throw KmsErrors.invalidCiphertext();
+  if (namedKeyId !== undefined && namedKeyId !== header.keyId) throw KmsErrors.incorrectKey();
+  const use = { keyId: header.keyId, operation, algorithm, keyMaterialId: header.keyMaterialId, encryptionContext: input.encryptionContext };
+  return keys.run(ctx, { ...use, dryRun: request.dryRun }, ({ key, material, bytes }) => {
+    const plaintext = decryptWithKeyMaterial({ ciphertext: input.ciphertext, material: bytes, encryptionContext: input.encryptionContext });
+    if (!plaintext) throw KmsErrors.invalidCiphertext();
+    return { plaintext, keyArn: key.arn, encryptionAlgorithm: SYMMETRIC_DEFAULT, keyMaterialId: material.keyMaterialId };
+  });
+}
+
+@QueryHandler(Encrypt)
+export class EncryptHandler implements IQueryHandler<Encrypt, EncryptResult> {
+  constructor(private readonly keys: KeyUse) {}
+
+  async execute({ ctx, input }: Encrypt): Promise<EncryptResult> {
+    const keyId = await this.keys.resolve(input.keyId, ctx);
+    const algorithm = input.encryptionAlgorithm ?? SYMMETRIC_DEFAULT;
+    const request = { keyId, operation: 'Encrypt' as const, algorithm, encryptionContext: input.encryptionContext, dryRun: input.dryRun };
+    return this.keys.run(ctx, request, (usable) => encryptUnder(usable, algorithm, input.plaintext, input.encryptionContext));
+  }
+}
+
+@QueryHandler(Decrypt)
+export class DecryptHandler implements IQueryHandler<Decrypt, DecryptResult> {
+  constructor(private readonly keys: KeyUse) {}
+
+  execute({ ctx, input }: Decrypt): Promise<DecryptResult> {
+    return decryptWith(this.keys, ctx, input, { dryRun: input.dryRun });
+  }
+}
