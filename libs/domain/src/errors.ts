@@ -24,6 +24,7 @@ export type KmsErrorType =
   | 'MalformedPolicyDocumentException'
   | 'AlreadyExistsException'
   | 'NotAuthorizedException'
+  | 'AccessDeniedException'
   | 'KMSInvalidSignatureException'
   | 'KMSInvalidMacException'
   | 'KMSInternalException';
@@ -59,5 +60,11 @@ export const KmsErrors = {
   invalidCiphertext: () => new KmsError('InvalidCiphertextException', ''),
   invalidSignature: () => new KmsError('KMSInvalidSignatureException', ''),
   invalidMac: () => new KmsError('KMSInvalidMacException', ''),
+  /** A symmetric ciphertext naming a key the caller cannot see (kms-operations-reference.md §0.2, FIELD text). */
+  ciphertextKeyNotAccessible: () =>
+    new KmsError(
+      'AccessDeniedException',
+      'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
+    ),
   incorrectKey: () => new KmsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.'),
 };

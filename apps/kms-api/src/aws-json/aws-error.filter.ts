@@ -10,6 +10,15 @@ export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 const SERVER_FAULTS: Partial<Record<KmsErrorType, number>> = { KMSInternalException: 500 };
 
 /**
+ * KMS's own errors carry `message`; AccessDeniedException comes from AWS's authorization layer, which spells it
+ * `Message` (kms-operations-reference.md §0.1). Some errors have no message at all.
+ */
+function errorBody(type: string, message: string): Record<string, string> {
+  if (!message) return { __type: type };
+  return type === 'AccessDeniedException' ? { __type: type, Message: message } : { __type: type, message };
+}
+
+/**
  * The one place where errors become AWS JSON 1.1 error responses: `{"__type": ..., "message": ...}`. Anything
  * unexpected is logged (message and stack, never request bodies) and answered as KMSInternalException.
  */
@@ -28,7 +37,7 @@ export class AwsErrorFilter implements ExceptionFilter {
       // Requests that never reached the controller (unknown routes) get a request id here: AWS always sends one.
       .setHeader('x-amzn-RequestId', (request.requestId ??= randomUUID()))
       .setHeader('X-Amzn-ErrorType', type)
-      .send(JSON.stringify(message ? { __type: type, message } : { __type: type }));
+      .send(JSON.stringify(errorBody(type, message)));
   }
 
   private describe(error: unknown, request: Request): { status: number; type: string; message: string } {

@@ -8,7 +8,7 @@ import {
   rsaEncrypt,
   RsaEncryptionAlgorithm,
 } from '@keyledger/crypto';
-import { keyFamily, KmsErrors } from '@keyledger/domain';
+import { isKeyId, isKmsError, keyFamily, KmsErrors } from '@keyledger/domain';
 import { RequestContext } from '../request-context';
 import { KeyUse, UsableKey } from './key-use';
 
@@ -111,13 +111,18 @@ export async function decryptWith(
     }
   }
   const header = readCiphertextHeader(input.ciphertext);
-  if (!header) throw KmsErrors.invalidCiphertext();
+  if (!header || !isKeyId(header.keyId)) throw KmsErrors.invalidCiphertext();
   if (namedKeyId !== undefined && namedKeyId !== header.keyId) throw KmsErrors.incorrectKey();
   const use = { keyId: header.keyId, operation, algorithm, keyMaterialId: header.keyMaterialId, encryptionContext: input.encryptionContext };
-  return keys.run(ctx, { ...use, dryRun: request.dryRun }, ({ key, material, bytes }) => {
+  const decrypted = keys.run(ctx, { ...use, dryRun: request.dryRun }, ({ key, material, bytes }) => {
     const plaintext = decryptWithKeyMaterial({ ciphertext: input.ciphertext, material: bytes, encryptionContext: input.encryptionContext });
     if (!plaintext) throw KmsErrors.invalidCiphertext();
     return { plaintext, keyArn: key.arn, encryptionAlgorithm: SYMMETRIC_DEFAULT, keyMaterialId: material.keyMaterialId };
+  });
+  if (namedKeyId !== undefined) return decrypted;
+  // Without a KeyId the caller learns nothing about keys it cannot see: AWS's access-denied answer (§0.2).
+  return decrypted.catch((error: unknown) => {
+    throw isKmsError(error) && error.type === 'NotFoundException' ? KmsErrors.ciphertextKeyNotAccessible() : error;
   });
 }
 

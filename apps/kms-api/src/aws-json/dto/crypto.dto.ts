@@ -1,7 +1,7 @@
 import { DATA_KEY_SPECS, KEY_PAIR_SPECS } from '@keyledger/application';
+import { ENCRYPTION_ALGORITHMS } from '@keyledger/domain';
 import { AwsBlob, AwsBoolean, AwsEnum, AwsInteger, AwsString, AwsStringList, AwsStringMap, AwsStructure, Optional, Required } from '../aws-validation';
 
-const ENCRYPTION_ALGORITHMS = ['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'SM2PKE'];
 
 export class EncryptRequest {
   @Required() @AwsString(1, 2048) KeyId: string;

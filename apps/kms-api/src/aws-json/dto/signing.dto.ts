@@ -1,25 +1,5 @@
+import { KEY_AGREEMENT_ALGORITHMS, MAC_ALGORITHMS, MESSAGE_TYPES, SIGNING_ALGORITHMS } from '@keyledger/domain';
 import { AwsBlob, AwsBoolean, AwsEnum, AwsString, AwsStringList, AwsStructure, Optional, Required } from '../aws-validation';
-
-/** The model's enum, in its order (kms-operations-reference.md §1.1). */
-const SIGNING_ALGORITHMS = [
-  'RSASSA_PSS_SHA_256',
-  'RSASSA_PSS_SHA_384',
-  'RSASSA_PSS_SHA_512',
-  'RSASSA_PKCS1_V1_5_SHA_256',
-  'RSASSA_PKCS1_V1_5_SHA_384',
-  'RSASSA_PKCS1_V1_5_SHA_512',
-  'ECDSA_SHA_256',
-  'ECDSA_SHA_384',
-  'ECDSA_SHA_512',
-  'SM2DSA',
-  'ML_DSA_SHAKE_256',
-  'ED25519_SHA_512',
-  'ED25519_PH_SHA_512',
-];
-const MESSAGE_TYPES = ['RAW', 'DIGEST', 'EXTERNAL_MU'];
-/** The order AWS lists them in its validation message (SNAP test_invalid_generate_mac). */
-const MAC_ALGORITHMS = ['HMAC_SHA_384', 'HMAC_SHA_256', 'HMAC_SHA_224', 'HMAC_SHA_512'];
-const KEY_AGREEMENT_ALGORITHMS = ['ECDH'];
 
 export class SignRequest {
   @Required() @AwsString(1, 2048) KeyId: string;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DATA_KEY_SPECS, KEY_PAIR_SPECS } from '@keyledger/application';
+import { ENCRYPTION_ALGORITHMS, KEY_AGREEMENT_ALGORITHMS, MAC_ALGORITHMS, MESSAGE_TYPES, SIGNING_ALGORITHMS } from '@keyledger/domain';
 import { AwsBlob, AwsBoolean, AwsEnum, AwsInteger, AwsString, AwsStringMap, Optional, Required } from '../../aws-json/aws-validation';
 
 /**
@@ -8,26 +9,6 @@ import { AwsBlob, AwsBoolean, AwsEnum, AwsInteger, AwsString, AwsStringMap, Opti
  * binary members are standard padded base64 (undecodable: SerializationException) whose decoded size is bounded
  * (ValidationException). The enums are the AWS model's, in its order.
  */
-export const ENCRYPTION_ALGORITHMS = ['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'SM2PKE'];
-export const SIGNING_ALGORITHMS = [
-  'RSASSA_PSS_SHA_256',
-  'RSASSA_PSS_SHA_384',
-  'RSASSA_PSS_SHA_512',
-  'RSASSA_PKCS1_V1_5_SHA_256',
-  'RSASSA_PKCS1_V1_5_SHA_384',
-  'RSASSA_PKCS1_V1_5_SHA_512',
-  'ECDSA_SHA_256',
-  'ECDSA_SHA_384',
-  'ECDSA_SHA_512',
-  'SM2DSA',
-  'ML_DSA_SHAKE_256',
-  'ED25519_SHA_512',
-  'ED25519_PH_SHA_512',
-];
-export const MESSAGE_TYPES = ['RAW', 'DIGEST', 'EXTERNAL_MU'];
-export const MAC_ALGORITHMS = ['HMAC_SHA_384', 'HMAC_SHA_256', 'HMAC_SHA_224', 'HMAC_SHA_512'];
-export const KEY_AGREEMENT_ALGORITHMS = ['ECDH'];
-
 const CONTEXT = {
   type: 'object',
   additionalProperties: { type: 'string' },
