@@ -1,7 +1,11 @@
-export type BenchPart = 'pool' | 'stores';
+export type BenchPart = 'pool' | 'stores' | 'crypto';
+export const BENCH_PARTS: readonly BenchPart[] = ['pool', 'stores', 'crypto'];
 export type StoreKind = 'embedded' | 'eventstoredb';
 
-/** Benchmark knobs, all from BENCH_* environment variables; the defaults keep a run under ~7 minutes on 2 cores. */
+/**
+ * Benchmark knobs, all from BENCH_* environment variables (the parts also from `--only <parts>` on the command
+ * line: `npm run bench -- --only crypto`); the defaults keep a run under ~8 minutes on 2 cores.
+ */
 export interface BenchConfig {
   /** Measured seconds per DescribeKey / Encrypt concurrency level. */
   seconds: number;
@@ -27,7 +31,10 @@ export interface BenchConfig {
   importSeconds: number;
   importMaxFlows: number;
   importConcurrency: number[];
-  /** Which parts run: 'pool' (wrapping-key pool runs on the embedded store) and/or 'stores' (store comparison and projection lag). */
+  /**
+   * Which parts run: 'pool' (wrapping-key pool runs on the embedded store), 'stores' (store comparison and
+   * projection lag) and 'crypto' (cryptographic operations at a fixed number of connections, embedded store).
+   */
   parts: BenchPart[];
   /** Stores compared in the 'stores' part. */
   stores: StoreKind[];
@@ -47,6 +54,14 @@ export interface BenchConfig {
   lagTimeoutMs: number;
   /** Samples of GET /health on both instances right after a write on A. */
   lagHealthSamples: number;
+  /** Connections (closed-loop workers, one keep-alive socket each) of the cryptographic-operations scenario. */
+  cryptoConcurrency: number;
+  /** Measured seconds per operation of the cryptographic-operations scenario. */
+  cryptoSeconds: number;
+  /** Warm-up seconds before each operation of the cryptographic-operations scenario (same connections, not counted). */
+  cryptoWarmupSeconds: number;
+  /** Plaintext bytes per Encrypt request (and of the ciphertext decrypted) in the cryptographic-operations scenario. */
+  cryptoPlaintextBytes: number;
   /** Keep the temporary directory (service logs, databases) after a successful run. */
   keepTemp: boolean;
   /** Where the Markdown report is written, relative to the repository root. */
@@ -79,7 +94,30 @@ function words(name: string, fallback: string[], allowed: string[]): string[] {
   return [...new Set(values)];
 }
 
-export function loadBenchConfig(): BenchConfig {
+/** `--only a,b` (or `--only=a,b`) on the command line; undefined when absent. Other arguments are refused. */
+function onlyParts(argv: string[]): BenchPart[] | undefined {
+  let only: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--only') {
+      only = argv[++i];
+      if (only === undefined) throw new Error(`--only needs a comma-separated list of ${BENCH_PARTS.join(', ')}.`);
+    } else if (arg.startsWith('--only=')) {
+      only = arg.slice('--only='.length);
+    } else {
+      throw new Error(`Unknown argument '${arg}': the benchmark takes --only <${BENCH_PARTS.join('|')}>[,...] and BENCH_* environment variables (bench/config.ts).`);
+    }
+  }
+  if (only === undefined) return undefined;
+  const values = [...new Set(only.split(',').map((part) => part.trim()).filter(Boolean))];
+  if (values.length === 0 || values.some((v) => !BENCH_PARTS.includes(v as BenchPart))) {
+    throw new Error(`--only must be a comma-separated list of ${BENCH_PARTS.join(', ')}, got '${only}'.`);
+  }
+  return values as BenchPart[];
+}
+
+export function loadBenchConfig(argv: string[] = process.argv.slice(2)): BenchConfig {
+  const only = onlyParts(argv);
   return {
     seconds: number('BENCH_SECONDS', 5, 0.5, 120),
     warmupSeconds: number('BENCH_WARMUP_SECONDS', 1, 0, 30),
@@ -94,7 +132,7 @@ export function loadBenchConfig(): BenchConfig {
     importSeconds: number('BENCH_IMPORT_SECONDS', 10, 0.5, 300),
     importMaxFlows: Math.floor(number('BENCH_IMPORT_MAX_FLOWS', 500, 1, 100_000)),
     importConcurrency: integers('BENCH_IMPORT_CONCURRENCY', [1, 4], 1, 64),
-    parts: words('BENCH_PARTS', ['pool', 'stores'], ['pool', 'stores']) as BenchPart[],
+    parts: only ?? (words('BENCH_PARTS', [...BENCH_PARTS], [...BENCH_PARTS]) as BenchPart[]),
     stores: words('BENCH_STORES', ['embedded', 'eventstoredb'], ['embedded', 'eventstoredb']) as StoreKind[],
     storeConcurrency: integers('BENCH_STORE_CONCURRENCY', [1, 4], 1, 64),
     storeFlows: Math.floor(number('BENCH_STORE_FLOWS', 60, 1, 2000)),
@@ -104,6 +142,10 @@ export function loadBenchConfig(): BenchConfig {
     lagSamples: Math.floor(number('BENCH_LAG_SAMPLES', 50, 1, 10_000)),
     lagTimeoutMs: number('BENCH_LAG_TIMEOUT_MS', 5000, 100, 60_000),
     lagHealthSamples: Math.floor(number('BENCH_LAG_HEALTH_SAMPLES', 10, 0, 1000)),
+    cryptoConcurrency: Math.floor(number('BENCH_CRYPTO_CONCURRENCY', 16, 1, 256)),
+    cryptoSeconds: number('BENCH_CRYPTO_SECONDS', 5, 0.5, 120),
+    cryptoWarmupSeconds: number('BENCH_CRYPTO_WARMUP_SECONDS', 1, 0, 30),
+    cryptoPlaintextBytes: Math.floor(number('BENCH_CRYPTO_PLAINTEXT_BYTES', 1024, 1, 4096)),
     keepTemp: process.env.BENCH_KEEP_TMP === '1',
     reportPath: process.env.BENCH_REPORT ?? 'docs/benchmarks.md',
   };

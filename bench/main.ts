@@ -4,8 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { loadConfig } from '../apps/kms-api/src/config/config';
+import { AwsJsonClient } from './aws-json';
 import { sampleMachineBusy } from './cpu';
-import { BenchConfig, loadBenchConfig, StoreKind } from './config';
+import { BENCH_PARTS, BenchConfig, loadBenchConfig, StoreKind } from './config';
+import { cryptoFailures, cryptoOperations, CryptoResults } from './crypto';
 import { EventStoreDoubleProcess } from './eventstore-double';
 import { BenchClient } from './kms';
 import { benchAbort, now } from './measure';
@@ -48,6 +50,12 @@ function machineInfo(repoDir: string, tempRoot: string): MachineInfo {
   } catch {
     // keep unknown
   }
+  let signerVersion = 'unknown';
+  try {
+    signerVersion = (JSON.parse(readFileSync(join(repoDir, 'node_modules', '@smithy', 'signature-v4', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    // keep unknown
+  }
   const list = cpus();
   return {
     cpuModel: list[0]?.model.trim() ?? 'unknown',
@@ -57,6 +65,7 @@ function machineInfo(repoDir: string, tempRoot: string): MachineInfo {
     platform: `${platform()} ${release()} ${arch()}`,
     tempDirFilesystem,
     sdkVersion,
+    signerVersion,
   };
 }
 
@@ -298,7 +307,7 @@ export async function main(): Promise<void> {
   const config = loadBenchConfig();
   const repoDir = resolve(__dirname, '..', '..');
   const tempRoot = mkdtempSync(join(tmpdir(), 'keyledger-bench-'));
-  log(`temporary directory ${tempRoot}; parts: ${config.parts.join(', ')}${config.parts.includes('stores') ? ` (stores: ${config.stores.join(', ')})` : ''}`);
+  log(`temporary directory ${tempRoot}; parts: ${config.parts.join(', ')}${config.parts.length < BENCH_PARTS.length ? ` (of ${BENCH_PARTS.join(', ')})` : ''}${config.parts.includes('stores') ? ` (stores: ${config.stores.join(', ')})` : ''}`);
   const loadAverageBefore = loadavg();
   const busyBeforePercent = await sampleMachineBusy(1000);
   log(`machine busy before the run: ${busyBeforePercent === undefined ? 'n/a' : `${busyBeforePercent.toFixed(0)}% of one core`}, load average ${loadAverageBefore.map((v) => v.toFixed(2)).join(' ')}`);
@@ -308,6 +317,7 @@ export async function main(): Promise<void> {
     log(`${signal}: stopping the measurements, the services and the EventStoreDB double (logs and data kept in ${tempRoot})`);
     benchAbort.abort();
     BenchClient.closeAll();
+    AwsJsonClient.closeAll();
     void stopChildren().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
@@ -328,6 +338,26 @@ export async function main(): Promise<void> {
         await withService(repoDir, tempRoot, 'default-pool', 'pool, import flows, DescribeKey/Encrypt', {}, (service) => runDefaultPool(service, config, raw, pooled)),
       );
     }
+    let crypto: CryptoResults | undefined;
+    if (config.parts.includes('crypto')) {
+      runs.push(
+        await withService(
+          repoDir,
+          tempRoot,
+          'crypto',
+          `cryptographic operations at ${config.cryptoConcurrency} connections`,
+          { KEYLEDGER_WRAPPING_KEY_POOL_SIZE: '0' },
+          async (service) => {
+            log(`cryptographic operations at ${config.cryptoConcurrency} connections, ${config.cryptoWarmupSeconds} s warm-up + ${config.cryptoSeconds} s each:`);
+            crypto = await cryptoOperations(service, config, log);
+            const { errors, setupFailures } = cryptoFailures(crypto);
+            if (errors > 0 || setupFailures > 0) {
+              log(`  WARNING: ${errors} failed request(s)${setupFailures ? ` and ${setupFailures} operation(s) not measured` : ''} in the cryptographic operations; the report says so`);
+            }
+          },
+        ),
+      );
+    }
     const stores: StoreRunResults[] = [];
     if (config.parts.includes('stores')) {
       for (const store of config.stores) stores.push(await runStore(repoDir, tempRoot, config, store, runs));
@@ -342,6 +372,7 @@ export async function main(): Promise<void> {
       raw,
       ...pooled,
       stores,
+      crypto,
       busyBeforePercent,
       loadAverageBefore,
     };

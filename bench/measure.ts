@@ -6,6 +6,7 @@ export interface LatencyStats {
   min: number;
   p50: number;
   p95: number;
+  p99: number;
   max: number;
   mean: number;
 }
@@ -33,6 +34,7 @@ export function summarize(samples: readonly number[]): LatencyStats {
     min: sorted.length ? sorted[0] : Number.NaN,
     p50: percentile(sorted, 50),
     p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
     max: sorted.length ? sorted[sorted.length - 1] : Number.NaN,
     mean: sorted.length ? sum / sorted.length : Number.NaN,
   };

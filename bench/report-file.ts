@@ -30,6 +30,7 @@ const HEADER = [
   '> Generated, do not edit by hand. Two commands write this file, each its own section between the comment markers, and keep the other section as it was:',
   '>',
   '> - `npm run bench` (`bench/main.ts`, entry point `bin/bench.js`): the service over HTTP — the wrapping-key pool, import flows, DescribeKey and Encrypt on the embedded store;',
+  '>   the cryptographic operations (Encrypt, Decrypt, GenerateDataKey, Sign RSA_2048 and ECC_NIST_P256, Verify, GenerateMac) at 16 connections on the embedded store;',
   '>   the store comparison (embedded store vs the EventStoreDB protocol double, an in-memory test fixture, not a real server) and the projection lag across two instances.',
   '> - `npm run bench:history` (`bench/replay.ts`, entry point `bin/bench-history.js`): replay throughput on a generated log of 1,000,000 events and the cost of',
   '>   as-of state and history reads as a key\'s history grows, on the embedded store.',

@@ -1,6 +1,8 @@
-import type { BenchConfig, StoreKind } from './config';
+import { BENCH_PARTS, type BenchConfig, type StoreKind } from './config';
 import type { CpuUse } from './cpu';
+import type { CryptoResults } from './crypto';
 import { cpu, cpuMsPerOp, cpuPerOp, errors, gib, latencyCells, mib, ms, pct, rate, table } from './format';
+import { cryptoMethodBullets, cryptoObservations, cryptoPhases, cryptoSummary, renderCryptoSection } from './report-crypto';
 import { renderStoreSections, storeObservations, storeSummary } from './report-stores';
 import type { GpfiSeries, ImportFlowResult, RequestRateResult } from './scenarios';
 import type { LogSummary } from './service-process';
@@ -16,6 +18,8 @@ export interface MachineInfo {
   platform: string;
   tempDirFilesystem: string;
   sdkVersion: string;
+  /** @smithy/signature-v4, the signer of the lean AWS JSON client (cryptographic operations). */
+  signerVersion: string;
 }
 
 export interface RunInfo {
@@ -52,6 +56,8 @@ export interface BenchResults {
   requests: RequestRateResult[];
   /** Store comparison and projection lag, one entry per store. */
   stores: StoreRunResults[];
+  /** Cryptographic operations at a fixed number of connections (bench/crypto.ts), when that part ran. */
+  crypto?: CryptoResults;
   /** Busy CPU of the whole machine (% of one core) sampled just before the benchmark started. */
   busyBeforePercent?: number;
   loadAverageBefore: number[];
@@ -191,6 +197,7 @@ function observations(results: BenchResults): string[] {
     }
   }
   notes.push(...storeObservations(results));
+  notes.push(...cryptoObservations(results));
   const phases: Array<{ label: string; cpu: CpuUse }> = [
     ...[...results.raw, ...results.paced, ...results.burst].map((s) => ({ label: `GetParametersForImport ${s.spec} (${s.regime})`, cpu: s.cpu })),
     ...results.imports.map((r) => ({ label: `import flows c=${r.concurrency}`, cpu: r.cpu })),
@@ -200,6 +207,7 @@ function observations(results: BenchResults): string[] {
       ...s.requests.map((r) => ({ label: `${s.store} ${r.operation} c=${r.concurrency}`, cpu: r.cpu })),
       ...(s.lag ? [{ label: `${s.store} projection lag`, cpu: s.lag.cpu }] : []),
     ]),
+    ...cryptoPhases(results),
   ];
   const busiest = phases.filter((p) => p.cpu.otherPercent !== undefined).sort((a, b) => b.cpu.otherPercent! - a.cpu.otherPercent!)[0];
   if (busiest && busiest.cpu.otherPercent! >= 20) {
@@ -242,14 +250,20 @@ export function renderMarkdown(results: BenchResults): string {
   const out: string[] = [];
   const poolPart = config.parts.includes('pool');
   const storesPart = results.stores.length > 0;
+  const crypto = results.crypto;
+  const sdkPart = poolPart || storesPart;
   const embedded = STORE_LABELS.embedded;
   const double = STORE_LABELS.eventstoredb;
 
   out.push('## What was measured and how', '');
   out.push(
     '- The benchmark builds the project, then starts the **real service** as child processes (`node bin/keyledger-api.js`) on free loopback ports, with fresh temporary data directories, `LOG_FORMAT=json` and their output in log files. It waits for `GET /health` and stops every child with `SIGTERM` at the end (also on errors and Ctrl-C; `SIGKILL` after a grace period).',
-    '- All requests go over HTTP on 127.0.0.1 through `@aws-sdk/client-kms` (static credentials `test`/`test`, region `us-east-1`, keep-alive agent, **no retries**: every failure is counted). Latency is what the client observes around `kms.send(...)`: SDK serialisation and SigV4 signing, loopback HTTP and the service.',
-    `- **Which store**: every table names the store its figures were measured on. The wrapping-key pool runs use the ${embedded}. The store comparison and the projection lag run the same scenarios on the ${embedded} and on the **${double}**, started as a separate child process on 127.0.0.1.`,
+    ...(sdkPart
+      ? [
+          `- ${crypto ? 'The pool runs and the store comparison send their' : 'All'} requests over HTTP on 127.0.0.1 through \`@aws-sdk/client-kms\` (static credentials \`test\`/\`test\`, region \`us-east-1\`, keep-alive agent, **no retries**: every failure is counted). Latency is what the client observes around \`kms.send(...)\`: SDK serialisation and SigV4 signing, loopback HTTP and the service.`,
+        ]
+      : []),
+    `- **Which store**: every table names the store its figures were measured on.${poolPart ? ` The wrapping-key pool runs use the ${embedded}.` : ''}${storesPart ? ` The store comparison and the projection lag run the same scenarios on the ${embedded} and on the **${double}**, started as a separate child process on 127.0.0.1.` : ''}${crypto ? ` The cryptographic operations run on the ${embedded}.` : ''}`,
     '- Service runs:',
     ...(poolPart
       ? [
@@ -262,6 +276,7 @@ export function renderMarkdown(results: BenchResults): string {
           `  - **<store>-a** and **<store>-b** for each store of the comparison (pool size 0, one random master key shared by both instances): A is measured alone (import flows with GetParametersForImport prepared outside the timed window, DescribeKey, Encrypt); B is then started on the same store for the projection-lag test.`,
         ]
       : []),
+    ...(crypto ? [`  - **crypto** (${embedded}, pool size 0): the cryptographic operations at ${crypto.concurrency} connections.`] : []),
     ...(poolPart
       ? [
           '- **GetParametersForImport** (`RSAES_OAEP_SHA_256`): one call at a time, each on a fresh `EXTERNAL` key created just before (not timed). Pool disabled: back-to-back calls. Default pool: (a) *paced* calls with a pause between them so the background refill can keep up, after waiting for the pool to fill; (b) a short *back-to-back burst* that shows the pool draining. Before each series the service is left to go idle (its CPU below 5% for 0.5 s), so a series starts with a full pool.',
@@ -269,6 +284,7 @@ export function renderMarkdown(results: BenchResults): string {
           '- **DescribeKey / Encrypt**: closed loop of N concurrent workers against one enabled key with imported material, a warm-up at the same concurrency, then a fixed measured duration. Encrypt uses a small random plaintext, no encryption context.',
         ]
       : []),
+    ...(crypto ? cryptoMethodBullets(crypto) : []),
     '- Percentiles are nearest-rank over every successful call in the measured window. Throughput = successful calls / measured wall time (in-flight calls at the deadline are completed and counted). CPU columns: service process(es) / the EventStoreDB double\'s process (store comparison only) / benchmark client / everything else on the machine / hypervisor steal, in % of one core (200% = both cores busy), from `/proc/<pid>/stat`, `process.cpuUsage()` and `/proc/stat`; "other" is CPU taken by unrelated processes during the measurement, "steal" is time the hypervisor gave the cores of this VM to other guests.',
     '',
   );
@@ -278,14 +294,18 @@ export function renderMarkdown(results: BenchResults): string {
     table(
       ['', ''],
       [
-        ['Command', `\`npm run bench\`${config.parts.length < 2 || config.stores.length < 2 ? ` (BENCH_PARTS=${config.parts.join(',')}${storesPart ? `, BENCH_STORES=${config.stores.join(',')}` : ''})` : ''}`],
+        [
+          'Command',
+          `\`npm run bench\`${config.parts.length < BENCH_PARTS.length || config.stores.length < 2 ? ` (BENCH_PARTS=${config.parts.join(',')}${storesPart ? `, BENCH_STORES=${config.stores.join(',')}` : ''})` : ''}`,
+        ],
         ['Date', results.startedAt.toISOString()],
         ['CPU', `${machine.cpuModel} × ${machine.cpuCount}`],
         ['Memory', gib(machine.totalMemoryBytes)],
         ['Node.js', machine.node],
         ['Platform', machine.platform],
         ['Temp dir filesystem (DATA_DIR)', machine.tempDirFilesystem],
-        ['@aws-sdk/client-kms', machine.sdkVersion],
+        ...(sdkPart ? [['@aws-sdk/client-kms', machine.sdkVersion]] : []),
+        ...(crypto ? [['@smithy/signature-v4 (lean client of the cryptographic operations)', machine.signerVersion]] : []),
         [
           'Machine load before the run',
           `${pct(results.busyBeforePercent)} of one core busy (1 s sample), load average ${results.loadAverageBefore.map((v) => v.toFixed(2)).join(' / ')}`,
@@ -340,7 +360,7 @@ export function renderMarkdown(results: BenchResults): string {
         ['BENCH_IMPORT_SECONDS', String(config.importSeconds), 'time budget per import-flow level'],
         ['BENCH_IMPORT_MAX_FLOWS', String(config.importMaxFlows), 'flow cap per import-flow level'],
         ['BENCH_IMPORT_CONCURRENCY', config.importConcurrency.join(','), 'import-flow concurrency levels (default pool)'],
-        ['BENCH_PARTS', config.parts.join(','), "'pool': the wrapping-key pool runs; 'stores': store comparison and projection lag"],
+        ['BENCH_PARTS', config.parts.join(','), "'pool': the wrapping-key pool runs; 'stores': store comparison and projection lag; 'crypto': cryptographic operations (also `npm run bench -- --only <parts>`)"],
         ['BENCH_STORES', config.stores.join(','), 'stores compared'],
         ['BENCH_STORE_CONCURRENCY', config.storeConcurrency.join(','), 'store comparison concurrency levels (import flows, DescribeKey, Encrypt)'],
         ['BENCH_STORE_FLOWS', String(config.storeFlows), 'timed import flows per store and level (import parameters prepared untimed)'],
@@ -350,6 +370,10 @@ export function renderMarkdown(results: BenchResults): string {
         ['BENCH_LAG_SAMPLES', String(config.lagSamples), 'projection-lag samples per store'],
         ['BENCH_LAG_TIMEOUT_MS', String(config.lagTimeoutMs), 'give up on one lag sample after'],
         ['BENCH_LAG_HEALTH_SAMPLES', String(config.lagHealthSamples), '/health snapshots right after a write'],
+        ['BENCH_CRYPTO_CONCURRENCY', String(config.cryptoConcurrency), 'connections (closed-loop workers) of the cryptographic operations'],
+        ['BENCH_CRYPTO_SECONDS', String(config.cryptoSeconds), 'measured seconds per cryptographic operation'],
+        ['BENCH_CRYPTO_WARMUP_SECONDS', String(config.cryptoWarmupSeconds), 'warm-up seconds before each cryptographic operation'],
+        ['BENCH_CRYPTO_PLAINTEXT_BYTES', String(config.cryptoPlaintextBytes), 'Encrypt plaintext size (and of the ciphertext decrypted) in the cryptographic operations'],
       ],
     ),
     '',
@@ -433,6 +457,7 @@ export function renderMarkdown(results: BenchResults): string {
     );
 
   }
+  out.push(...renderCryptoSection(results));
   out.push(...renderStoreSections(results));
 
   out.push('## Observations', '');
@@ -441,13 +466,17 @@ export function renderMarkdown(results: BenchResults): string {
 
   out.push('## How to read this', '');
   out.push(
-    `- Everything ran on **one machine** (${machine.cpuCount} cores): the benchmark client and the service share the same cores, so the client's own CPU (AWS SDK request signing and parsing) is taken from the service. A dedicated client machine would show higher service throughput.`,
+    `- Everything ran on **one machine** (${machine.cpuCount} cores): the benchmark client and the service share the same cores, so the client's own CPU (${sdkPart ? 'AWS SDK request signing and parsing' : ''}${sdkPart && crypto ? '; for the cryptographic operations, ' : ''}${crypto ? "the lean client's SigV4 signing, HTTP and response checks" : ''}) is taken from the service. A dedicated client machine would show higher service throughput.`,
     '- Traffic is **loopback HTTP** only: no network latency, no TLS. Real deployments add both.',
     '- The **other** and **steal** CPU figures show what unrelated processes and other virtual machines took during each measurement; rows measured while they were high are pessimistic.',
     '- Figures are from a single run. On a shared virtual machine, request rates of the same scenario can differ by a factor of two between runs; anything involving RSA key generation varies even more, because its cost is random by nature. Compare orders of magnitude and trends, not single digits.',
     '- Closed-loop load: each worker sends its next request when the previous one returns, so latency at high concurrency is mostly queueing inside the single-threaded service; throughput, not latency, is the figure to compare across concurrency levels.',
     '- On the embedded store, writes (CreateKey, GetParametersForImport, ImportKeyMaterial) fsync SQLite on every commit, so their latency depends on the disk behind the temporary directory.',
-    `- **The EventStoreDB figures are from the ${double}.** It is the gRPC server the project's tests use: it speaks the real protocol to the real client, but keeps its log in memory, writes nothing to disk, does no replication, no TLS and no authentication, and runs as one Node.js process on the same two cores as everything else. It shows the cost of Keyledger's EventStoreDB adapter and of the gRPC round trips on loopback; a real EventStoreDB server (its own disk, often another machine, a cluster with replication) will be different in both directions. Do not read these figures as EventStoreDB's performance.`,
+    ...(storesPart
+      ? [
+          `- **The EventStoreDB figures are from the ${double}.** It is the gRPC server the project's tests use: it speaks the real protocol to the real client, but keeps its log in memory, writes nothing to disk, does no replication, no TLS and no authentication, and runs as one Node.js process on the same two cores as everything else. It shows the cost of Keyledger's EventStoreDB adapter and of the gRPC round trips on loopback; a real EventStoreDB server (its own disk, often another machine, a cluster with replication) will be different in both directions. Do not read these figures as EventStoreDB's performance.`,
+        ]
+      : []),
     '- The history benchmark (`npm run bench:history`, its own section below) runs in-process on the embedded store only.',
     '',
   );
@@ -476,6 +505,7 @@ export function renderSummary(results: BenchResults): string {
       lines.push(`  ${r.operation.padEnd(11)} c=${String(r.concurrency).padEnd(3)} ${rate(r.perSecond).padStart(6)} req/s  p50 ${ms(r.latency.p50).padStart(6)} ms  p95 ${ms(r.latency.p95).padStart(6)} ms  errors ${r.errors}`);
     }
   }
+  lines.push(...cryptoSummary(results));
   lines.push(...storeSummary(results));
   return lines.join('\n');
 }
