@@ -1,8 +1,61 @@
 import { randomBytes } from 'node:crypto';
 import { wrapForImport } from '../support/client-wrapping';
 import { RunningKeyledger, startKeyledger } from '../support/keyledger-harness';
-import { OpenApiClient } from '../support/openapi-client';
+import { OpenApiClient, OpenApiOperation } from '../support/openapi-client';
 import { restCall } from '../support/rest-client';
+
+/** Changes to an existing key: each takes If-Match (412 when the key moved on) and answers with the new revision as ETag. */
+const KEY_CHANGES = [
+  'POST /v1/keys/{keyId}/import-parameters',
+  'POST /v1/keys/{keyId}/material',
+  'DELETE /v1/keys/{keyId}/material',
+  'POST /v1/keys/{keyId}/enable',
+  'POST /v1/keys/{keyId}/disable',
+  'PUT /v1/keys/{keyId}/description',
+  'POST /v1/keys/{keyId}/deletion',
+  'DELETE /v1/keys/{keyId}/deletion',
+  'POST /v1/keys/{keyId}/tags',
+  'DELETE /v1/keys/{keyId}/tags',
+  'PUT /v1/keys/{keyId}/policy',
+  'PUT /v1/keys/{keyId}/rotation',
+  'POST /v1/keys/{keyId}/rotations',
+];
+
+/** Uses of a key (and /random): they change no key, so they take no If-Match (tag 'cryptographic operations'). */
+const CRYPTOGRAPHIC = [
+  'POST /v1/keys/{keyId}/encrypt',
+  'POST /v1/keys/{keyId}/decrypt',
+  'POST /v1/keys/{keyId}/re-encrypt',
+  'POST /v1/keys/{keyId}/data-key',
+  'POST /v1/keys/{keyId}/data-key-pair',
+  'POST /v1/keys/{keyId}/sign',
+  'POST /v1/keys/{keyId}/verify',
+  'POST /v1/keys/{keyId}/mac',
+  'POST /v1/keys/{keyId}/mac/verify',
+  'POST /v1/keys/{keyId}/shared-secret',
+  'GET /v1/keys/{keyId}/public-key',
+  'POST /v1/random',
+];
+
+/** Every route of the REST API. */
+const EVERY_ROUTE = [
+  ...KEY_CHANGES,
+  ...CRYPTOGRAPHIC,
+  'POST /v1/keys',
+  'GET /v1/keys',
+  'GET /v1/keys/{keyId}',
+  'GET /v1/keys/{keyId}/events',
+  'GET /v1/keys/{keyId}/usage',
+  'GET /v1/keys/{keyId}/tags',
+  'GET /v1/keys/{keyId}/policy',
+  'GET /v1/keys/{keyId}/rotation',
+  'GET /v1/keys/{keyId}/rotations',
+  'GET /v1/keys/{keyId}/aliases',
+  'GET /v1/aliases',
+  'PUT /v1/aliases/{aliasName}',
+  'DELETE /v1/aliases/{aliasName}',
+  'GET /v1/audit',
+];
 
 /** The OpenAPI document is complete and true: every route it lists exists, and a client built from it alone runs the import flow. */
 describe('REST: OpenAPI document', () => {
@@ -19,16 +72,7 @@ describe('REST: OpenAPI document', () => {
     expect(document.openapi).toMatch(/^3\./);
     expect(document.info.title).toBe('Keyledger REST API');
     const operations = api.operations();
-    expect(operations.map((o) => `${o.method.toUpperCase()} ${o.path}`).sort()).toEqual([
-      'DELETE /v1/keys/{keyId}/material',
-      'GET /v1/audit',
-      'GET /v1/keys',
-      'GET /v1/keys/{keyId}',
-      'GET /v1/keys/{keyId}/events',
-      'POST /v1/keys',
-      'POST /v1/keys/{keyId}/import-parameters',
-      'POST /v1/keys/{keyId}/material',
-    ]);
+    expect(operations.map((o) => `${o.method.toUpperCase()} ${o.path}`).sort()).toEqual(EVERY_ROUTE.sort());
     for (const { operation } of operations) {
       expect(operation.operationId).toMatch(/^[a-z][A-Za-z]+$/);
       expect(operation.summary).toBeTruthy();
@@ -39,21 +83,41 @@ describe('REST: OpenAPI document', () => {
         expect(Object.keys(operation.responses[status].content ?? {})).toEqual(['application/problem+json']);
       }
     }
-    const mutations = operations.filter((o) => o.method !== 'get' && o.path.includes('{keyId}'));
-    for (const { operation } of mutations) {
-      expect(operation.parameters?.some((p) => p.in === 'header' && p.name === 'If-Match')).toBe(true);
-      expect(operation.responses['412']).toBeDefined();
+  });
+
+  it('If-Match and 412 on every change to a key, and on nothing else: not on the cryptographic operations, which change no key', () => {
+    const operations = api.operations();
+    const route = (o: { method: string; path: string }) => `${o.method.toUpperCase()} ${o.path}`;
+    const tagsOf = (o: { operation: object }) => (o.operation as { tags?: string[] }).tags ?? [];
+    const takesIfMatch = (o: { operation: OpenApiOperation }) => o.operation.parameters?.some((p) => p.in === 'header' && p.name === 'If-Match') ?? false;
+
+    // The rule: a change (not a GET) to an existing key (a path under /v1/keys/{keyId}) that is not a use of the key.
+    const cryptographic = operations.filter((o) => tagsOf(o).includes('cryptographic operations'));
+    const keyChanges = operations.filter((o) => o.method !== 'get' && o.path.startsWith('/v1/keys/{keyId}') && !tagsOf(o).includes('cryptographic operations'));
+    expect(keyChanges.map(route).sort()).toEqual(KEY_CHANGES.sort());
+    expect(cryptographic.map(route).sort()).toEqual(CRYPTOGRAPHIC.sort());
+
+    for (const o of keyChanges) {
+      expect({ route: route(o), ifMatch: takesIfMatch(o), has412: o.operation.responses['412'] !== undefined }).toEqual({ route: route(o), ifMatch: true, has412: true });
+      // A change answers with the key's new revision.
+      const success = Object.entries(o.operation.responses).find(([status]) => status.startsWith('2'))![1];
+      expect({ route: route(o), etag: Object.keys(success.headers ?? {}).includes('ETag') }).toEqual({ route: route(o), etag: true });
+    }
+    // Everything else takes no If-Match and cannot be refused with 412: uses of a key, reads, creating a key, aliases
+    // (their own streams, not the key's), /random, /audit.
+    for (const o of operations.filter((op) => !keyChanges.includes(op))) {
+      expect({ route: route(o), ifMatch: takesIfMatch(o), has412: o.operation.responses['412'] !== undefined }).toEqual({ route: route(o), ifMatch: false, has412: false });
     }
   });
 
   it('every documented path and method is served (no framework 404), and answers as documented', async () => {
     const unknownKey = '11111111-2222-3333-4444-555555555555';
     for (const { method, path, operation } of api.operations()) {
-      const url = path.replace('{keyId}', unknownKey);
+      const url = path.replace('{keyId}', unknownKey).replace('{aliasName}', 'alias%2Fno-such-alias');
       const body = operation.requestBody ? {} : undefined;
       const reply = await restCall(kl.url, method.toUpperCase(), url, { body });
       expect({ route: `${method} ${path}`, status: reply.status, type: reply.body?.type }).not.toMatchObject({ status: 404, type: 'urn:keyledger:problem:no-such-route' });
-      expect(reply.text).not.toMatch(/Cannot (GET|POST|DELETE)/);
+      expect(reply.text).not.toMatch(/Cannot (GET|POST|PUT|DELETE)/);
       api.checkAgainstDocument(operation.operationId, operation, reply);
     }
     // The check itself is real: an undocumented route is the framework's 404.

@@ -22,6 +22,8 @@ export class KeyResource {
   expirationModel?: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'Only with KEY_MATERIAL_EXPIRES: the earliest expiry of the associated material.' })
   validTo?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Only while the key is PendingDeletion: when it will be deleted.' })
+  deletionDate?: string;
   @ApiPropertyOptional({ description: 'Symmetric keys only.' }) currentKeyMaterialId?: string;
 }
 

@@ -22,11 +22,22 @@ export const AWS_ERROR_PROBLEMS: Record<string, ProblemType> = {
   SerializationException: { status: 400, slug: 'malformed-request', title: 'The request could not be read' },
   InvalidArnException: { status: 400, slug: 'invalid-arn', title: 'The ARN is not valid' },
   InvalidMarkerException: { status: 400, slug: 'invalid-marker', title: 'The paging marker is not valid' },
+  TagException: { status: 400, slug: 'invalid-tag', title: 'The tags are not valid' },
+  MalformedPolicyDocumentException: { status: 400, slug: 'malformed-policy', title: 'The key policy is not a valid policy document' },
+  // A reserved name (alias/aws/...): the caller may not do this, whatever the request's form.
+  NotAuthorizedException: { status: 403, slug: 'not-authorized', title: 'The caller is not allowed to do this' },
+  AccessDeniedException: { status: 403, slug: 'access-denied', title: 'The caller may not use this key' },
   NotFoundException: { status: 404, slug: 'not-found', title: 'The key does not exist' },
   UnknownOperationException: { status: 404, slug: 'no-such-route', title: 'No such route' },
   KMSInvalidStateException: { status: 409, slug: 'invalid-key-state', title: "The key's state does not allow this operation" },
   DisabledException: { status: 409, slug: 'key-disabled', title: 'The key is disabled' },
   ConflictException: { status: 409, slug: 'conflict', title: 'The request conflicts with the current state' },
+  AlreadyExistsException: { status: 409, slug: 'already-exists', title: 'The resource already exists' },
+  // 409, not 422: a quota is counted against what already exists (the key's aliases, its on-demand rotations,
+  // the account's limits), so the same request can succeed once that state changes; that is a conflict with the
+  // current state (RFC 9110 §15.5.10), not unusable content. The one request-shaped case, a policy over 131072
+  // characters, keeps the same status so that one AWS error name always has one REST status.
+  LimitExceededException: { status: 409, slug: 'limit-exceeded', title: 'A limit would be exceeded' },
   RequestEntityTooLargeException: { status: 413, slug: 'request-too-large', title: 'The request body is too large' },
   IncorrectKeyMaterialException: { status: 422, slug: 'incorrect-key-material', title: 'The key material cannot be used with this key' },
   InvalidImportTokenException: { status: 422, slug: 'invalid-import-token', title: 'The import token is not valid for this request' },

@@ -25,6 +25,8 @@ export function toKeyResource(m: KeyMetadata): KeyResource {
     multiRegion: m.MultiRegion,
     expirationModel: m.ExpirationModel,
     validTo: m.ValidTo === undefined ? undefined : isoFromSeconds(m.ValidTo),
+    // Rounded: DeletionDate is kept to the millisecond, and ms/1000*1000 is not always exact in floating point.
+    deletionDate: m.DeletionDate === undefined ? undefined : toIsoTime(Math.round(m.DeletionDate * 1000)),
     currentKeyMaterialId: m.CurrentKeyMaterialId,
   };
 }

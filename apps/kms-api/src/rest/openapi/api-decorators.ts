@@ -7,6 +7,7 @@ import { PROBLEM_CONTENT_TYPE } from '../errors/problem-types';
 
 const PROBLEMS: Record<number, string> = {
   400: 'The request is malformed or invalid (ValidationException, SerializationException, InvalidArnException, InvalidMarkerException), or If-Match is malformed.',
+  403: 'The caller may not do this (NotAuthorizedException), e.g. an alias name under the reserved alias/aws/ prefix.',
   404: 'The key does not exist for this caller, or did not exist yet at `asOf` (NotFoundException).',
   409: "The key's state does not allow the operation (KMSInvalidStateException, DisabledException, ConflictException).",
   412: 'If-Match names a revision the key has moved on from; nothing changed. ETag carries the current revision.',
@@ -20,19 +21,25 @@ const PROBLEMS: Record<number, string> = {
 const REQUEST_ID = { 'X-Request-Id': { description: 'The id the request is recorded under in the key history and the audit log.', schema: { type: 'string' } } };
 const ETAG = { ETag: { description: "The key stream's revision as a strong entity tag, e.g. \"3\"; send it back in If-Match.", schema: { type: 'string', example: '"3"' } } };
 
-/** Error responses: problem+json, with the request id, and for 412 the key's current revision in ETag. */
-export const ApiProblems = (...statuses: number[]) =>
+/**
+ * Error responses: problem+json, with the request id, and for 412 the key's current revision in ETag.
+ * `descriptions` replaces the shared text for statuses whose causes are specific to the route.
+ */
+export const ApiProblemsWith = (descriptions: Record<number, string>, ...statuses: number[]) =>
   applyDecorators(
     ApiExtraModels(ProblemResource),
     ...statuses.map((status) =>
       ApiResponse({
         status,
-        description: PROBLEMS[status],
+        description: descriptions[status] ?? PROBLEMS[status],
         headers: status === 412 ? { ...ETAG, ...REQUEST_ID } : REQUEST_ID,
         content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemResource) } } },
       }),
     ),
   );
+
+export const ApiProblems = (...statuses: number[]) => ApiProblemsWith({}, ...statuses);
+
 const LOCATION = { Location: { description: 'The new key: /v1/keys/{keyId}.', schema: { type: 'string' } } };
 
 /** A success response about one key: it carries the key's revision in ETag. */
