@@ -29,6 +29,8 @@ export async function createKeyledgerApp(
   app.use(REST_PREFIX, restJsonBody());
   setUpOpenApi(app);
   app.getHttpAdapter().getInstance().disable('x-powered-by');
+  // ETags are key revisions, set by the REST routes; express must not invent weak ETags (a SHA-1 of every body).
+  app.getHttpAdapter().getInstance().set('etag', false);
   keepConnectionsLongerThanClients(app.getHttpServer());
   return app;
 }

@@ -6,12 +6,15 @@ import {
   foldEvents,
   KeyCommand,
   KeyEvent,
+  keyArn,
   KeyEventTypes,
   KeyState,
   KmsError,
+  KmsErrors,
   keyStreamId,
   NO_STREAM_REVISION,
   toIso,
+  visibleKey,
 } from '@keyledger/domain';
 import { EventStore, JsonObject, RecordedEvent, WrongExpectedRevisionError } from '@keyledger/event-store';
 import { noteRefusalFacts } from './audit/refusal-facts';
@@ -80,6 +83,8 @@ export class KeyCommandExecutor {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const { state, revision } = await this.load(keyId);
       if (ctx.expectedRevision !== undefined && ctx.expectedRevision !== revision) {
+        // A key the caller cannot see is not found, whatever revision they name: a 412 would confirm it exists.
+        if (command.kind !== 'CreateKey' && !visibleKey(state, keyArn(ctx, keyId))) throw KmsErrors.keyNotFound(keyArn(ctx, keyId));
         throw new StaleRevisionError(keyId, ctx.expectedRevision, revision);
       }
       const now = this.clock.now();
