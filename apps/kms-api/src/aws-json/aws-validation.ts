@@ -88,9 +88,12 @@ const isTag = (t: unknown): boolean =>
 
 /** A list of Tag structures ({TagKey, TagValue}, both strings); lengths and the tag rules are the domain's. */
 export const AwsTagList = () =>
-  ValidateBy(
-    { name: 'awsTagList', validator: { validate: (v: unknown) => Array.isArray(v) && v.every(isTag) } },
-    typeError('a list of Tag structures with string TagKey and TagValue'),
+  compose(
+    IsArray(typeError('a list')),
+    ValidateBy(
+      { name: 'awsTagList', validator: { validate: (v: unknown) => !Array.isArray(v) || v.every(isTag) } },
+      typeError('a list of Tag structures with string TagKey and TagValue'),
+    ),
   );
 
 /** A structure member (a JSON object), e.g. Nitro Enclaves' RecipientInfo. */
