@@ -128,8 +128,9 @@ export const KEY_STATE_RULES: Record<KeyOperation, StateRow> = {
   ListKeyPolicies: ALWAYS,
   EnableKeyRotation: ROTATION_SETTINGS,
   DisableKeyRotation: ROTATION_SETTINGS,
-  // [6]: PendingImport only happens to EXTERNAL keys.
-  GetKeyRotationStatus: { PendingImport: (arn) => KmsErrors.originNotValid(arn, 'EXTERNAL') },
+  // §8 gives [6] for PendingImport, but the reference's recommendation (Appendix B #28) is that imported keys
+  // simply read KeyRotationEnabled false, Unsupported only for custom key stores: that recommendation is taken.
+  GetKeyRotationStatus: ALWAYS,
   // Disabled [1] (SNAP), PendingDeletion [3] (UNCONFIRMED, the reference's inferred cell), PendingImport [5] (SNAP).
   RotateKeyOnDemand: ONLY_WHEN_ENABLED,
   // UNCONFIRMED for PendingDeletion/PendingImport; the reference recommends allowing every state (Appendix B #32).

@@ -7,6 +7,8 @@ export interface Principal {
   type: 'User' | 'Service';
   accountId: string;
   accessKeyId?: string;
+  /** For 'User' principals: the principal the credentials file names for the access key (e.g. an IAM ARN). */
+  name?: string;
   /** For 'Service' principals: which part of Keyledger acted, e.g. 'keyledger-expiry'. */
   invokedBy?: string;
 }

@@ -12,16 +12,21 @@ const tagException = (message: string) => new KmsError('TagException', message);
 const lengthError = (value: string, path: string, rule: string) =>
   KmsErrors.validation(`1 validation error detected: Value '${value}' at '${path}' failed to satisfy constraint: Member must have length ${rule}`);
 
-/**
- * The tag rules of CreateKey and TagResource (§10.2, SNAP texts): lengths first (request validation), then
- * reserved `aws:` keys in any case, duplicates within the request, and the per-key total.
- */
-export function checkTags(tags: Tag[], existing: Tag[] = []): void {
+/** Tag lengths are request validation: AWS checks them before it looks at the key (§10.2 templates). */
+export function checkTagLengths(tags: Tag[]): void {
   tags.forEach((tag, i) => {
     if (tag.TagKey.length < 1) throw lengthError(tag.TagKey, `tags.${i + 1}.member.tagKey`, 'greater than or equal to 1');
     if (tag.TagKey.length > MAX_TAG_KEY) throw lengthError(tag.TagKey, `tags.${i + 1}.member.tagKey`, `less than or equal to ${MAX_TAG_KEY}`);
     if (tag.TagValue.length > MAX_TAG_VALUE) throw lengthError(tag.TagValue, `tags.${i + 1}.member.tagValue`, `less than or equal to ${MAX_TAG_VALUE}`);
   });
+}
+
+/**
+ * The tag rules of CreateKey and TagResource (§10.2, SNAP texts): lengths, then reserved `aws:` keys in any
+ * case, duplicates within the request, and the per-key total.
+ */
+export function checkTags(tags: Tag[], existing: Tag[] = []): void {
+  checkTagLengths(tags);
   if (tags.some((t) => isReserved(t.TagKey))) throw tagException('Tags beginning with aws: are reserved');
   if (new Set(tags.map((t) => t.TagKey)).size !== tags.length) throw tagException('Duplicate tag keys');
   const keys = new Set([...existing.map((t) => t.TagKey), ...tags.map((t) => t.TagKey)]);
@@ -29,12 +34,17 @@ export function checkTags(tags: Tag[], existing: Tag[] = []): void {
   if (keys.size > MAX_TAGS_PER_KEY) throw tagException('Too many tags');
 }
 
-/** UntagResource: removing a key that is not there is fine; naming a reserved key is refused (recommended, UNCONFIRMED). */
-export function checkTagKeysToRemove(tagKeys: string[]): void {
+/** UntagResource's key lengths: request validation, checked before the key. */
+export function checkTagKeyLengths(tagKeys: string[]): void {
   tagKeys.forEach((key, i) => {
     if (key.length < 1) throw lengthError(key, `tagKeys.${i + 1}.member`, 'greater than or equal to 1');
     if (key.length > MAX_TAG_KEY) throw lengthError(key, `tagKeys.${i + 1}.member`, `less than or equal to ${MAX_TAG_KEY}`);
   });
+}
+
+/** UntagResource: removing a key that is not there is fine; naming a reserved key is refused (recommended, UNCONFIRMED). */
+export function checkTagKeysToRemove(tagKeys: string[]): void {
+  checkTagKeyLengths(tagKeys);
   if (tagKeys.some(isReserved)) throw tagException('Tags beginning with aws: are reserved');
 }
 

@@ -116,9 +116,9 @@ export interface KeyRotationStatus {
 }
 
 /**
- * Asymmetric, HMAC and imported-material keys "will always be false" (reference §13.2; UNCONFIRMED against the
- * key-state table's [6], which is kept for EXTERNAL keys in PendingImport). A key pending deletion reads false and
- * gets its setting back when the deletion is canceled.
+ * Asymmetric, HMAC and imported-material keys "will always be false" (reference §13.2 and the recommendation of
+ * Appendix B #28, in every key state). A key pending deletion reads false and gets its setting back when the
+ * deletion is canceled.
  */
 @QueryHandler(GetKeyRotationStatus)
 export class GetKeyRotationStatusHandler extends KeySettingsQueryHandler implements IQueryHandler<GetKeyRotationStatus, KeyRotationStatus> {

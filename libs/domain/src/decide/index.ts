@@ -70,7 +70,8 @@ export function decide(command: KeyCommand, state: KeyState, now: EpochMillis): 
       return then(decideDisableKeyRotation(command, current, now));
     case 'RotateKeyOnDemand': {
       const events = decideRotateKeyOnDemand(command, current, now);
-      return then(events, command.generatedKeyMaterialId);
+      const rotated = events.find((e) => e.type === KeyEventTypes.KeyMaterialRotated);
+      return then(events, rotated?.type === KeyEventTypes.KeyMaterialRotated ? rotated.data.keyMaterialId : undefined);
     }
     case 'RotateKeyAutomatically':
       return then(decideRotateKeyAutomatically(command, current, now));

@@ -2,11 +2,12 @@ import { PutKeyPolicyCommand, TagResourceCommand, UntagResourceCommand } from '.
 import { KeyEvent, KeyEventTypes } from '../events';
 import { checkPolicyDocument, checkPolicyName, DEFAULT_POLICY_NAME } from '../key-policy';
 import { KeyState } from '../key-state';
-import { checkTagKeysToRemove, checkTags } from '../tags';
+import { checkTagKeyLengths, checkTagKeysToRemove, checkTagLengths, checkTags } from '../tags';
 import { EpochMillis } from '../time';
 import { requireKeyInState } from './guards';
 
 export function decideTagResource(command: TagResourceCommand, state: KeyState, now: EpochMillis): KeyEvent[] {
+  checkTagLengths(command.tags);
   requireKeyInState(state, command.keyArn, 'TagResource', now);
   checkTags(command.tags, state.tags);
   // Re-tagging with identical values changes nothing.
@@ -17,6 +18,7 @@ export function decideTagResource(command: TagResourceCommand, state: KeyState, 
 
 /** Removing a tag the key does not have is silently fine (AWS), and records nothing. */
 export function decideUntagResource(command: UntagResourceCommand, state: KeyState, now: EpochMillis): KeyEvent[] {
+  checkTagKeyLengths(command.tagKeys);
   requireKeyInState(state, command.keyArn, 'UntagResource', now);
   checkTagKeysToRemove(command.tagKeys);
   const present = [...new Set(command.tagKeys)].filter((k) => (state.tags ?? []).some((t) => t.TagKey === k));

@@ -160,3 +160,66 @@ export function given(...history: KeyEvent[]): { when(command: KeyCommand, now: 
     },
   };
 }
+
+// ---- lifecycle, tags, policy and rotation fixtures ------------------------------------------------------
+
+import type { RotationType, Tag } from '../events';
+
+/** KeyCreated for an AWS_KMS key whose generated material is MAT_A (Enabled at once). */
+export const awsKmsKey = (overrides: Partial<KeyCreatedData> = {}): KeyEvent =>
+  keyCreated({ origin: 'AWS_KMS', keyMaterialId: MAT_A, ...overrides });
+
+export const keyEnabled = (): KeyEvent => ({ type: KeyEventTypes.KeyEnabled, data: {} });
+export const keyDisabled = (): KeyEvent => ({ type: KeyEventTypes.KeyDisabled, data: {} });
+
+export const descriptionUpdated = (description: string): KeyEvent => ({
+  type: KeyEventTypes.KeyDescriptionUpdated,
+  data: { description },
+});
+
+export const deletionScheduled = (deletionDate: EpochMillis, pendingWindowInDays = 30): KeyEvent => ({
+  type: KeyEventTypes.KeyDeletionScheduled,
+  data: { deletionDate: toIso(deletionDate), pendingWindowInDays },
+});
+
+export const deletionCanceled = (): KeyEvent => ({ type: KeyEventTypes.KeyDeletionCanceled, data: {} });
+
+export const keyDeleted = (deletionDate: EpochMillis, keyMaterialIds: string[]): KeyEvent => ({
+  type: KeyEventTypes.KeyDeleted,
+  data: { deletionDate: toIso(deletionDate), keyMaterialIds },
+});
+
+export const tag = (TagKey: string, TagValue = ''): Tag => ({ TagKey, TagValue });
+export const keyTagged = (...tags: Tag[]): KeyEvent => ({ type: KeyEventTypes.KeyTagged, data: { tags } });
+export const keyUntagged = (...tagKeys: string[]): KeyEvent => ({ type: KeyEventTypes.KeyUntagged, data: { tagKeys } });
+
+export const policyPut = (policy: string, policyName = 'default'): KeyEvent => ({
+  type: KeyEventTypes.KeyPolicyPut,
+  data: { policyName, policy },
+});
+
+/** KeyRotationEnabled at `enabledAt`: the next rotation is due `rotationPeriodInDays` days later. */
+export const rotationEnabled = (enabledAt: EpochMillis, rotationPeriodInDays = 365): KeyEvent => ({
+  type: KeyEventTypes.KeyRotationEnabled,
+  data: { rotationPeriodInDays, nextRotationDate: toIso(enabledAt + rotationPeriodInDays * DAY_MS) },
+});
+
+export const rotationDisabled = (): KeyEvent => ({ type: KeyEventTypes.KeyRotationDisabled, data: {} });
+
+/** KeyMaterialRotated: `keyMaterialId` becomes current at `rotationDate` (automatic rotations also carry the next date). */
+export const materialRotated = (
+  keyMaterialId: string,
+  previousKeyMaterialId: string,
+  rotationDate: EpochMillis,
+  rotationType: RotationType = 'ON_DEMAND',
+  nextRotationDate?: EpochMillis,
+): KeyEvent => ({
+  type: KeyEventTypes.KeyMaterialRotated,
+  data: {
+    keyMaterialId,
+    previousKeyMaterialId,
+    rotationType,
+    rotationDate: toIso(rotationDate),
+    ...(nextRotationDate !== undefined ? { nextRotationDate: toIso(nextRotationDate) } : {}),
+  },
+});
