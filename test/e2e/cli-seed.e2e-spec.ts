@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { computeKeyMaterialId, decryptWithKeyMaterial } from '@keyledger/crypto';
 import { runCli, runCliOk } from '../../apps/kms-cli/testing/run-cli';
-import { readEventLog } from '../support/event-log';
+import { readChanges, readEventLog } from '../support/event-log';
 import { RunningKeyledger, startKeyledger } from '../support/keyledger-harness';
 import { freePort } from '../support/service-process';
 
@@ -94,12 +94,12 @@ describe('keyledger seed', () => {
 
   it('is idempotent: a second run finds the keys by description and changes nothing', async () => {
     const ids = seeded().keys.map((k) => k.keyId);
-    const eventsBefore = readEventLog(kl.dataDir).length;
+    const eventsBefore = readChanges(kl.dataDir).length;
     const run = await seed();
     expect(run.code).toBe(0);
     expect(run.stdout.trimEnd().split('\n').map((line) => line.split(/ +/).slice(0, 2))).toEqual(ids.map((id) => ['unchanged', id]));
     expect(seeded().keys.map((k) => [k.action, k.keyId])).toEqual(ids.map((id) => ['unchanged', id]));
-    expect(readEventLog(kl.dataDir)).toHaveLength(eventsBefore);
+    expect(readChanges(kl.dataDir)).toHaveLength(eventsBefore);
     expect((await kms.send(new ListKeysCommand({}))).Keys).toHaveLength(5);
   });
 
@@ -125,7 +125,7 @@ describe('keyledger seed', () => {
     writeFileSync(bad, JSON.stringify({ keys: [{ description: 'x', material: { hex: 'abcd' }, valid_to: '+1d' }] }));
     let run = await runCli(['seed', bad, '--endpoint-url', 'http://127.0.0.1:9']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe('keyledger: seed file: keys[0]: unknown field valid_to (known: description, keySpec, keyUsage, material, expirationModel, validTo, wrappingAlgorithm, wrappingKeySpec)\n');
+    expect(run.stderr).toBe('keyledger: seed file: keys[0]: unknown field valid_to (known: description, origin, keySpec, keyUsage, material, expirationModel, validTo, wrappingAlgorithm, wrappingKeySpec, aliases, tags, enabled, rotateOnDemand, rotationMaterial)\n');
     writeFileSync(bad, JSON.stringify({ keys: [{ description: 'short', material: { hex: 'abcd' } }] }));
     run = await runCli(['seed', bad, '--endpoint-url', 'http://127.0.0.1:9']);
     expect(run.stderr).toBe('keyledger: keys[0] "short": SYMMETRIC_DEFAULT key material must be 32 bytes, got 2.\n');

@@ -39,3 +39,6 @@ export async function eventually<T>(probe: () => Promise<T> | T, accept: (value:
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Every event except the usage log's: what changed keys and aliases (a use is recorded, but changes nothing). */
+export const readChanges = (dataDir: string): LoggedEvent[] => readEventLog(dataDir).filter((e) => !e.streamId.startsWith('kms-usage-'));

@@ -1,5 +1,5 @@
 import type { AuditRecord } from '@keyledger/application';
-import { keyIdFromStreamId, type Principal } from '@keyledger/domain';
+import { ALIAS_STREAM_PREFIX, keyIdFromStreamId, type Principal } from '@keyledger/domain';
 import type { JsonObject, RecordedEvent } from '@keyledger/event-store';
 // The audit read model's own mapping (what the service's audit API returns), imported on its own: the projections'
 // index loads the application library and NestJS, which would triple the CLI's start-up time.
@@ -36,9 +36,30 @@ export function eventTime(event: RecordedEvent): number {
   return Number.isNaN(ms) ? event.recordedAt : ms;
 }
 
-/** The key an event concerns: the key of its stream, or for audit streams the key id named in the payload. */
+export const isAliasEvent = (event: Pick<RecordedEvent, 'streamId'>): boolean => event.streamId.startsWith(ALIAS_STREAM_PREFIX);
+
+/** The keys an alias event names: the key it points at (after the change), then the key it pointed at before. */
+export function aliasKeyIds(event: RecordedEvent): string[] {
+  const target = event.data.target;
+  const ids = [
+    target !== null && typeof target === 'object' && !Array.isArray(target) ? text(target, 'keyId') : undefined,
+    text(event.data, 'targetKeyId'),
+    text(event.data, 'previousTargetKeyId'),
+  ];
+  return [...new Set(ids.filter((id): id is string => id !== undefined))];
+}
+
+/**
+ * The key an event concerns: the key of its stream; for audit streams the key id named in the payload; for alias
+ * streams the key the alias points at after the event (or pointed at, for a deletion).
+ */
 export function keyIdOf(event: RecordedEvent): string | undefined {
-  return keyIdFromStreamId(event.streamId) ?? text(event.data, 'keyId');
+  return keyIdFromStreamId(event.streamId) ?? (isAliasEvent(event) ? aliasKeyIds(event)[0] : text(event.data, 'keyId'));
+}
+
+/** Whether an event concerns the key: keyIdOf, or for an alias event any key it names (an alias moved away too). */
+export function concernsKey(event: RecordedEvent, keyId: string): boolean {
+  return isAliasEvent(event) ? aliasKeyIds(event).includes(keyId) : keyIdOf(event) === keyId;
 }
 
 export function principalOf(event: RecordedEvent): Principal | undefined {

@@ -19,7 +19,7 @@ export function register(program: Command): void {
   withDataDir(
     program
       .command('audit')
-      .description("show a key's history: every event of its stream (and refused requests about it), oldest first")
+      .description("show a key's history: every event of its stream, of its aliases' streams and refused requests about it, oldest first")
       .argument('<keyId>', 'key id or key ARN')
       .option('--usage', "show the key's usage log instead: every cryptographic use and refused attempt (time, who, operation, outcome)")
       .option('--json', 'print a JSON array of audit records (with --usage: usage records) instead of the table'),
@@ -33,8 +33,8 @@ export function register(program: Command): void {
         return renderUsage(keyId, typeof created.data.arn === 'string' ? created.data.arn : '', rows);
       }
       const history = readKeyHistory(log, keyId);
-      if (!options.json) return renderTimeline(keyId, history.streamId, history.withRefusals);
-      const records = history.withRefusals.map((event) => ({ ...toAuditRow(event), summary: summarizeEvent(event) }));
+      if (!options.json) return renderTimeline(keyId, history.streamId, history.timeline);
+      const records = history.timeline.map((event) => ({ ...toAuditRow(event), summary: summarizeEvent(event) }));
       return [JSON.stringify(records, null, 2)];
     });
     await writeLines(process.stdout, lines);

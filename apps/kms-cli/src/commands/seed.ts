@@ -14,14 +14,22 @@ interface SeedOptions {
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:8080';
 
+/** One line per key; what the run changed besides creating and importing follows in brackets, e.g. `[tagged env=prod; disabled]`. */
 const line = (key: SeededKey): string =>
-  `${key.action.padEnd(9)}  ${key.keyId}  ${key.keySpec.padEnd(17)}  material ${shortId(key.keyMaterialId)}  ${key.validTo ? `expires ${key.validTo}` : 'never expires'}  ${JSON.stringify(key.description)}`;
+  `${key.action.padEnd(9)}  ${key.keyId}  ${key.keySpec.padEnd(17)}  material ${key.keyMaterialId ? shortId(key.keyMaterialId) : '-'}  ` +
+  `${key.validTo ? `expires ${key.validTo}` : 'never expires'}  ${JSON.stringify(key.description)}` +
+  (key.changes.length > 0 ? `  [${key.changes.join('; ')}]` : '');
 
-/** `seed <file>`: creates keys with known material in a running service, through its real import flow. */
+/**
+ * `seed <file>`: creates keys with known material in a running service, through its real import flow, and gives
+ * them the file's aliases, tags, enabled state and on-demand rotation.
+ */
 export function register(program: Command): void {
   program
     .command('seed')
-    .description('create keys with known key material in a running service (CreateKey, GetParametersForImport, ImportKeyMaterial)')
+    .description(
+      'create keys with known key material in a running service (CreateKey, GetParametersForImport, ImportKeyMaterial), with their aliases, tags, enabled state and rotation',
+    )
     .argument('<file>', 'seed file (JSON, see docs/cli.md)')
     .option('--endpoint-url <url>', `the service (default: the file's "endpoint", $KEYLEDGER_ENDPOINT or ${DEFAULT_ENDPOINT})`)
     .option('--region <region>', `region of the keys (default: the file's "region", $AWS_REGION or us-east-1)`)

@@ -3,7 +3,7 @@ import { readKeyStream } from '../audit/key-history';
 import { withEventLog } from '../event-log/read-only-event-log';
 import { parseKeyReference, parseTime, resolveDataDir, withDataDir } from '../options';
 import { writeLines } from '../output';
-import { keyStateAt } from '../state/key-state-at';
+import { keyStateAt, keyStateView } from '../state/key-state-at';
 
 interface StateOptions {
   dataDir?: string;
@@ -16,12 +16,15 @@ function parseRevision(value: string): number {
   return Number(value);
 }
 
-/** `state <keyId> [--as-of <time>] [--revision <n>]`: DescribeKey's KeyMetadata as it was at a moment. */
+/**
+ * `state <keyId> [--as-of <time>] [--revision <n>]`: DescribeKey's KeyMetadata as it was at a moment, with the
+ * key's tags, aliases, rotation settings and materials, and whether it was deleted.
+ */
 export function register(program: Command): void {
   withDataDir(
     program
       .command('state')
-      .description("print the key's KeyMetadata (as DescribeKey returns it) as it was at a moment, folded from its stream")
+      .description("print the key's KeyMetadata (as DescribeKey returns it), tags, aliases and rotation as they were at a moment, folded from the log")
       .argument('<keyId>', 'key id or key ARN')
       .option('--as-of <time>', "ISO-8601 time, epoch milliseconds or 'now' (default: now)")
       .option('--revision <n>', 'stop after this revision of the stream (evaluated at its time unless --as-of is given)', parseRevision),
@@ -31,8 +34,9 @@ export function register(program: Command): void {
       asOf: options.asOf !== undefined ? parseTime(options.asOf, '--as-of') : options.revision === undefined ? Date.now() : undefined,
       revision: options.revision,
     };
-    const result = await withEventLog(resolveDataDir(options.dataDir), (log) => keyStateAt(keyId, readKeyStream(log, keyId), bound));
-    const output = { AsOf: new Date(result.asOf).toISOString(), Revision: result.revision, KeyMetadata: result.metadata };
+    const output = await withEventLog(resolveDataDir(options.dataDir), (log) =>
+      keyStateView(keyStateAt(keyId, readKeyStream(log, keyId), bound), log.readAliasEvents()),
+    );
     await writeLines(process.stdout, [JSON.stringify(output, null, 2)]);
   });
 }

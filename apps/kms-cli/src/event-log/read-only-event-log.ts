@@ -11,6 +11,8 @@ type EventRow = SqliteEventRow;
 const EVENT_COLUMNS = 'position, stream_id, revision, type, data, metadata, recorded_at';
 /** Refusal audit streams (`kms-refusals-*`), as an index range: '.' is the character after '-'. */
 const REFUSAL_STREAMS = { from: 'kms-refusals-', to: 'kms-refusals.' };
+/** Alias streams (`kms-alias-<account>:<region>:<name>`), as an index range. */
+const ALIAS_STREAMS = { from: 'kms-alias-', to: 'kms-alias.' };
 /** Usage log streams (`kms-usage-<instance>`, one per service process start), as an index range. */
 const USAGE_STREAMS = { from: 'kms-usage-', to: 'kms-usage.' };
 
@@ -36,6 +38,7 @@ export class ReadOnlyEventLog {
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id >= ? AND stream_id < ? ORDER BY position`,
       ),
       usage: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id >= ? AND stream_id < ? ORDER BY position`),
+      aliases: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id >= ? AND stream_id < ? ORDER BY position`),
     };
   }
 
@@ -57,6 +60,11 @@ export class ReadOnlyEventLog {
   /** Events of every `kms-refusals-*` stream, in log order (none until refusals are recorded). */
   readRefusals(): RecordedEvent[] {
     return (this.statements.refusals.all(REFUSAL_STREAMS.from, REFUSAL_STREAMS.to) as EventRow[]).map(toRecordedEvent);
+  }
+
+  /** Events of every alias stream (`kms-alias-*`), in log order. */
+  readAliasEvents(): RecordedEvent[] {
+    return (this.statements.aliases.all(ALIAS_STREAMS.from, ALIAS_STREAMS.to) as EventRow[]).map(toRecordedEvent);
   }
 
   /** Events of every `kms-usage-*` stream (batches of key usage records), in log order, one at a time. */

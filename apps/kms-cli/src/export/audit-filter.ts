@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@keyledger/event-store';
-import { eventTime, keyIdOf, principalOf } from '../audit/audit-row';
+import { concernsKey, eventTime, principalOf } from '../audit/audit-row';
 
 export interface AuditFilter {
   keyId?: string;
@@ -26,7 +26,7 @@ function matchesPrincipal(event: RecordedEvent, wanted: string): boolean {
 export function auditFilter(filter: AuditFilter): (event: RecordedEvent) => boolean {
   const types = filter.types?.map(unversioned);
   return (event) => {
-    if (filter.keyId !== undefined && keyIdOf(event) !== filter.keyId) return false;
+    if (filter.keyId !== undefined && !concernsKey(event, filter.keyId)) return false;
     if (types !== undefined && !types.includes(unversioned(event.type))) return false;
     if (filter.principal !== undefined && !matchesPrincipal(event, filter.principal)) return false;
     if (filter.from !== undefined || filter.to !== undefined) {

@@ -1,4 +1,16 @@
-import { foldEvents, toKeyMetadata, type KeyMetadata } from '@keyledger/domain';
+import {
+  AliasEvent,
+  effectiveState,
+  foldAlias,
+  foldEvents,
+  isAliasEventType,
+  keyFamily,
+  KeyEventTypes,
+  toKeyMetadata,
+  type KeyMetadata,
+  type KeyState,
+  type Tag,
+} from '@keyledger/domain';
 import type { RecordedEvent } from '@keyledger/event-store';
 import { eventTime } from '../audit/audit-row';
 import { CliError } from '../cli-error';
@@ -12,6 +24,10 @@ export interface KeyStateAt {
   /** The last revision of the stream folded in. */
   revision: number;
   metadata: KeyMetadata;
+  /** The folded key, as the service sees it at `asOf` (expired material already counted as gone). */
+  state: KeyState;
+  /** Once deleted: how many key materials KeyDeleted shredded. */
+  shreddedKeyMaterials?: number;
 }
 
 /**
@@ -34,5 +50,112 @@ export function keyStateAt(keyId: string, stream: readonly RecordedEvent[], boun
     throw new CliError(`Key '${keyId}' did not exist yet at ${when} (created ${createdAt}).`);
   }
   const asOf = bound.asOf ?? eventTime(last);
-  return { asOf, revision: last.revision, metadata: toKeyMetadata(state, asOf) };
+  const deleted = prefix.find((event) => event.type === KeyEventTypes.KeyDeleted);
+  const shredded = deleted && Array.isArray(deleted.data.keyMaterialIds) ? deleted.data.keyMaterialIds.length : undefined;
+  return {
+    asOf,
+    revision: last.revision,
+    metadata: toKeyMetadata(state, asOf),
+    state: effectiveState(state, asOf),
+    ...(shredded !== undefined && { shreddedKeyMaterials: shredded }),
+  };
+}
+
+/** KeyState for a key that was deleted: not an AWS value (DescribeKey then answers NotFoundException). */
+export const DELETED_KEY_STATE = 'Deleted';
+
+/** GetKeyRotationStatus's answer (timestamps in epoch seconds, as on the wire and in KeyMetadata). */
+export interface RotationStatusView {
+  KeyRotationEnabled: boolean;
+  RotationPeriodInDays?: number;
+  NextRotationDate?: number;
+  /** Keyledger's count of RotateKeyOnDemand calls so far (AWS allows 25 per key). */
+  OnDemandRotations: number;
+}
+
+/** One key material, as ListKeyRotations with IncludeKeyMaterial ALL_KEY_MATERIAL lists it. */
+export interface KeyMaterialView {
+  KeyMaterialId: string;
+  KeyMaterialState: string;
+  ImportState?: string;
+  RotationType?: string;
+  RotationDate?: number;
+}
+
+/** What `state` prints: KeyMetadata as DescribeKey answers it, plus the key's settings DescribeKey does not show. */
+export interface KeyStateView {
+  AsOf: string;
+  Revision: number;
+  KeyMetadata: KeyMetadata;
+  /** ListResourceTags' Tags, in the order they were first added. */
+  Tags: Tag[];
+  /** The aliases pointing at the key at that moment (from the alias streams), by name. */
+  Aliases: string[];
+  KeyRotationStatus: RotationStatusView;
+  /** Symmetric keys: every material of the key, first material first (asymmetric and HMAC keys have one, unnamed). */
+  KeyMaterials?: KeyMaterialView[];
+  /** Present once the key was deleted: when, and how much key material was shredded. */
+  Deleted?: { DeletionDate: string; KeyMaterialsShredded: number };
+}
+
+const seconds = (ms: number): number => ms / 1000;
+
+/** The names of the aliases that point at the key at `asOf`, folding each alias stream up to then. */
+export function aliasesAt(keyId: string, aliasEvents: Iterable<RecordedEvent>, asOf: number): string[] {
+  const streams = new Map<string, AliasEvent[]>();
+  for (const event of aliasEvents) {
+    if (!isAliasEventType(event.type) || eventTime(event) > asOf) continue;
+    const events = streams.get(event.streamId) ?? [];
+    events.push({ type: event.type, data: event.data } as unknown as AliasEvent);
+    streams.set(event.streamId, events);
+  }
+  const names: string[] = [];
+  for (const events of streams.values()) {
+    const alias = foldAlias(events);
+    if (alias?.target.keyId === keyId) names.push(alias.aliasName);
+  }
+  return names.sort();
+}
+
+const rank = (m: KeyState['materials'][number]): number => (m.materialState === 'PENDING_ROTATION' ? Number.MAX_SAFE_INTEGER : (m.rotationDate ?? 0));
+
+/** The whole view of a key at a moment; `aliasEvents` are the alias streams' events (any order within a stream is kept). */
+export function keyStateView(at: KeyStateAt, aliasEvents: Iterable<RecordedEvent>): KeyStateView {
+  const { state } = at;
+  const key = state.key!;
+  const metadata: KeyMetadata = { ...at.metadata };
+  if (state.deletedAt !== undefined) {
+    metadata.KeyState = DELETED_KEY_STATE;
+    metadata.Enabled = false;
+    metadata.DeletionDate = seconds(state.deletedAt);
+  }
+  // A key pending deletion reads "not enabled" and gets its setting back when the deletion is canceled (as the service).
+  const rotating = state.rotation !== undefined && state.deletion === undefined && state.deletedAt === undefined;
+  const view: KeyStateView = {
+    AsOf: new Date(at.asOf).toISOString(),
+    Revision: at.revision,
+    KeyMetadata: metadata,
+    Tags: state.tags ?? [],
+    Aliases: aliasesAt(key.keyId, aliasEvents, at.asOf),
+    KeyRotationStatus: {
+      KeyRotationEnabled: rotating,
+      ...(rotating && { RotationPeriodInDays: state.rotation!.rotationPeriodInDays, NextRotationDate: seconds(state.rotation!.nextRotationDate) }),
+      OnDemandRotations: state.onDemandRotations ?? 0,
+    },
+  };
+  if (keyFamily(key.keySpec) === 'SYMMETRIC' && state.materials.length > 0) {
+    view.KeyMaterials = [...state.materials]
+      .sort((a, b) => rank(a) - rank(b))
+      .map((m) => ({
+        KeyMaterialId: m.keyMaterialId,
+        KeyMaterialState: m.materialState,
+        ...(key.origin === 'EXTERNAL' && { ImportState: m.importState }),
+        ...(m.rotationType !== undefined && { RotationType: m.rotationType }),
+        ...(m.rotationDate !== undefined && { RotationDate: seconds(m.rotationDate) }),
+      }));
+  }
+  if (state.deletedAt !== undefined) {
+    view.Deleted = { DeletionDate: new Date(state.deletedAt).toISOString(), KeyMaterialsShredded: at.shreddedKeyMaterials ?? 0 };
+  }
+  return view;
 }
