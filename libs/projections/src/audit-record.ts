@@ -1,6 +1,6 @@
 import type { AuditRecord } from '@keyledger/application';
 import { AuditEventTypes, isRefusalStream, RequestRefusedData } from '@keyledger/audit';
-import { keyIdFromStreamId, Principal } from '@keyledger/domain';
+import { ALIAS_STREAM_PREFIX, keyIdFromStreamId, Principal } from '@keyledger/domain';
 import type { JsonObject, RecordedEvent } from '@keyledger/event-store';
 
 /**
@@ -8,7 +8,7 @@ import type { JsonObject, RecordedEvent } from '@keyledger/event-store';
  * streams). Key events are changes that happened; `RequestRefused` events are requests that were refused.
  */
 export function toAuditRecord(event: RecordedEvent): AuditRecord | undefined {
-  const keyId = keyIdFromStreamId(event.streamId);
+  const keyId = keyIdFromStreamId(event.streamId) ?? aliasTargetKeyId(event);
   const refused = isRefusalStream(event.streamId) && event.type === AuditEventTypes.RequestRefused;
   if (keyId === undefined && !refused) return undefined;
   const refusal = refused ? (event.data as unknown as RequestRefusedData) : undefined;
@@ -26,6 +26,14 @@ export function toAuditRecord(event: RecordedEvent): AuditRecord | undefined {
     ...(refusal && { errorType: refusal.errorType, errorMessage: refusal.errorMessage }),
     data: event.data,
   };
+}
+
+/** Alias changes are listed under the key the alias names (its target, or the key it pointed to when deleted). */
+function aliasTargetKeyId(event: RecordedEvent): string | undefined {
+  if (!event.streamId.startsWith(ALIAS_STREAM_PREFIX)) return undefined;
+  const data = event.data as { target?: { keyId?: unknown }; targetKeyId?: unknown };
+  const keyId = data.target?.keyId ?? data.targetKeyId;
+  return typeof keyId === 'string' ? keyId : undefined;
 }
 
 /** The principal as the port filters it: the access key id, or the service part's name. */

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { keyArn, KmsErrors, RequestScope } from '@keyledger/domain';
+import { keyArn, KmsErrors, RequestScope, visibleKey } from '@keyledger/domain';
 import { keyIdOrThrow } from '../key-resolution';
 import { KEY_READ_MODEL, KeyReadModel, StoredUsageRecord, USAGE_LOG, USAGE_RECORDER, UsageLog, UsageRecorder } from '../ports';
 
@@ -38,15 +38,16 @@ export class GetKeyLastUsageHandler implements IQueryHandler<GetKeyLastUsage, Ke
   async execute({ scope, keyId: input }: GetKeyLastUsage): Promise<KeyLastUsage> {
     const keyId = keyIdOrThrow(input, scope, { allowAlias: false });
     const state = await this.keys.findKey(scope, keyId);
-    if (!state?.key) throw KmsErrors.keyNotFound(keyArn(scope, keyId));
+    const key = state && visibleKey(state, keyArn(scope, keyId));
+    if (!key) throw KmsErrors.keyNotFound(keyArn(scope, keyId));
     await this.recorder.flush();
     const lastUse = await this.usage.lastUse(scope, keyId);
     return {
-      keyArn: state.key.arn,
+      keyArn: key.arn,
       keyId,
       ...(lastUse && { lastUse }),
-      trackingStartDate: state.key.creationDate,
-      keyCreationDate: state.key.creationDate,
+      trackingStartDate: key.creationDate,
+      keyCreationDate: key.creationDate,
     };
   }
 }

@@ -40,6 +40,7 @@ export class ListKeyUsageHandler implements IQueryHandler<ListKeyUsage, KeyUsage
   async execute({ scope, keyId: input, filter }: ListKeyUsage): Promise<KeyUsagePage> {
     const keyId = keyIdOrThrow(input, scope, { allowAlias: false });
     const state = await this.keys.findKey(scope, keyId);
+    // A deleted key's usage stays readable to auditors, like its history.
     if (!state?.key) throw KmsErrors.keyNotFound(keyArn(scope, keyId));
     await this.recorder.flush();
     const limit = Math.min(Math.max(1, Math.floor(filter.limit)), MAX_USAGE_PAGE);
