@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MasterKey, MaterialSealer } from '@keyledger/crypto';
@@ -52,6 +53,24 @@ describe('SqliteMaterialVault', () => {
     await vault.put('key-1', 'm1', Buffer.alloc(32, 1), 4);
     await vault.put('key-1', 'm1', Buffer.alloc(32, 2), 2);
     expect(await vault.list()).toEqual([{ keyId: 'key-1', keyMaterialId: 'm1', revision: 4 }]);
+    vault.close();
+  });
+
+  it('after a shred no file of the vault holds the sealed material, while the process still runs (no close, no checkpoint by SQLite)', async () => {
+    const vault = new SqliteMaterialVault(file, new MaterialSealer(masterKey));
+    const material = randomBytes(32);
+    await vault.put('key-1', 'm1', material, 1);
+    await vault.put('key-2', 'm2', randomBytes(32), 1); // a neighbour on the same page stays
+    const sealed = new Database(file, { readonly: true }).prepare("SELECT sealed FROM sealed_materials WHERE key_id = 'key-1'").get() as { sealed: Buffer };
+    // The sealed blob's ciphertext and tag: what an attacker with the master key would need to find.
+    const secretPart = sealed.sealed.subarray(sealed.sealed.length - 48);
+    await vault.shred('key-1', 'm1', 2);
+    const files = readdirSync(dir).map((name) => ({ name, bytes: readFileSync(join(dir, name)) }));
+    expect(files.map((f) => f.name).sort()).toEqual(expect.arrayContaining(['vault.sqlite']));
+    for (const { name, bytes } of files) {
+      expect({ name, holdsSealedCopy: bytes.includes(secretPart) }).toEqual({ name, holdsSealedCopy: false });
+    }
+    expect(await vault.list()).toEqual([{ keyId: 'key-2', keyMaterialId: 'm2', revision: 1 }]);
     vault.close();
   });
 

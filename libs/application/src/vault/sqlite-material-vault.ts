@@ -7,8 +7,8 @@ export class MasterKeyMismatchError extends Error {}
 
 /**
  * The material vault on SQLite: each row is one key material sealed (AES-256-GCM) under the master key, bound
- * to its key id and material id. `secure_delete` overwrites deleted rows on disk, so shredding leaves no
- * sealed copy behind in free pages.
+ * to its key id and material id. `secure_delete` overwrites deleted rows on disk and the WAL is checkpointed and
+ * truncated after every shred, so shredding leaves no sealed copy behind, in free pages or in the WAL.
  */
 export class SqliteMaterialVault implements MaterialVault {
   private readonly db: Database.Database;
@@ -70,8 +70,13 @@ export class SqliteMaterialVault implements MaterialVault {
     return row ? this.sealer.open(row.sealed, SqliteMaterialVault.context(keyId, keyMaterialId)) : undefined;
   }
 
+  /**
+   * Deletes the row (secure_delete zeroes it in the database file), then checkpoints the WAL into the database
+   * and truncates it: until then the WAL still holds the page with the sealed material, and a copy of the data
+   * directory with the master key would recover it.
+   */
   async shred(keyId: string, keyMaterialId: string, revision: number): Promise<void> {
-    this.statements.shred.run(keyId, keyMaterialId, revision);
+    if (this.statements.shred.run(keyId, keyMaterialId, revision).changes > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   async list(): Promise<Array<{ keyId: string; keyMaterialId: string; revision: number }>> {
