@@ -1,3 +1,4 @@
+import { testPrincipalOf } from '../support/test-credentials';
 import { CreateKeyCommand, DeleteImportedKeyMaterialCommand, ImportKeyMaterialCommand, KMSClient } from '@aws-sdk/client-kms';
 import { randomBytes } from 'node:crypto';
 import { computeKeyMaterialId } from '@keyledger/crypto';
@@ -88,7 +89,7 @@ describe('keyledger audit / state', () => {
       [2, 'KeyMaterialImported.v1', requestIds.import, 'ImportKeyMaterial', 'Succeeded'],
       [3, 'KeyMaterialDeleted.v1', requestIds.delete, 'DeleteImportedKeyMaterial', 'Succeeded'],
     ]);
-    expect(records[3].principal).toEqual({ type: 'User', accountId: '000000000000', accessKeyId: 'ops-team' });
+    expect(records[3].principal).toEqual({ type: 'User', accountId: '000000000000', accessKeyId: 'ops-team', name: testPrincipalOf('ops-team') });
     expect(records[2].data).toMatchObject({ keyMaterialId: materialId, expirationModel: 'KEY_MATERIAL_EXPIRES', validTo: validTo.toISOString() });
     expect(records[2].summary).toContain(`imported material ${materialId.slice(0, 8)}…`);
     expect(records.every((r) => r.keyId === keyId && r.streamId === `kms-key-${keyId}`)).toBe(true);

@@ -109,7 +109,12 @@ describe('import errors: decrypt, CreateKey, isolation, leaks (AWS SDK)', () => 
       await expectKmsError(kms.send(new DescribeKeyCommand({ KeyId: key.Arn })), 'NotFoundException', `Key '${key.Arn}' does not exist`);
       await expectKmsError(kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from('x') })), 'NotFoundException', mine);
       await expectKmsError(kms.send(new EncryptCommand({ KeyId: key.Arn, Plaintext: Buffer.from('x') })), 'NotFoundException', `Key '${key.Arn}' does not exist`);
-      await expectKmsError(kms.send(new DecryptCommand({ CiphertextBlob: ciphertext })), 'NotFoundException', mine);
+      // Without a KeyId, a ciphertext of a key the caller cannot see gets AWS's access-denied answer (§0.2).
+      await expectKmsError(
+        kms.send(new DecryptCommand({ CiphertextBlob: ciphertext })),
+        'AccessDeniedException',
+        'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
+      );
       await stillWorks();
     });
 

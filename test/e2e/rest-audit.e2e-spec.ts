@@ -3,7 +3,8 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { AUDIT_LOG, AuditLog, AuditPage, AuditQuery, AuditRecord, ID_GENERATOR, SearchAuditLogHandler } from '@keyledger/application';
-import { IDENTITY_OPTIONS } from '../../apps/kms-api/src/aws-json/identity';
+import { AUTH_CONFIG, AUTHENTICATION_PROVIDERS } from '../../apps/kms-api/src/auth';
+import { testCredentialsFile, testPrincipalOf } from '../support/test-credentials';
 import { AuditController } from '../../apps/kms-api/src/rest/audit/audit.controller';
 import { RestContextResolver } from '../../apps/kms-api/src/rest/http/rest-context';
 import { eventually } from '../support/event-log';
@@ -59,7 +60,8 @@ async function serveAuditEndpoint(auditLog?: AuditLog): Promise<{ app: INestAppl
     providers: [
       SearchAuditLogHandler,
       RestContextResolver,
-      { provide: IDENTITY_OPTIONS, useValue: { defaultAccountId: OWN, defaultRegion: 'us-east-1' } },
+      { provide: AUTH_CONFIG, useValue: { credentialsFile: testCredentialsFile(), defaultCredentials: false, defaultAccountId: OWN, defaultRegion: 'us-east-1' } },
+      ...AUTHENTICATION_PROVIDERS,
       { provide: ID_GENERATOR, useValue: { keyId: () => randomUUID(), uuid: () => randomUUID() } },
       ...(auditLog ? [{ provide: AUDIT_LOG, useValue: auditLog }] : []),
     ],
@@ -170,7 +172,7 @@ describe('REST: GET /v1/audit in the running service', () => {
       async () => expectOk(await rest.get(`/v1/audit?keyId=${keyId}`)),
       (p) => p.records.some((r: AuditRecord) => r.outcome === 'Refused'),
     );
-    const principal = { type: 'User', accountId: OWN, accessKeyId: 'AKIAAUDITED' };
+    const principal = { type: 'User', accountId: OWN, accessKeyId: 'AKIAAUDITED', name: testPrincipalOf('AKIAAUDITED') };
     expect(page.records).toEqual([
       expect.objectContaining({ keyId, type: 'KeyCreated.v1', outcome: 'Succeeded', operation: 'CreateKey', requestId: created.headers.get('x-request-id'), principal }),
       expect.objectContaining({ keyId, type: 'ImportParametersIssued.v1', outcome: 'Succeeded', operation: 'GetParametersForImport', principal }),

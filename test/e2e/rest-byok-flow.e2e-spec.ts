@@ -2,7 +2,7 @@ import { DecryptCommand, DescribeKeyCommand, EncryptCommand, KMSClient } from '@
 import { randomBytes } from 'node:crypto';
 import { materialFor } from '../support/client-wrapping';
 import { RunningKeyledger, startKeyledger } from '../support/keyledger-harness';
-import { expectOk, expectProblem, restClient, RestClient, restImport } from '../support/rest-client';
+import { expectOk, expectProblem, restClient, RestClient, restImport, sigV4 } from '../support/rest-client';
 
 /**
  * The bring-your-own-key flow over the REST API with plain fetch, wrapping client-side with node:crypto; the
@@ -116,9 +116,7 @@ describe('REST: BYOK import flow', () => {
   });
 
   it('keys are scoped to the caller account and region, resolved from the SigV4 credential scope as on the AWS endpoint', async () => {
-    const other = restClient(kl.url, {
-      Authorization: 'AWS4-HMAC-SHA256 Credential=111122223333/20260101/eu-west-1/kms/aws4_request, SignedHeaders=host, Signature=00',
-    });
+    const other = restClient(kl.url, sigV4('111122223333', 'eu-west-1'));
     const key = expectOk(await other.post('/v1/keys', { origin: 'EXTERNAL' }), 201);
     expect(key.arn).toBe(`arn:aws:kms:eu-west-1:111122223333:key/${key.keyId}`);
     const sdk = kl.client({ accessKeyId: '111122223333', region: 'eu-west-1' });

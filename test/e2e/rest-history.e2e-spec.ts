@@ -1,3 +1,4 @@
+import { testPrincipalOf } from '../support/test-credentials';
 import { GetParametersForImportCommand } from '@aws-sdk/client-kms';
 import { randomBytes } from 'node:crypto';
 import { wrapForImport } from '../support/client-wrapping';
@@ -94,12 +95,12 @@ describe('REST: key history', () => {
       expect(page).toMatchObject({ keyId: key.keyId, revision: 3 });
       expect(page.nextAfterRevision).toBeUndefined();
       expect(reply.etag).toBe('"3"');
-      const user = { type: 'User', accountId: '000000000000', accessKeyId: 'AKIAHISTORYTEST' };
+      const user = { type: 'User', accountId: '000000000000', accessKeyId: 'AKIAHISTORYTEST', name: testPrincipalOf('AKIAHISTORYTEST') };
       expect(page.events).toEqual([
         expect.objectContaining({ type: 'KeyCreated.v1', revision: 0, principal: user, requestId: requestId(created), operation: 'CreateKey' }),
         expect.objectContaining({ type: 'ImportParametersIssued.v1', revision: 1, principal: user, requestId: requestId(issued), operation: 'GetParametersForImport' }),
         expect.objectContaining({ type: 'KeyMaterialImported.v1', revision: 2, principal: user, requestId: requestId(imported), operation: 'ImportKeyMaterial' }),
-        expect.objectContaining({ type: 'ImportParametersIssued.v1', revision: 3, principal: { ...user, accessKeyId: 'AKIASDKCALLER' }, operation: 'GetParametersForImport' }),
+        expect.objectContaining({ type: 'ImportParametersIssued.v1', revision: 3, principal: { ...user, accessKeyId: 'AKIASDKCALLER', name: testPrincipalOf('AKIASDKCALLER') }, operation: 'GetParametersForImport' }),
       ]);
       const positions = page.events.map((e: { position: number }) => e.position);
       expect([...positions].sort((a, b) => a - b)).toEqual(positions);

@@ -5,6 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { loadConfig, KeyledgerConfig } from '../../apps/kms-api/src/config/config';
 import { createKeyledgerApp } from '../../apps/kms-api/src/create-app';
+import { testCredentialsFile } from './test-credentials';
 
 /** A clock the test can move; starts at real time and follows it unless moved. */
 export class TestClock {
@@ -36,7 +37,15 @@ export async function startKeyledger(
   options: { dataDir?: string; env?: NodeJS.ProcessEnv; clock?: TestClock } = {},
 ): Promise<RunningKeyledger> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'keyledger-e2e-'));
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', KEYLEDGER_WRAPPING_KEY_POOL_SIZE: '0', KEYLEDGER_EXPIRY_INTERVAL_MS: '100', ...options.env });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    PORT: '0',
+    KEYLEDGER_WRAPPING_KEY_POOL_SIZE: '0',
+    KEYLEDGER_EXPIRY_INTERVAL_MS: '100',
+    // The test principals (test-credentials.ts): requests are really signed and verified, as in production.
+    KEYLEDGER_CREDENTIALS_FILE: testCredentialsFile(),
+    ...options.env,
+  });
   const clock = options.clock ?? new TestClock();
   const app = await createKeyledgerApp(config, { overrides: { clock }, logger: false });
   await app.listen(0, '127.0.0.1');

@@ -1,4 +1,5 @@
 /** Raw AWS JSON 1.1 requests with fetch, for tests of the protocol edge itself (no SDK in between). */
+import { signedHeaders, SignAs } from './sigv4';
 
 export interface Reply {
   status: number;
@@ -11,11 +12,15 @@ const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 const toReply = async (response: Response): Promise<Reply> => ({ status: response.status, headers: response.headers, text: await response.text() });
 
-/** POST `path` with the AWS JSON content type and, unless undefined, an X-Amz-Target header. */
-export async function post(url: string, target: string | undefined, body?: string | Buffer, path = '/'): Promise<Reply> {
+/**
+ * POST `path` with the AWS JSON content type and, unless undefined, an X-Amz-Target header, signed with SigV4 as
+ * `test` (or as `signAs`; `null`: unsigned), exactly as an SDK would sign it.
+ */
+export async function post(url: string, target: string | undefined, body?: string | Buffer, path = '/', signAs: SignAs | null = { accessKeyId: 'test' }): Promise<Reply> {
   const headers: Record<string, string> = { 'Content-Type': JSON_11 };
   if (target !== undefined) headers['X-Amz-Target'] = target;
-  return toReply(await fetch(`${url}${path}`, { method: 'POST', headers, body }));
+  const sent = signAs === null ? headers : await signedHeaders(`${url}${path}`, 'POST', headers, body, signAs);
+  return toReply(await fetch(`${url}${path}`, { method: 'POST', headers: sent, body }));
 }
 
 /** TrentService.<operation> with a JSON body (strings are sent as they are). */

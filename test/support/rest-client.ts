@@ -1,4 +1,5 @@
 import { ClientWrappingAlgorithm, wrapForImport } from './client-wrapping';
+import { signedHeaders } from './sigv4';
 
 /** Plain fetch against the REST API (/v1), as any HTTP client would call it. */
 
@@ -24,22 +25,33 @@ const parse = (text: string) => {
   }
 };
 
+/**
+ * Whom a request is signed as: `<accessKeyId>/<region>`, or `unsigned`. Never sent: restCall turns it into a real
+ * SigV4 signature (secret `test`, see test-credentials.ts). Requests without it are signed as `test`; requests that
+ * carry their own Authorization header are sent as they are.
+ */
+export const SIGN_AS = 'x-test-sign-as';
+
 export async function restCall<T = any>(baseUrl: string, method: string, path: string, call: RestCall = {}): Promise<RestReply<T>> {
   const raw = typeof call.body === 'string' || call.body instanceof Buffer;
-  const headers: Record<string, string> = { ...(call.body !== undefined && !raw ? { 'Content-Type': 'application/json' } : {}), ...call.headers };
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers,
-    body: call.body === undefined ? undefined : raw ? (call.body as string) : JSON.stringify(call.body),
-  });
+  const { [SIGN_AS]: signAs = 'test/us-east-1', ...given }: Record<string, string> = {
+    ...(call.body !== undefined && !raw ? { 'Content-Type': 'application/json' } : {}),
+    ...call.headers,
+  };
+  const body = call.body === undefined ? undefined : raw ? (call.body as string) : JSON.stringify(call.body);
+  const explicit = Object.keys(given).some((name) => name.toLowerCase() === 'authorization');
+  const [accessKeyId, region] = signAs.split('/');
+  const headers = explicit || signAs === 'unsigned' ? given : await signedHeaders(`${baseUrl}${path}`, method, given, body, { accessKeyId, region });
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, body: parse(text), etag: response.headers.get('etag') };
 }
 
-/** A SigV4-shaped Authorization header: the service reads only its credential scope (access key id, region). */
-export const sigV4 = (accessKeyId: string, region = 'us-east-1') => ({
-  Authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/${region}/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
-});
+/** Sign as this access key (secret `test`) in this region: a real SigV4 signature is computed when the request is sent. */
+export const sigV4 = (accessKeyId: string, region = 'us-east-1') => ({ [SIGN_AS]: `${accessKeyId}/${region}` });
+
+/** Send without any credentials (for the tests of authentication itself). */
+export const unsigned = () => ({ [SIGN_AS]: 'unsigned' });
 
 export function restClient(baseUrl: string, defaults: Record<string, string> = {}) {
   const call = <T = any>(method: string, path: string, options: RestCall = {}) =>

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { testCredentialsFile } from './test-credentials';
 
 const ROOT = join(__dirname, '..', '..');
 export const API_ENTRY = join(ROOT, 'bin', 'keyledger-api.js');
@@ -32,7 +33,7 @@ export async function startServiceProcess(env: NodeJS.ProcessEnv): Promise<Servi
   }
   const port = await freePort();
   const child = spawn(process.execPath, [API_ENTRY], {
-    env: { PATH: process.env.PATH, KEYLEDGER_WRAPPING_KEY_POOL_SIZE: '0', ...env, PORT: String(port) },
+    env: { PATH: process.env.PATH, KEYLEDGER_WRAPPING_KEY_POOL_SIZE: '0', KEYLEDGER_CREDENTIALS_FILE: testCredentialsFile(), ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -40,7 +40,7 @@ import { ImportTokenSealer, MasterKey } from '@keyledger/crypto';
 import { EventStore, EventStoreDbCheckpointStore, keyledgerStreamPrefixes } from '@keyledger/event-store';
 import { openReadModelDatabase, ProjectionRunner, readModelProjections, SqliteAliasReadModel, SqliteAuditLog, SqliteKeyReadModel, SqliteUsageLog } from '@keyledger/projections';
 import { AwsJsonController } from './aws-json/aws-json.controller';
-import { IDENTITY_OPTIONS } from './aws-json/identity';
+import { AUTH_CONFIG, AUTHENTICATION_PROVIDERS } from './auth';
 import { ConfigError, KeyledgerConfig } from './config/config';
 import { loadMasterKey } from './config/master-key.loader';
 import { HealthController } from './health/health.controller';
@@ -99,13 +99,14 @@ class StorageLifecycle implements OnApplicationShutdown {
 @Module({})
 export class KeyledgerModule {
   static forRoot(config: KeyledgerConfig, overrides: KeyledgerOverrides = {}): DynamicModule {
-    mkdirSync(config.dataDir, { recursive: true });
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     return {
       module: KeyledgerModule,
       imports: [CqrsModule.forRoot()],
       controllers: [AwsJsonController, HealthController, ...REST_CONTROLLERS],
       providers: [
         { provide: CONFIG, useValue: config },
+        { provide: AUTH_CONFIG, useValue: { credentialsFile: config.credentialsFile, defaultCredentials: config.defaultCredentials, defaultAccountId: config.defaultAccountId, defaultRegion: config.defaultRegion } },
         { provide: MASTER_KEY, useFactory: (c: KeyledgerConfig) => loadMasterKey(c.masterKey, c.dataDir), inject: [CONFIG] },
         { provide: CLOCK, useValue: overrides.clock ?? { now: () => Date.now() } },
         { provide: ID_GENERATOR, useValue: { keyId: () => randomUUID(), uuid: () => randomUUID() } },
@@ -156,11 +157,7 @@ export class KeyledgerModule {
           inject: [CONFIG],
         },
         { provide: MAINTENANCE_JOB_OPTIONS, useFactory: (c: KeyledgerConfig) => ({ intervalMs: c.expiryIntervalMs }), inject: [CONFIG] },
-        {
-          provide: IDENTITY_OPTIONS,
-          useFactory: (c: KeyledgerConfig) => ({ defaultAccountId: c.defaultAccountId, defaultRegion: c.defaultRegion }),
-          inject: [CONFIG],
-        },
+        ...AUTHENTICATION_PROVIDERS,
         KeyCommandExecutor,
         ...APPLICATION_PROVIDERS,
         ...COMMAND_HANDLERS,

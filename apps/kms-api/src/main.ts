@@ -6,6 +6,9 @@ import { createKeyledgerApp, createLogger } from './create-app';
 import { stopGracefullyOnSignals } from './graceful-shutdown';
 
 async function main(): Promise<void> {
+  // Everything the service creates (databases, their -wal/-shm, development keys, the data directory itself) is
+  // readable by its own user only: files 0600, directories 0700.
+  process.umask(0o077);
   const config = loadConfig();
   const app = await createKeyledgerApp(config);
   await app.listen(config.port, config.host);

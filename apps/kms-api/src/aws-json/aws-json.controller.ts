@@ -4,9 +4,9 @@ import type { Request, Response } from 'express';
 import { ID_GENERATOR, IdGenerator } from '@keyledger/application';
 import { AWS_JSON_CONTENT_TYPE, AwsErrorFilter } from './aws-error.filter';
 import { AwsProtocolError } from './aws-protocol-error';
-import { IDENTITY_OPTIONS, IdentityOptions, resolveRequestContext } from './identity';
+import { callerContext, RequestAuthenticator } from '../auth/request-authenticator';
 import { OPERATIONS } from './operations';
-import { readJsonBody } from './request-body';
+import { parseJsonBody, readBody } from './request-body';
 
 const TARGET_PREFIX = 'TrentService.';
 
@@ -18,7 +18,7 @@ export class AwsJsonController {
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
-    @Inject(IDENTITY_OPTIONS) private readonly identity: IdentityOptions,
+    private readonly authenticator: RequestAuthenticator,
   ) {}
 
   @Post()
@@ -34,8 +34,10 @@ export class AwsJsonController {
         target ? `Operation ${target} is not supported by this service.` : 'Missing X-Amz-Target header: expected TrentService.<Operation>.',
       );
     }
-    const body = await readJsonBody(request);
-    const ctx = resolveRequestContext(request.headers, name!, request.requestId, this.identity);
+    const raw = await readBody(request);
+    const caller = await this.authenticator.awsJson({ method: request.method, url: request.originalUrl, headers: request.headers, body: raw });
+    const body = parseJsonBody(raw);
+    const ctx = callerContext(caller, name!, request.requestId);
     const result = await run(body, ctx, { commands: this.commands, queries: this.queries });
     response.status(200).type(AWS_JSON_CONTENT_TYPE).setHeader('x-amzn-RequestId', request.requestId).send(JSON.stringify(result));
   }

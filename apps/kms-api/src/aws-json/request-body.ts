@@ -4,8 +4,8 @@ import { AwsProtocolError, serializationError } from './aws-protocol-error';
 /** Large enough for the largest KMS request (6 KiB blobs base64-encoded, an 8 KiB description, a 32 KiB policy). */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-/** Reads and parses the JSON body, refusing oversized, unreadable or non-object bodies the AWS way. */
-export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
+/** Reads the body's exact bytes (they are what the request signature covers), refusing oversized bodies. */
+export async function readBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -18,7 +18,12 @@ export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES):
   if (size > maxBytes) {
     throw new AwsProtocolError('RequestEntityTooLargeException', `The request body exceeds the maximum of ${maxBytes} bytes.`, 413);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return Buffer.concat(chunks);
+}
+
+/** Parses a JSON body, refusing unreadable or non-object bodies the AWS way. */
+export function parseJsonBody(body: Buffer): Record<string, unknown> {
+  const text = body.toString('utf8').trim();
   // No input: clients may send "{}" or nothing at all.
   if (text === '') return {};
   let parsed: unknown;

@@ -16,6 +16,15 @@ export interface KeyledgerConfig {
   readModelsFile: string;
   /** Base64 of 32 bytes; when unset a dev master key is generated into the data directory. */
   masterKey?: string;
+  /**
+   * development (default): `test`/`test` works, a development master key is generated, with warnings. production:
+   * no default credentials, and the service refuses to start without KEYLEDGER_MASTER_KEY and a credentials file.
+   */
+  mode: 'development' | 'production';
+  /** The principals that may call (KEYLEDGER_CREDENTIALS_FILE), reloaded when the file changes. */
+  credentialsFile?: string;
+  /** Whether `test`/`test` (account defaultAccountId) is accepted; never in production mode. */
+  defaultCredentials: boolean;
   defaultAccountId: string;
   defaultRegion: string;
   expiryIntervalMs: number;
@@ -64,6 +73,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
   const logFormat = env.LOG_FORMAT ?? 'json';
   if (logFormat !== 'json' && logFormat !== 'text') throw new ConfigError(`LOG_FORMAT must be 'json' or 'text', got '${logFormat}'.`);
   const dataDir = resolve(env.DATA_DIR ?? './data');
+  const mode = env.KEYLEDGER_MODE ?? 'development';
+  if (mode !== 'development' && mode !== 'production') throw new ConfigError(`KEYLEDGER_MODE must be 'development' or 'production', got '${mode}'.`);
+  const credentialsFile = env.KEYLEDGER_CREDENTIALS_FILE ? resolve(env.KEYLEDGER_CREDENTIALS_FILE) : undefined;
+  if (mode === 'production') {
+    const missing = [!env.KEYLEDGER_MASTER_KEY && 'KEYLEDGER_MASTER_KEY (a generated development key would sit beside the data it protects)', !credentialsFile && 'KEYLEDGER_CREDENTIALS_FILE (the default test credentials are off in production)'].filter(Boolean);
+    if (missing.length > 0) throw new ConfigError(`Production mode needs ${missing.join(' and ')}.`);
+    if (env.KEYLEDGER_DEFAULT_CREDENTIALS === 'on') throw new ConfigError('KEYLEDGER_DEFAULT_CREDENTIALS=on is not allowed in production mode.');
+  }
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: env.HOST ?? '127.0.0.1',
@@ -73,6 +90,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     instanceId: env.KEYLEDGER_INSTANCE_ID || `${hostname()}-${process.pid}`,
     readModelsFile: resolve(env.KEYLEDGER_READ_MODELS_FILE || join(dataDir, 'read-models.sqlite')),
     masterKey: env.KEYLEDGER_MASTER_KEY || undefined,
+    mode,
+    credentialsFile,
+    defaultCredentials: mode === 'development' && onOff(env, 'KEYLEDGER_DEFAULT_CREDENTIALS', true),
     defaultAccountId: account,
     defaultRegion: env.KEYLEDGER_REGION ?? env.AWS_REGION ?? 'us-east-1',
     expiryIntervalMs: integer(env, 'KEYLEDGER_EXPIRY_INTERVAL_MS', 1000, 50, 3_600_000),

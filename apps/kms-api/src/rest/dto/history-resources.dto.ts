@@ -3,7 +3,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 export class PrincipalResource {
   @ApiProperty({ enum: ['User', 'Service'] }) type: string;
   @ApiProperty() accountId: string;
-  @ApiPropertyOptional({ description: 'For User principals: the access key id of the SigV4 credential.' }) accessKeyId?: string;
+  @ApiPropertyOptional({ description: 'For User principals: the access key id that signed the request (or whose bearer token was presented).' }) accessKeyId?: string;
+  @ApiPropertyOptional({ description: 'For User principals: the principal the credentials file names for that access key (never what the request claims).' }) name?: string;
   @ApiPropertyOptional({ description: 'For Service principals: which part of Keyledger acted.' }) invokedBy?: string;
 }
 

@@ -27,6 +27,11 @@ export const AWS_ERROR_PROBLEMS: Record<string, ProblemType> = {
   // A reserved name (alias/aws/...): the caller may not do this, whatever the request's form.
   NotAuthorizedException: { status: 403, slug: 'not-authorized', title: 'The caller is not allowed to do this' },
   AccessDeniedException: { status: 403, slug: 'access-denied', title: 'The caller may not use this key' },
+  // The caller could not be authenticated (no credentials, a bad signature, an unknown access key or token).
+  MissingAuthenticationTokenException: { status: 401, slug: 'unauthenticated', title: 'The request is not authenticated' },
+  IncompleteSignatureException: { status: 401, slug: 'unauthenticated', title: 'The request is not authenticated' },
+  InvalidSignatureException: { status: 401, slug: 'unauthenticated', title: 'The request is not authenticated' },
+  UnrecognizedClientException: { status: 401, slug: 'unauthenticated', title: 'The request is not authenticated' },
   NotFoundException: { status: 404, slug: 'not-found', title: 'The key does not exist' },
   UnknownOperationException: { status: 404, slug: 'no-such-route', title: 'No such route' },
   KMSInvalidStateException: { status: 409, slug: 'invalid-key-state', title: "The key's state does not allow this operation" },

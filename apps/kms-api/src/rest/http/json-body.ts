@@ -25,7 +25,8 @@ const unsupportedMediaType = (detail: string) => new RestHttpError(415, 'unsuppo
  * most the AWS endpoint's size; a body of any other media type is refused rather than silently ignored.
  */
 export function restJsonBody(): RequestHandler {
-  const parse = json({ limit: MAX_BODY_BYTES, type: JSON_MEDIA_TYPES });
+  // The exact bytes are kept: a SigV4 signature covers them, not the parsed object.
+  const parse = json({ limit: MAX_BODY_BYTES, type: JSON_MEDIA_TYPES, verify: (request, _response, buffer) => ((request as { rawBody?: Buffer }).rawBody = buffer) });
   return (request: Request, response: Response, next: NextFunction) => {
     if (hasContent(request) && !request.is(JSON_MEDIA_TYPES)) {
       return next(unsupportedMediaType(`Request bodies must be ${JSON_MEDIA_TYPES[0]}, not ${request.headers['content-type'] ?? 'untyped'}.`));

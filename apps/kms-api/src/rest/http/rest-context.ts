@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '@keyledger/application';
-import { IDENTITY_OPTIONS, IdentityOptions, resolveRequestContext } from '../../aws-json/identity';
+import { callerContext } from '../../auth/request-authenticator';
 import { parseIfMatch } from './etag';
 import type { RestRequest } from './rest-request';
 
@@ -11,10 +11,10 @@ import type { RestRequest } from './rest-request';
  */
 @Injectable()
 export class RestContextResolver {
-  constructor(@Inject(IDENTITY_OPTIONS) private readonly identity: IdentityOptions) {}
-
   identify(request: RestRequest, operation: string): RequestContext {
-    return resolveRequestContext(request.headers, operation, request.requestId!, this.identity);
+    // RestAuthenticationGuard ran first: every REST controller is a RestEndpoint.
+    if (!request.caller) throw new Error('REST request reached a controller without authentication.');
+    return callerContext(request.caller, operation, request.requestId!);
   }
 
   /** For a change to an existing key: also the revision named in If-Match, which the command must find. */
