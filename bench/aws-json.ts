@@ -1,7 +1,6 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { Checksum, SourceData } from '@smithy/types';
+import { NodeSha256 } from '../apps/kms-api/src/auth/sigv4-verifier';
 
 /**
  * A lean AWS JSON 1.1 client for the request-rate scenarios: node:http with one keep-alive agent of a fixed
@@ -9,34 +8,6 @@ import type { Checksum, SourceData } from '@smithy/types';
  * SigV4 (@smithy/signature-v4, the signer inside the AWS SDK). Without the SDK's middleware stack the
  * client's CPU per request stays well below the service's, so the figures describe the service.
  */
-
-const toBuffer = (data: SourceData): Buffer =>
-  typeof data === 'string'
-    ? Buffer.from(data, 'utf8')
-    : ArrayBuffer.isView(data)
-      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-      : Buffer.from(data);
-
-/** SHA-256, or HMAC-SHA-256 when given a secret, from node:crypto in the shape SignatureV4 expects. */
-class NodeSha256 implements Checksum {
-  private hash!: Hash | Hmac;
-
-  constructor(private readonly secret?: SourceData) {
-    this.reset();
-  }
-
-  update(chunk: Uint8Array): void {
-    this.hash.update(chunk);
-  }
-
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.hash.digest());
-  }
-
-  reset(): void {
-    this.hash = this.secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(this.secret));
-  }
-}
 
 export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 

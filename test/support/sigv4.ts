@@ -1,24 +1,6 @@
-import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from '../../apps/kms-api/src/auth/sigv4-verifier';
 import { TEST_SECRET } from './test-credentials';
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytes = (data: SourceData): string | Uint8Array =>
-  typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-
-/** node:crypto behind the hash interface @smithy/signature-v4 takes. */
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.hash.digest();
-  }
-}
 
 export interface SignAs {
   accessKeyId: string;
@@ -36,7 +18,7 @@ export async function signedHeaders(url: string, method: string, headers: Record
     credentials: { accessKeyId: as.accessKeyId, secretAccessKey: as.secretAccessKey ?? TEST_SECRET },
     region: as.region ?? 'us-east-1',
     service: 'kms',
-    sha256: Sha256,
+    sha256: NodeSha256,
     applyChecksum: false,
   });
   const query: Record<string, string | string[]> = {};
