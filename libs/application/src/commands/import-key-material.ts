@@ -1,4 +1,4 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { checkKeyMaterial, computeKeyMaterialId, ImportTokenSealer, unwrapKeyMaterial } from '@keyledger/crypto';
 import {
@@ -43,6 +43,8 @@ export class ImportKeyMaterial {
 
 @CommandHandler(ImportKeyMaterial)
 export class ImportKeyMaterialHandler implements ICommandHandler<ImportKeyMaterial, KeyMaterialResult> {
+  private readonly logger = new Logger(ImportKeyMaterialHandler.name);
+
   constructor(
     private readonly executor: KeyCommandExecutor,
     @Inject(IMPORT_TOKEN_SEALER) private readonly tokens: ImportTokenSealer,
@@ -86,17 +88,50 @@ export class ImportKeyMaterialHandler implements ICommandHandler<ImportKeyMateri
       keyMaterialDescription: input.keyMaterialDescription,
       keyMaterialId: input.keyMaterialId,
     };
+    let stored: string | undefined;
     try {
       const { decision, revision } = await this.executor.execute(keyId, command, ctx, {
         // The material reaches the vault before the event that says it was imported.
         beforeAppend: async (d, firstRevision) => {
           const index = d.events.findIndex((e) => e.type === KeyEventTypes.KeyMaterialImported);
-          if (material && index >= 0) await this.vault.put(keyId, d.keyMaterialId!, material, firstRevision + index);
+          if (material && index >= 0) {
+            stored = d.keyMaterialId!;
+            await this.vault.put(keyId, stored, material, firstRevision + index);
+          }
         },
       });
       return { keyArn: arn, keyMaterialId: decision.keyMaterialId, revision };
+    } catch (error) {
+      if (stored !== undefined) await this.takeBackUnimported(keyId, stored);
+      throw error;
     } finally {
       material?.fill(0);
+    }
+  }
+
+  /**
+   * The import stored its material, then did not end with it imported: an append met a concurrent writer and
+   * the re-decided command was refused (or the retries ran out, or the append failed). Remove the sealed copy
+   * now rather than at the next start (VaultReconciler), but never a row another writer legitimately stored:
+   *
+   * - The key is read AFTER the failure, at revision R. If the log says this material is imported, the row is
+   *   legitimate (ours was a copy of the same bytes, as the id is a MAC of key id and material): keep it.
+   * - Otherwise `shred(.., R + 1)` removes only rows stored at a revision <= R. A row at revision v <= R is
+   *   never legitimate here: its event would be at v, within what was just read, and the log says the
+   *   material is not held. Our own append, if it ever lands, lands at the revision we stored with; if that is
+   *   <= R it can no longer land (the stream is past it), and if it is > R the row is not touched.
+   * - A writer importing the same material concurrently decides against R or later, so it stores at R + 1 or
+   *   later, which this shred does not touch; a writer that stored earlier cannot append anymore and takes
+   *   back its own row the same way. A later delete or expiry shreds by its own revision, as always.
+   * Never throws: the caller gets the original error; a failure here leaves the row to the reconciler.
+   */
+  private async takeBackUnimported(keyId: string, keyMaterialId: string): Promise<void> {
+    try {
+      const { state, revision } = await this.executor.load(keyId);
+      const held = state.materials.some((m) => m.keyMaterialId === keyMaterialId && m.importState === 'IMPORTED');
+      if (!held) await this.vault.shred(keyId, keyMaterialId, revision + 1);
+    } catch (error) {
+      this.logger.error({ msg: 'could not remove the material of a refused import from the vault; it is removed at the next start', keyId, keyMaterialId, error: (error as Error).message });
     }
   }
 }

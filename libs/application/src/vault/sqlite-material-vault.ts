@@ -2,6 +2,9 @@ import Database from 'better-sqlite3';
 import { MaterialSealer, sealedMaterialMasterKeyId } from '@keyledger/crypto';
 import { MaterialVault } from '../ports';
 
+/** How often a WAL truncation blocked by another reader is retried. */
+const TRUNCATE_RETRY_MS = 100;
+
 /** The vault holds material sealed under a master key other than the configured one. */
 export class MasterKeyMismatchError extends Error {}
 
@@ -13,6 +16,7 @@ export class MasterKeyMismatchError extends Error {}
 export class SqliteMaterialVault implements MaterialVault {
   private readonly db: Database.Database;
   private readonly statements;
+  private truncateRetry?: NodeJS.Timeout;
 
   constructor(
     filename: string,
@@ -76,7 +80,28 @@ export class SqliteMaterialVault implements MaterialVault {
    * directory with the master key would recover it.
    */
   async shred(keyId: string, keyMaterialId: string, revision: number): Promise<void> {
-    if (this.statements.shred.run(keyId, keyMaterialId, revision).changes > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    if (this.statements.shred.run(keyId, keyMaterialId, revision).changes > 0) this.truncateWal();
+  }
+
+  /**
+   * Another connection reading an older snapshot (another instance, a backup tool) blocks the truncation past the
+   * busy timeout; SQLite then reports `busy` instead of failing. The truncation is retried until it succeeds, so
+   * the sealed copy leaves the WAL as soon as that reader lets go.
+   */
+  private truncateWal(): void {
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    if (result?.busy && !this.truncateRetry) {
+      this.truncateRetry = setInterval(() => {
+        const [retry] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+        if (!retry?.busy) this.stopTruncateRetry();
+      }, TRUNCATE_RETRY_MS);
+      this.truncateRetry.unref();
+    }
+  }
+
+  private stopTruncateRetry(): void {
+    clearInterval(this.truncateRetry);
+    this.truncateRetry = undefined;
   }
 
   async list(): Promise<Array<{ keyId: string; keyMaterialId: string; revision: number }>> {
@@ -84,6 +109,7 @@ export class SqliteMaterialVault implements MaterialVault {
   }
 
   close(): void {
+    this.stopTruncateRetry();
     this.db.close();
   }
 }
