@@ -41,4 +41,10 @@ export interface RequestRefusedData {
   errorMessage: string;
   /** The key stream's revision the refusal was decided against, when the key was read. */
   keyRevision?: number;
+  /**
+   * The account that owns the key the request named, when that key exists and belongs to another account than
+   * the caller's: the owner's audit view lists the refusal too (who probed or misused its key). Never shown to
+   * the caller, to whom the key is "not found".
+   */
+  keyAccountId?: string;
 }

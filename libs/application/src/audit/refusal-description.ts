@@ -93,4 +93,13 @@ function factParameters(facts: RefusalFacts | undefined): RefusalParameters {
   };
 }
 
+/**
+ * The refusal with the named key's owner account attached, when the key exists and belongs to another account
+ * than the caller's (see RequestRefusedData.keyAccountId).
+ */
+export function withKeyOwner(refusal: RefusalToRecord, keyAccountId: string | undefined): RefusalToRecord {
+  if (keyAccountId === undefined || keyAccountId === refusal.ctx.accountId) return refusal;
+  return { ...refusal, data: { ...refusal.data, keyAccountId } };
+}
+
 const capped = (text: string): string => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text);

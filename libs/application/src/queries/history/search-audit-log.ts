@@ -29,13 +29,47 @@ function keyFilter(scope: RequestScope, keyId: string | undefined): string | und
   return resolved.keyId;
 }
 
-const belongsTo = (scope: RequestScope) => (record: AuditRecord) => record.principal?.accountId === scope.accountId;
+const REQUEST_REFUSED = 'RequestRefused.v1';
+/** Refusal parameters that come from opening the import token the caller sent, not from the request itself. */
+const TOKEN_FACTS = ['importTokenId', 'importTokenKeyArn', 'importTokenValidTo', 'wrappingAlgorithm', 'wrappingKeySpec'] as const;
+const ARN_ACCOUNT = /^arn:aws[a-z-]*:kms:[a-z0-9-]*:(\d*):/;
+
+type RefusalData = { keyAccountId?: unknown; keyRevision?: unknown; parameters?: Record<string, unknown> };
 
 /**
- * Searches the cross-key audit trail through the AUDIT_LOG port, limited to the caller's account: the port has
- * no account filter, so records of other accounts are dropped here and the search reads on (a bounded number of
- * pages) to fill the page. A page may therefore hold fewer records than asked for; `nextAfterPosition` says
- * whether to continue.
+ * What the caller's account may see: what its principals did and what was refused to them, and refused requests
+ * of other accounts that named one of its keys (`keyAccountId`, recorded when the key exists and belongs to an
+ * account other than the requester's).
+ */
+const visibleTo = (scope: RequestScope) => (record: AuditRecord) =>
+  record.principal?.accountId === scope.accountId ||
+  (record.type === REQUEST_REFUSED && (record.data as RefusalData).keyAccountId === scope.accountId);
+
+/**
+ * A refusal as the requesting account sees it: to the requester another account's key was "not found", so the
+ * facts the service learned beyond what the request said are left out: the owner account, the key's revision
+ * (which would confirm that the key exists), and what opening an import token issued for another account's key
+ * revealed (its id, key ARN, expiry and wrapping parameters; the token itself was opaque to the requester). The
+ * owner's view keeps everything.
+ */
+function asSeenBy(scope: RequestScope, record: AuditRecord): AuditRecord {
+  if (record.type !== REQUEST_REFUSED || record.principal?.accountId !== scope.accountId) return record;
+  const data = record.data as RefusalData & Record<string, unknown>;
+  const foreignKey = data.keyAccountId !== undefined && data.keyAccountId !== scope.accountId;
+  const tokenArn = data.parameters?.importTokenKeyArn;
+  const foreignToken = typeof tokenArn === 'string' && ARN_ACCOUNT.exec(tokenArn)?.[1] !== scope.accountId;
+  if (!foreignKey && !foreignToken) return record;
+  const { keyAccountId: _owner, keyRevision: _revision, ...kept } = data;
+  const parameters = { ...(data.parameters ?? {}) };
+  if (foreignToken) for (const name of TOKEN_FACTS) delete parameters[name];
+  return { ...record, data: { ...(foreignKey ? kept : data), parameters } };
+}
+
+/**
+ * Searches the cross-key audit trail through the AUDIT_LOG port, limited to what the caller's account may see
+ * (visibleTo): the port has no account filter, so other records are dropped here and the search reads on (a
+ * bounded number of pages) to fill the page. A page may therefore hold fewer records than asked for;
+ * `nextAfterPosition` says whether to continue.
  */
 @QueryHandler(SearchAuditLog)
 export class SearchAuditLogHandler implements IQueryHandler<SearchAuditLog, AuditPage> {
@@ -48,7 +82,7 @@ export class SearchAuditLogHandler implements IQueryHandler<SearchAuditLog, Audi
     let afterPosition = query.afterPosition;
     for (let scanned = 0; scanned < MAX_SCANNED_PAGES; scanned++) {
       const page = await this.auditLog.query({ ...query, keyId, afterPosition, limit: query.limit - records.length });
-      records.push(...page.records.filter(belongsTo(scope)));
+      records.push(...page.records.filter(visibleTo(scope)).map((record) => asSeenBy(scope, record)));
       afterPosition = page.nextAfterPosition;
       if (afterPosition === undefined || records.length >= query.limit) break;
     }
