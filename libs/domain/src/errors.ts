@@ -27,7 +27,9 @@ export type KmsErrorType =
   | 'AccessDeniedException'
   | 'KMSInvalidSignatureException'
   | 'KMSInvalidMacException'
-  | 'KMSInternalException';
+  | 'KMSInternalException'
+  // A dependency (the event store) did not answer in time or could not be reached: a retryable server fault.
+  | 'DependencyTimeoutException';
 
 export class KmsError extends Error {
   constructor(

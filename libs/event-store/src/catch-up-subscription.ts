@@ -1,8 +1,10 @@
 import type { AppendNotifier } from './append-notifier';
-import type { RecordedEvent, SubscribeOptions } from './event-store.port';
+import { isStoreUnavailableError, type RecordedEvent, type SubscribeOptions } from './event-store.port';
 
 /** Page size while catching up; small enough to keep each synchronous read short. */
 export const CATCH_UP_PAGE_SIZE = 500;
+/** Pause before reading again after the store was unavailable (busy) when no poll interval is set. */
+const UNAVAILABLE_RETRY_MS = 100;
 
 export interface CatchUpSource {
   /** Events with position > `after`, in position order, at most `maxCount`. */
@@ -16,6 +18,7 @@ export interface CatchUpSource {
 /**
  * The one subscribeToAll loop both adapters share: page through the log from the checkpoint, then
  * sleep until an append (or a poll tick) and page again. Ends when the signal aborts or the store closes.
+ * A read failing with StoreUnavailableError (e.g. SQLite busy) is retried after a pause, never the end.
  */
 export async function* catchUpSubscription(
   source: CatchUpSource,
@@ -27,7 +30,14 @@ export async function* catchUpSubscription(
   while (!isOver()) {
     // Taken before reading so an append racing with the read still wakes the wait below.
     const seenVersion = source.appends.version;
-    const page = await source.readPage(checkpoint, CATCH_UP_PAGE_SIZE);
+    let page: RecordedEvent[];
+    try {
+      page = await source.readPage(checkpoint, CATCH_UP_PAGE_SIZE);
+    } catch (error) {
+      if (!isStoreUnavailableError(error)) throw error;
+      await source.appends.waitForAppend(seenVersion, signal, source.pollIntervalMs ?? UNAVAILABLE_RETRY_MS);
+      continue;
+    }
     for (const event of page) {
       if (isOver()) {
         return;

@@ -57,6 +57,49 @@ export class WrongExpectedRevisionError extends Error {
   }
 }
 
+/**
+ * Why a store could not serve a call: it could not be reached (connection refused or lost, no leader), it did
+ * not answer within its deadline, or (embedded) another connection held the write lock past the busy timeout.
+ */
+export type StoreUnavailableReason = 'unreachable' | 'timeout' | 'busy';
+
+const STORE_UNAVAILABLE = Symbol.for('keyledger.StoreUnavailableError');
+
+/**
+ * Thrown by every adapter when the store itself is unavailable, whatever the store: a retryable server-side
+ * fault, never a statement about the request. It is never thrown for a conflict (WrongExpectedRevisionError
+ * stays what it is) nor for a refusal of the arguments.
+ *
+ * `outcomeUnknown` is set on an append that was (or may have been) sent without an answer: the events may or
+ * may not be in the log. Such an append is never reported as a success. Retrying is safe, because every writer
+ * re-reads the stream and re-decides before appending again, and every append names the revision it read: if
+ * the lost append did land, the retry either decides that nothing is left to do or conflicts and re-decides;
+ * it can never write the same change twice.
+ */
+export class StoreUnavailableError extends Error {
+  readonly retryable = true;
+  readonly outcomeUnknown: boolean;
+
+  constructor(
+    readonly reason: StoreUnavailableReason,
+    message: string,
+    options: { outcomeUnknown?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'StoreUnavailableError';
+    this.outcomeUnknown = options.outcomeUnknown ?? false;
+    Object.defineProperty(this, STORE_UNAVAILABLE, { value: true });
+  }
+}
+
+/**
+ * Whether `error` is a StoreUnavailableError. Recognised by a registered symbol rather than `instanceof`, so it
+ * also holds where this module is loaded more than once (jest gives each test file its own module registry).
+ */
+export function isStoreUnavailableError(error: unknown): error is StoreUnavailableError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[STORE_UNAVAILABLE] === true;
+}
+
 export interface ReadAllOptions {
   /** Exclusive: return events whose position is greater than this. 0 (default) = from the start. */
   after?: number;
@@ -71,6 +114,10 @@ export interface SubscribeOptions {
   signal: AbortSignal;
 }
 
+/**
+ * Every method may reject with StoreUnavailableError when the store cannot be reached or does not answer in
+ * time (each adapter bounds its calls); subscriptions wait for the store to come back instead of ending.
+ */
 export interface EventStore {
   /**
    * Appends atomically. Throws WrongExpectedRevisionError if the stream's last revision is not

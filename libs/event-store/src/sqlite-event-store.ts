@@ -3,6 +3,7 @@ import { AppendNotifier } from './append-notifier';
 import { catchUpSubscription } from './catch-up-subscription';
 import {
   NO_STREAM,
+  StoreUnavailableError,
   WrongExpectedRevisionError,
   type AppendResult,
   type EventStore,
@@ -15,13 +16,19 @@ import {
 } from './event-store.port';
 import { assertValidAppend, resolveReadAllOptions } from './port-arguments';
 import { recordedEventFromRow, SqliteEventRow } from './sqlite-event-row';
-import { openEventDatabase } from './sqlite-schema';
+import { BUSY_TIMEOUT_MS, openEventDatabase } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
   /** Database file path, or ':memory:' for a private in-memory database. */
   filename: string;
   /** How often an idle subscription re-reads to see commits from other connections (default 50 ms). */
   pollIntervalMs?: number;
+  /**
+   * How long a call waits for another connection's lock (SQLite's busy_timeout) before it fails with
+   * StoreUnavailableError('busy'). Default 5000 ms. The wait blocks the event loop (better-sqlite3 is
+   * synchronous), so keep it short where other processes may hold long write transactions.
+   */
+  busyTimeoutMs?: number;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 50;
@@ -45,11 +52,15 @@ const EVENT_COLUMNS = 'position, stream_id, revision, type, data, metadata, reco
  * Durable event store on one SQLite file (better-sqlite3, WAL). Safe to share between connections and
  * OS processes: the revision check and the insert happen in one IMMEDIATE transaction, which holds
  * the database's single write lock, and UNIQUE(stream_id, revision) backs that up.
+ *
+ * A lock another connection holds past the busy timeout (SQLITE_BUSY) fails the call with
+ * StoreUnavailableError('busy'); nothing was written then (the write lock is taken before anything else).
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly appends = new AppendNotifier();
   private readonly pollIntervalMs: number;
+  private readonly busyTimeoutMs: number;
 
   private readonly selectLastRevision: Database.Statement<[string], { revision: number }>;
   private readonly insertEvent: Database.Statement<[EventInsert], { position: number }>;
@@ -63,7 +74,8 @@ export class SqliteEventStore implements EventStore {
     if (!(this.pollIntervalMs > 0)) {
       throw new RangeError(`pollIntervalMs must be positive, got ${options.pollIntervalMs}`);
     }
-    this.db = openEventDatabase(options.filename);
+    this.busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+    this.db = openEventDatabase(options.filename, this.busyTimeoutMs);
 
     this.selectLastRevision = this.db.prepare(
       'SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
@@ -103,25 +115,25 @@ export class SqliteEventStore implements EventStore {
       result = this.appendBatch(streamId, rows, expectedRevision);
     } catch (error) {
       if (isStreamRevisionConflict(error)) {
-        throw new WrongExpectedRevisionError(streamId, expectedRevision, this.currentRevision(streamId));
+        throw new WrongExpectedRevisionError(streamId, expectedRevision, this.guard(() => this.currentRevision(streamId)));
       }
-      throw error;
+      throw this.asBusy(error) ?? error;
     }
     this.appends.notifyAppended();
     return result;
   }
 
   async readStream(streamId: string): Promise<RecordedEvent[]> {
-    return this.selectStream.all(streamId).map(toRecordedEvent);
+    return this.guard(() => this.selectStream.all(streamId)).map(toRecordedEvent);
   }
 
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
     const { after, maxCount } = resolveReadAllOptions(options);
-    return this.selectPage.all(after, maxCount).map(toRecordedEvent);
+    return this.guard(() => this.selectPage.all(after, maxCount)).map(toRecordedEvent);
   }
 
   async headPosition(): Promise<number> {
-    return this.selectHead.get()?.head ?? 0;
+    return this.guard(() => this.selectHead.get())?.head ?? 0;
   }
 
   subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent> {
@@ -159,6 +171,26 @@ export class SqliteEventStore implements EventStore {
   private currentRevision(streamId: string): number {
     return this.selectLastRevision.get(streamId)?.revision ?? NO_STREAM;
   }
+
+  /** Runs a statement; SQLITE_BUSY past the busy timeout becomes StoreUnavailableError('busy'). */
+  private guard<T>(statement: () => T): T {
+    try {
+      return statement();
+    } catch (error) {
+      throw this.asBusy(error) ?? error;
+    }
+  }
+
+  private asBusy(error: unknown): StoreUnavailableError | undefined {
+    if (!isBusy(error)) return undefined;
+    return new StoreUnavailableError('busy', `The SQLite event store stayed locked by another connection for more than ${this.busyTimeoutMs} ms (${(error as Error).message})`, { cause: error });
+  }
+}
+
+/** SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT, _RECOVERY, _TIMEOUT); by code, as for conflicts. */
+function isBusy(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
 }
 
 /**

@@ -23,11 +23,12 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 export const BUSY_TIMEOUT_MS = 5000;
 
 /** Opens (creating if needed) an event database with the connection settings the store relies on. */
-export function openEventDatabase(filename: string): Database.Database {
-  const db = new Database(filename, { timeout: BUSY_TIMEOUT_MS });
+export function openEventDatabase(filename: string, busyTimeoutMs = BUSY_TIMEOUT_MS): Database.Database {
+  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new RangeError(`busyTimeoutMs must be an integer >= 0, got ${busyTimeoutMs}`);
+  const db = new Database(filename, { timeout: busyTimeoutMs });
   try {
     // busy_timeout first: switching to WAL may need to wait for another connection.
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     db.pragma('journal_mode = WAL');
     // FULL: a commit is on disk (WAL fsynced) before appendToStream resolves.
     db.pragma('synchronous = FULL');

@@ -6,8 +6,18 @@ export interface KeyledgerConfig {
   port: number;
   host: string;
   dataDir: string;
-  /** EventStoreDB connection string; when set, the event log and the vault live there instead of DATA_DIR. */
+  /**
+   * EventStoreDB connection string; when set, the event log and the vault live there instead of DATA_DIR. It
+   * carries the store timeout as the client's `defaultDeadline` (see storeTimeoutMs).
+   */
   eventStoreUrl?: string;
+  /**
+   * KEYLEDGER_STORE_TIMEOUT_MS (default 5000): how long one call to the event store may take before the request
+   * fails with DependencyTimeoutException (retryable). For EventStoreDB it is set as the connection string's
+   * `defaultDeadline` (which every EventStoreDB adapter and client of the service reads) unless the URL names
+   * one itself.
+   */
+  storeTimeoutMs: number;
   /** Names this deployment's streams on a shared EventStoreDB (`<deployment>-log-…`, `<deployment>-vault-…`). */
   eventStoreDeployment: string;
   /** Names this instance's published projection checkpoint on EventStoreDB. */
@@ -41,6 +51,12 @@ export interface KeyledgerConfig {
   usageLog: boolean;
   /** Usage records are written in batches at least this often (group commit). */
   usageFlushIntervalMs: number;
+  /** A request must arrive whole (headers and body) within this time, or its connection is closed (KEYLEDGER_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
+  /** A request's headers must arrive within this time (KEYLEDGER_HEADERS_TIMEOUT_MS; at most the request timeout). */
+  headersTimeoutMs: number;
+  /** Simultaneous connections per server; more are closed as they are accepted (KEYLEDGER_MAX_CONNECTIONS). */
+  maxConnections: number;
 }
 
 export class ConfigError extends Error {}
@@ -61,6 +77,28 @@ function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean
   throw new ConfigError(`${name} must be 'on' or 'off', got '${raw}'.`);
 }
 
+export const DEFAULT_STORE_TIMEOUT_MS = 5000;
+
+/**
+ * The EventStoreDB URL with the store timeout as its `defaultDeadline`. A URL that names its own keeps it; it
+ * must then agree with KEYLEDGER_STORE_TIMEOUT_MS if that is set too.
+ */
+function withStoreTimeout(url: string | undefined, timeoutMs: number, timeoutSet: boolean): { url?: string; timeoutMs: number } {
+  if (!url) return { url, timeoutMs };
+  const at = url.indexOf('?');
+  const base = at < 0 ? url : url.slice(0, at);
+  const query = at < 0 ? '' : url.slice(at + 1);
+  const params = new URLSearchParams(query);
+  const named = [...params.keys()].find((key) => key.trim().toLowerCase().replace(/[_-]/g, '') === 'defaultdeadline');
+  if (named !== undefined) {
+    const own = Number(params.get(named));
+    if (!Number.isSafeInteger(own) || own <= 0) throw new ConfigError(`KEYLEDGER_EVENTSTORE_URL's ${named} must be a positive integer (ms), got '${params.get(named)}'.`);
+    if (timeoutSet && own !== timeoutMs) throw new ConfigError(`KEYLEDGER_STORE_TIMEOUT_MS (${timeoutMs}) contradicts KEYLEDGER_EVENTSTORE_URL's ${named} (${own}); set one of them.`);
+    return { url, timeoutMs: own };
+  }
+  return { url: `${base}?${query}${query && !query.endsWith('&') ? '&' : ''}defaultDeadline=${timeoutMs}`, timeoutMs };
+}
+
 function deployment(raw: string | undefined): string {
   const value = raw || 'keyledger';
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(value)) throw new ConfigError(`KEYLEDGER_EVENTSTORE_DEPLOYMENT must be lowercase letters, digits and dashes, got '${value}'.`);
@@ -76,16 +114,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
   const mode = env.KEYLEDGER_MODE ?? 'development';
   if (mode !== 'development' && mode !== 'production') throw new ConfigError(`KEYLEDGER_MODE must be 'development' or 'production', got '${mode}'.`);
   const credentialsFile = env.KEYLEDGER_CREDENTIALS_FILE ? resolve(env.KEYLEDGER_CREDENTIALS_FILE) : undefined;
+  const store = withStoreTimeout(
+    env.KEYLEDGER_EVENTSTORE_URL || undefined,
+    integer(env, 'KEYLEDGER_STORE_TIMEOUT_MS', DEFAULT_STORE_TIMEOUT_MS, 100, 600_000),
+    Boolean(env.KEYLEDGER_STORE_TIMEOUT_MS),
+  );
   if (mode === 'production') {
     const missing = [!env.KEYLEDGER_MASTER_KEY && 'KEYLEDGER_MASTER_KEY (a generated development key would sit beside the data it protects)', !credentialsFile && 'KEYLEDGER_CREDENTIALS_FILE (the default test credentials are off in production)'].filter(Boolean);
     if (missing.length > 0) throw new ConfigError(`Production mode needs ${missing.join(' and ')}.`);
     if (env.KEYLEDGER_DEFAULT_CREDENTIALS === 'on') throw new ConfigError('KEYLEDGER_DEFAULT_CREDENTIALS=on is not allowed in production mode.');
   }
+  const requestTimeoutMs = integer(env, 'KEYLEDGER_REQUEST_TIMEOUT_MS', 30_000, 500, 600_000);
+  const headersTimeoutMs = integer(env, 'KEYLEDGER_HEADERS_TIMEOUT_MS', Math.min(10_000, requestTimeoutMs), 500, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`KEYLEDGER_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed KEYLEDGER_REQUEST_TIMEOUT_MS (${requestTimeoutMs}).`);
+  }
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: env.HOST ?? '127.0.0.1',
     dataDir,
-    eventStoreUrl: env.KEYLEDGER_EVENTSTORE_URL || undefined,
+    eventStoreUrl: store.url,
+    storeTimeoutMs: store.timeoutMs,
     eventStoreDeployment: deployment(env.KEYLEDGER_EVENTSTORE_DEPLOYMENT),
     instanceId: env.KEYLEDGER_INSTANCE_ID || `${hostname()}-${process.pid}`,
     readModelsFile: resolve(env.KEYLEDGER_READ_MODELS_FILE || join(dataDir, 'read-models.sqlite')),
@@ -103,5 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     auditDigestEveryEvents: integer(env, 'KEYLEDGER_AUDIT_DIGEST_EVERY_EVENTS', 1000, 0, 1_000_000),
     usageLog: onOff(env, 'KEYLEDGER_USAGE_LOG', true),
     usageFlushIntervalMs: integer(env, 'KEYLEDGER_USAGE_FLUSH_MS', 5, 1, 10_000),
+    requestTimeoutMs,
+    headersTimeoutMs,
+    maxConnections: integer(env, 'KEYLEDGER_MAX_CONNECTIONS', 2048, 1, 1_000_000),
   };
 }

@@ -33,7 +33,7 @@ export async function openStorage(config: KeyledgerConfig, masterKey: MasterKey)
   }
   return {
     kind: 'embedded',
-    eventStore: new ChainingEventStore(new SqliteEventStore({ filename: join(config.dataDir, 'events.sqlite') })),
+    eventStore: new ChainingEventStore(new SqliteEventStore({ filename: join(config.dataDir, 'events.sqlite'), busyTimeoutMs: config.storeTimeoutMs })),
     vault: new SqliteMaterialVault(join(config.dataDir, 'vault.sqlite'), sealer),
   };
 }

@@ -1,8 +1,11 @@
 import { EventStoreDBClient, FORWARDS, jsonEvent, NO_STREAM, START, ErrorType, isCommandError } from '@eventstore/db-client';
 import { MaterialSealer, sealedMaterialMasterKeyId } from '@keyledger/crypto';
 import {
+  deadlineOfConnectionString,
+  DEFAULT_STORE_TIMEOUT_MS,
   DEFAULT_VAULT_STREAM_PREFIX,
   keepOnlyLatestEvent,
+  StoreCalls,
   readLatestEvent,
   scanAll,
   StreamNamespace,
@@ -52,19 +55,27 @@ export interface EventStoreDbMaterialVaultOptions {
  */
 export class EventStoreDbMaterialVault implements MaterialVault {
   private readonly namespace: StreamNamespace;
+  /** Every round trip bounded, as in the event log's adapter: a hung server fails calls, never hangs them. */
+  private readonly calls: StoreCalls;
 
   private constructor(
     private readonly client: EventStoreDBClient,
     private readonly sealer: MaterialSealer,
     streamPrefix: string,
+    timeoutMs: number,
   ) {
     this.namespace = new StreamNamespace(streamPrefix);
+    this.calls = new StoreCalls(timeoutMs);
   }
+
+  private readonly readPage = <T>(what: string, open: () => AsyncIterable<T>) => this.calls.read(what, open);
+  private readonly write = <T>(what: string, call: () => Promise<T>) => this.calls.run(what, call, { write: true });
 
   /** Connects and fails closed if the vault holds material sealed under another master key. */
   static async open(options: EventStoreDbMaterialVaultOptions): Promise<EventStoreDbMaterialVault> {
     const client = EventStoreDBClient.connectionString(options.connectionString);
-    const vault = new EventStoreDbMaterialVault(client, options.sealer, options.streamPrefix ?? DEFAULT_VAULT_STREAM_PREFIX);
+    const timeoutMs = deadlineOfConnectionString(options.connectionString) ?? DEFAULT_STORE_TIMEOUT_MS;
+    const vault = new EventStoreDbMaterialVault(client, options.sealer, options.streamPrefix ?? DEFAULT_VAULT_STREAM_PREFIX, timeoutMs);
     try {
       await vault.refuseForeignMasterKeys();
     } catch (error) {
@@ -83,19 +94,21 @@ export class EventStoreDbMaterialVault implements MaterialVault {
       sealed: this.sealer.seal(material, materialContext(keyId, keyMaterialId)).toString('base64'),
     };
     await this.retryOnConflict(async () => {
-      const latest = await readLatestEvent(this.client, stream);
+      const latest = await readLatestEvent(this.client, stream, this.readPage);
       // As in the SQLite vault, an older put never overwrites material stored by a later revision.
       if (latest?.type === MATERIAL_SEALED && sealedData(latest).revision > revision) return;
-      if (!latest) await keepOnlyLatestEvent(this.client, stream);
+      if (!latest) await keepOnlyLatestEvent(this.client, stream, this.write);
       // A soft-deleted stream reads as missing; NO_STREAM recreates it, numbering where it left off.
-      await this.client.appendToStream(stream, jsonEvent({ type: MATERIAL_SEALED, data: { ...data } }), {
-        expectedRevision: latest ? latest.revision : NO_STREAM,
-      });
+      await this.write('appendToStream', () =>
+        this.client.appendToStream(stream, jsonEvent({ type: MATERIAL_SEALED, data: { ...data } }), {
+          expectedRevision: latest ? latest.revision : NO_STREAM,
+        }),
+      );
     });
   }
 
   async get(keyId: string, keyMaterialId: string): Promise<Buffer | undefined> {
-    const latest = await readLatestEvent(this.client, this.streamOf(keyId, keyMaterialId));
+    const latest = await readLatestEvent(this.client, this.streamOf(keyId, keyMaterialId), this.readPage);
     if (latest?.type !== MATERIAL_SEALED) return undefined;
     return this.sealer.open(Buffer.from(sealedData(latest).sealed, 'base64'), materialContext(keyId, keyMaterialId));
   }
@@ -104,19 +117,19 @@ export class EventStoreDbMaterialVault implements MaterialVault {
   async shred(keyId: string, keyMaterialId: string, revision: number): Promise<void> {
     const stream = this.streamOf(keyId, keyMaterialId);
     await this.retryOnConflict(async () => {
-      const latest = await readLatestEvent(this.client, stream);
+      const latest = await readLatestEvent(this.client, stream, this.readPage);
       if (!latest) return; // never stored, or already shredded and deleted
       let lastRevision = latest.revision;
       if (latest.type === MATERIAL_SEALED) {
         if (sealedData(latest).revision >= revision) return; // a later import brought it back
         const marker: ShreddedMaterialData = { keyId, keyMaterialId, revision };
-        const appended = await this.client.appendToStream(stream, jsonEvent({ type: MATERIAL_SHREDDED, data: { ...marker } }), {
-          expectedRevision: lastRevision,
-        });
+        const appended = await this.write('appendToStream', () =>
+          this.client.appendToStream(stream, jsonEvent({ type: MATERIAL_SHREDDED, data: { ...marker } }), { expectedRevision: lastRevision }),
+        );
         lastRevision = appended.nextExpectedRevision;
       }
       // Also completes a shred that stopped between the marker and the delete.
-      await this.client.deleteStream(stream, { expectedRevision: lastRevision });
+      await this.write('deleteStream', () => this.client.deleteStream(stream, { expectedRevision: lastRevision }));
     });
   }
 
@@ -131,12 +144,12 @@ export class EventStoreDbMaterialVault implements MaterialVault {
 
   private async heldMaterial(): Promise<SealedMaterialData[]> {
     const streams = new Set<string>();
-    for await (const event of scanAll(this.client, START, FORWARDS)) {
+    for await (const event of scanAll(this.client, START, FORWARDS, undefined, this.readPage)) {
       if (this.namespace.contains(event.streamId)) streams.add(event.streamId);
     }
     const held: SealedMaterialData[] = [];
     for (const stream of streams) {
-      const latest = await readLatestEvent(this.client, stream);
+      const latest = await readLatestEvent(this.client, stream, this.readPage);
       if (latest?.type === MATERIAL_SEALED) held.push(sealedData(latest));
     }
     return held;

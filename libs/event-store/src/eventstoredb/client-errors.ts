@@ -1,5 +1,5 @@
 import { ErrorType, isCommandError } from '@eventstore/db-client';
-import { WrongExpectedRevisionError, type ExpectedRevision } from '../event-store.port';
+import { isStoreUnavailableError, WrongExpectedRevisionError, type ExpectedRevision } from '../event-store.port';
 
 /** The client's WrongExpectedVersionError (from Append's body or BatchAppend's status) as the port's error. */
 export function asWrongExpectedRevision(error: unknown, streamId: string, expected: ExpectedRevision): WrongExpectedRevisionError | undefined {
@@ -10,9 +10,10 @@ export function asWrongExpectedRevision(error: unknown, streamId: string, expect
 
 /**
  * Errors after which a subscription is worth re-opening: the node went away or restarted, the leader moved,
- * or the server dropped a slow consumer. Anything else (access denied, bad arguments) is not going to heal.
+ * or the server dropped a slow consumer, or it did not answer in time. Anything else (access denied, bad arguments) is not going to heal.
  */
 export function isTransient(error: unknown): boolean {
+  if (isStoreUnavailableError(error)) return true;
   if (!(error instanceof Error) || !isCommandError(error)) return false;
   return [
     ErrorType.UNAVAILABLE,

@@ -2,6 +2,7 @@ import { EventStoreDBClient, jsonEvent, NO_STREAM as CLIENT_NO_STREAM } from '@e
 import { NO_STREAM } from '../event-store.port';
 import { asWrongExpectedRevision } from './client-errors';
 import { keepOnlyLatestEvent, readLatestEvent } from './latest-event';
+import { deadlineOfConnectionString, DEFAULT_STORE_TIMEOUT_MS, StoreCalls } from './store-calls';
 import { DEFAULT_CHECKPOINT_STREAM_PREFIX, StreamNamespace } from './stream-namespace';
 
 export const CHECKPOINT_EVENT_TYPE = 'ProjectionCheckpointReached.v1';
@@ -12,6 +13,8 @@ export interface EventStoreDbCheckpointStoreOptions {
   instanceId: string;
   /** Default `keyledger-checkpoint-`. */
   streamPrefix?: string;
+  /** Deadline of one round trip (ms); default the connection string's `defaultDeadline`, else 5 s. */
+  timeoutMs?: number;
 }
 
 /**
@@ -23,6 +26,7 @@ export interface EventStoreDbCheckpointStoreOptions {
 export class EventStoreDbCheckpointStore {
   readonly streamName: string;
   private readonly client: EventStoreDBClient;
+  private readonly calls: StoreCalls;
   /** The stream's last revision as this store last saw it; undefined until read. */
   private revision: number | undefined;
 
@@ -32,11 +36,12 @@ export class EventStoreDbCheckpointStore {
     }
     this.streamName = new StreamNamespace(options.streamPrefix ?? DEFAULT_CHECKPOINT_STREAM_PREFIX).toServer(options.instanceId);
     this.client = EventStoreDBClient.connectionString(options.connectionString);
+    this.calls = new StoreCalls(options.timeoutMs ?? deadlineOfConnectionString(options.connectionString) ?? DEFAULT_STORE_TIMEOUT_MS);
   }
 
   /** The stored checkpoint, 0 if none was ever written. */
   async read(): Promise<number> {
-    const latest = await readLatestEvent(this.client, this.streamName);
+    const latest = await readLatestEvent(this.client, this.streamName, (what, open) => this.calls.read(what, open));
     this.revision = latest ? Number(latest.revision) : NO_STREAM;
     const position = (latest?.data as { position?: unknown } | undefined)?.position;
     return typeof position === 'number' ? position : 0;
@@ -48,11 +53,17 @@ export class EventStoreDbCheckpointStore {
     }
     if (this.revision === undefined) await this.read();
     const expected = this.revision!;
-    if (expected === NO_STREAM) await keepOnlyLatestEvent(this.client, this.streamName);
+    if (expected === NO_STREAM) await keepOnlyLatestEvent(this.client, this.streamName, (what, call) => this.calls.run(what, call, { write: true }));
     try {
-      const result = await this.client.appendToStream(this.streamName, jsonEvent({ type: CHECKPOINT_EVENT_TYPE, data: { position } }), {
-        expectedRevision: expected === NO_STREAM ? CLIENT_NO_STREAM : BigInt(expected),
-      });
+      const result = await this.calls.run(
+        'appendToStream',
+        () =>
+          this.client.appendToStream(this.streamName, jsonEvent({ type: CHECKPOINT_EVENT_TYPE, data: { position } }), {
+            expectedRevision: expected === NO_STREAM ? CLIENT_NO_STREAM : BigInt(expected),
+            deadline: this.calls.timeoutMs,
+          }),
+        { write: true },
+      );
       this.revision = Number(result.nextExpectedRevision);
     } catch (error) {
       this.revision = undefined;

@@ -8,7 +8,9 @@ import {
   type Position,
 } from '@eventstore/db-client';
 import {
+  isStoreUnavailableError,
   NO_STREAM,
+  StoreUnavailableError,
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
@@ -18,11 +20,12 @@ import {
   type SubscribeOptions,
 } from '../event-store.port';
 import { assertValidAppend, resolveReadAllOptions } from '../port-arguments';
-import { scanAll } from './all-stream-scan';
+import { scanAll, SCAN_PAGE_SIZE, type PageReader } from './all-stream-scan';
 import { asWrongExpectedRevision } from './client-errors';
 import { isSystemEvent, positionOf, toEventData, toRecordedEvent } from './event-mapping';
 import { LogPositions, toPortPosition } from './log-positions';
 import { DEFAULT_RESUBSCRIBE_BACKOFF, resumableSubscription, type ResubscribeBackoff } from './resumable-subscription';
+import { deadlineOfConnectionString, DEFAULT_STORE_TIMEOUT_MS, StoreCalls, type StoreConnectivity } from './store-calls';
 import { DEFAULT_LOG_STREAM_PREFIX, StreamNamespace } from './stream-namespace';
 
 /** The head is usually among the last few records, so search backwards in small pages. */
@@ -38,12 +41,21 @@ export interface EventStoreDbEventStoreOptions {
   streamPrefix?: string;
   /** Pause before re-opening a dropped subscription (exponential, capped). */
   resubscribeBackoff?: Partial<ResubscribeBackoff>;
+  /**
+   * How long one round trip to the server may take (ms) before the call fails with
+   * StoreUnavailableError('timeout'). Default: the connection string's `defaultDeadline`, else 5 s.
+   */
+  timeoutMs?: number;
 }
 
 /**
  * The EventStore port on EventStoreDB (gRPC, @eventstore/db-client). Appends always name the revision read
  * (NO_STREAM or an exact revision, never "any"); positions map from commit positions (see LogPositions);
  * readAll, headPosition and subscribeToAll see the namespace's events without system events.
+ *
+ * Every round trip has a deadline (`timeoutMs`); a server that cannot be reached or does not answer in time
+ * makes the call fail with StoreUnavailableError (see StoreCalls), never hang. The client reconnects by itself
+ * on the next call, and subscriptions resume once the server is back (see resumableSubscription).
  */
 export class EventStoreDbEventStore implements EventStore {
   private readonly client: EventStoreDBClient;
@@ -51,11 +63,20 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly positions: LogPositions;
   private readonly backoff: ResubscribeBackoff;
   private readonly closing = new AbortController();
+  private readonly calls: StoreCalls;
+  private readonly readPage: PageReader;
 
   constructor(options: EventStoreDbEventStoreOptions) {
     this.namespace = new StreamNamespace(options.streamPrefix ?? DEFAULT_LOG_STREAM_PREFIX);
     this.client = EventStoreDBClient.connectionString(options.connectionString);
-    this.positions = new LogPositions(this.client, this.namespace);
+    this.calls = new StoreCalls(options.timeoutMs ?? deadlineOfConnectionString(options.connectionString) ?? DEFAULT_STORE_TIMEOUT_MS);
+    this.readPage = async (what, open) => {
+      const items = await this.calls.read(what, open);
+      // close() cancels reads in flight, and the client then ends them as if they were complete.
+      this.assertOpen();
+      return items;
+    };
+    this.positions = new LogPositions(this.client, this.namespace, this.readPage);
     this.backoff = { ...DEFAULT_RESUBSCRIBE_BACKOFF, ...options.resubscribeBackoff };
   }
 
@@ -63,22 +84,54 @@ export class EventStoreDbEventStore implements EventStore {
     return this.namespace.prefix;
   }
 
+  /** The deadline of one round trip, in ms. */
+  get timeoutMs(): number {
+    return this.calls.timeoutMs;
+  }
+
+  /** Whether the server answered the last call (and, if not, why). */
+  get connectivity(): Pick<StoreConnectivity, 'unavailable' | 'outages'> {
+    return this.calls.connectivity;
+  }
+
   async appendToStream(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     this.assertOpen();
     assertValidAppend(streamId, events, expectedRevision);
     let result;
     try {
-      result = await this.client.appendToStream(this.namespace.toServer(streamId), events.map(toEventData), {
-        expectedRevision: expectedRevision === NO_STREAM ? CLIENT_NO_STREAM : BigInt(expectedRevision),
-      });
+      // An append that times out or loses its connection is never reported as written: the caller gets
+      // StoreUnavailableError with outcomeUnknown, and the events may or may not be in the log. Retrying is
+      // safe: every writer re-reads the stream and re-decides, and appends name the revision they read, so a
+      // retry after an append that did land either finds nothing left to do or conflicts and re-decides.
+      result = await this.calls.run(
+        'appendToStream',
+        () =>
+          this.client.appendToStream(this.namespace.toServer(streamId), events.map(toEventData), {
+            expectedRevision: expectedRevision === NO_STREAM ? CLIENT_NO_STREAM : BigInt(expectedRevision),
+            // Asks the server to give up too (BatchAppend carries it; Append uses it as the call's deadline).
+            deadline: this.calls.timeoutMs,
+          }),
+        { write: true },
+      );
     } catch (error) {
       throw asWrongExpectedRevision(error, streamId, expectedRevision) ?? error;
     }
     if (!result.position) throw new Error(`EventStoreDB did not report the position of the append to '${streamId}'`);
+    let origin: bigint;
+    try {
+      origin = await this.positions.requireOrigin();
+    } catch (error) {
+      // Written, but not reportable as written without its position: the caller must treat it as unknown.
+      if (!isStoreUnavailableError(error)) throw error;
+      throw new StoreUnavailableError(error.reason, `The append to '${streamId}' was written, but its position could not be read: ${error.message}`, {
+        outcomeUnknown: true,
+        cause: error,
+      });
+    }
     return {
       nextExpectedRevision: Number(result.nextExpectedRevision),
       // The server reports the commit position of the last event written.
-      position: toPortPosition(result.position.commit, await this.positions.requireOrigin()),
+      position: toPortPosition(result.position.commit, origin),
     };
   }
 
@@ -86,7 +139,8 @@ export class EventStoreDbEventStore implements EventStore {
     this.assertOpen();
     const events = [];
     try {
-      for await (const resolved of this.client.readStream(this.namespace.toServer(streamId), { direction: FORWARDS })) {
+      // Streams are short (a key's history), so one bounded round trip reads the whole stream.
+      for (const resolved of await this.readPage('readStream', () => this.client.readStream(this.namespace.toServer(streamId), { direction: FORWARDS }))) {
         if (resolved.event) events.push(resolved.event);
       }
     } catch (error) {
@@ -105,7 +159,7 @@ export class EventStoreDbEventStore implements EventStore {
     if (start === undefined) return [];
     const { origin, from } = start;
     const page: RecordedEvent[] = [];
-    for await (const event of scanAll(this.client, from, FORWARDS)) {
+    for await (const event of scanAll(this.client, from, FORWARDS, SCAN_PAGE_SIZE, this.readPage)) {
       if (!this.namespace.contains(event.streamId) || isSystemEvent(event)) continue;
       const recorded = toRecordedEvent(event, this.namespace, origin);
       if (recorded.position <= after) continue;
@@ -119,7 +173,7 @@ export class EventStoreDbEventStore implements EventStore {
     this.assertOpen();
     const origin = await this.positions.findOrigin();
     if (origin === undefined) return 0;
-    for await (const event of scanAll(this.client, END, BACKWARDS, HEAD_SEARCH_PAGE_SIZE)) {
+    for await (const event of scanAll(this.client, END, BACKWARDS, HEAD_SEARCH_PAGE_SIZE, this.readPage)) {
       const position: Position = positionOf(event);
       if (position.commit < origin) break;
       if (this.namespace.contains(event.streamId) && !isSystemEvent(event)) return toPortPosition(position.commit, origin);
@@ -129,7 +183,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   /** Once the store is closed, subscriptions end (and new ones yield nothing). */
   subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent> {
-    const source = { client: this.client, namespace: this.namespace, positions: this.positions, backoff: this.backoff };
+    const source = { client: this.client, namespace: this.namespace, positions: this.positions, backoff: this.backoff, calls: this.calls };
     return resumableSubscription(source, options.after, AbortSignal.any([options.signal, this.closing.signal]));
   }
 

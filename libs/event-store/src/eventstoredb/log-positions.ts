@@ -1,5 +1,6 @@
 import { FORWARDS, START, type EventStoreDBClient, type Position } from '@eventstore/db-client';
-import { readFully, scanAll } from './all-stream-scan';
+import { isStoreUnavailableError } from '../event-store.port';
+import { readUnbounded, scanAll, SCAN_PAGE_SIZE, type PageReader } from './all-stream-scan';
 import type { StreamNamespace } from './stream-namespace';
 
 /**
@@ -23,6 +24,7 @@ export class LogPositions {
   constructor(
     private readonly client: EventStoreDBClient,
     private readonly namespace: StreamNamespace,
+    private readonly readPage: PageReader = readUnbounded,
   ) {}
 
   /** The origin, or undefined while the namespace has no event yet. */
@@ -55,16 +57,18 @@ export class LogPositions {
     if (after === 0) return atOrigin;
     const commit = toCommitPosition(after, origin);
     try {
-      const [first] = await readFully(this.client.readAll({ fromPosition: { commit, prepare: commit }, direction: FORWARDS, maxCount: 1 }));
+      const [first] = await this.readPage('readAll', () => this.client.readAll({ fromPosition: { commit, prepare: commit }, direction: FORWARDS, maxCount: 1 }));
       const position = first?.event?.position;
       return position?.commit === commit ? { origin, from: position } : atOrigin;
-    } catch {
+    } catch (error) {
+      // An unavailable server says nothing about the position: starting from the origin would only re-read it all.
+      if (isStoreUnavailableError(error)) throw error;
       return atOrigin;
     }
   }
 
   private async searchOrigin(): Promise<bigint | undefined> {
-    for await (const event of scanAll(this.client, this.searchedThrough ?? START, FORWARDS)) {
+    for await (const event of scanAll(this.client, this.searchedThrough ?? START, FORWARDS, SCAN_PAGE_SIZE, this.readPage)) {
       if (this.namespace.contains(event.streamId)) {
         this.origin = event.position.commit;
         return this.origin;

@@ -1,6 +1,8 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { AuditLogUnavailableError, StaleRevisionError } from '@keyledger/application';
 import { KmsError, KmsErrorType } from '@keyledger/domain';
+import { StoreUnavailableError } from '@keyledger/event-store';
+import { UnavailableError } from '@eventstore/db-client';
 import { AwsProtocolError } from '../../aws-json/aws-protocol-error';
 import { toProblem } from './problem-mapping';
 import { RestHttpError } from './rest-http-error';
@@ -79,6 +81,31 @@ describe('toProblem: the REST error mapping', () => {
       detail: 'No route for POST /v1/keys/k/material.',
     });
     expect(toProblem(new BadRequestException("Failed to decode param '%E0'"), request).body).toMatchObject({ status: 400, awsErrorType: 'SerializationException' });
+  });
+
+  it('an unavailable event store is a 503 dependency-unavailable problem with Retry-After, whatever the store', () => {
+    for (const [error, reason] of [
+      [new StoreUnavailableError('timeout', 'EventStoreDB did not answer appendToStream within 5000 ms at 10.0.0.7:2113', { outcomeUnknown: true }), 'timeout'],
+      [new StoreUnavailableError('busy', 'The SQLite event store stayed locked'), 'busy'],
+      // The EventStoreDB material vault's own client errors, unconverted.
+      [new UnavailableError(Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14, details: 'No connection established' }) as never), 'unreachable'],
+    ] as const) {
+      const { body, headers, unexpected } = toProblem(error, request);
+      expect(body).toEqual({
+        type: 'urn:keyledger:problem:dependency-unavailable',
+        title: 'The event store is unavailable',
+        status: 503,
+        detail: expect.stringMatching(/^The system timed out while trying to fulfill the request: the event store .+\. The request can be retried\.$/),
+        instance: '/v1/keys/k/material',
+        awsErrorType: 'DependencyTimeoutException',
+        requestId: 'req-1',
+        reason,
+      });
+      // Nothing of the store's own message (addresses, internals) reaches the client.
+      expect(body.detail).not.toMatch(/10\.0\.0\.7|SQLite|UNAVAILABLE/);
+      expect({ headers, unexpected }).toEqual({ headers: { 'Retry-After': '1' }, unexpected: false });
+    }
+    expect(toProblem(new KmsError('DependencyTimeoutException', 'slow'), request)).toMatchObject({ body: { status: 503 }, headers: { 'Retry-After': '1' } });
   });
 
   it('anything unexpected is a 500 that says nothing about it', () => {

@@ -1,9 +1,19 @@
 import { HttpException } from '@nestjs/common';
 import { AuditLogUnavailableError, StaleRevisionError } from '@keyledger/application';
 import { isKmsError } from '@keyledger/domain';
+import { storeUnavailableOf } from '@keyledger/event-store';
+import { dependencyTimeoutMessage } from '../../aws-json/aws-error.filter';
 import { AwsProtocolError } from '../../aws-json/aws-protocol-error';
 import { toETag } from '../http/etag';
-import { AWS_ERROR_PROBLEMS, INTERNAL_ERROR, PRECONDITION_FAILED, PROBLEM_TYPE_PREFIX, ProblemType } from './problem-types';
+import {
+  AWS_ERROR_PROBLEMS,
+  DEPENDENCY_RETRY_AFTER_SECONDS,
+  DEPENDENCY_UNAVAILABLE,
+  INTERNAL_ERROR,
+  PRECONDITION_FAILED,
+  PROBLEM_TYPE_PREFIX,
+  ProblemType,
+} from './problem-types';
 import { RestHttpError } from './rest-http-error';
 
 /** An RFC 9457 problem details object, plus the AWS error name and the request id. */
@@ -42,6 +52,16 @@ export function toProblem(error: unknown, request: { method: string; path: strin
     return build(type, type.status >= 500 ? INTERNAL_DETAIL : detail, name);
   };
 
+  // The event store is unreachable, too slow or busy: 503 with Retry-After, the AWS name the AWS endpoint
+  // answers (DependencyTimeoutException) and which condition it was. An outage, not a bug: not logged as one.
+  const unavailable = storeUnavailableOf(error);
+  if (unavailable) {
+    const problem = build(DEPENDENCY_UNAVAILABLE, dependencyTimeoutMessage(unavailable), 'DependencyTimeoutException', { reason: unavailable.reason }, { 'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS) });
+    return { ...problem, unexpected: false };
+  }
+  if (isKmsError(error) && error.type === 'DependencyTimeoutException') {
+    return { ...build(DEPENDENCY_UNAVAILABLE, error.message, error.type, {}, { 'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS) }), unexpected: false };
+  }
   if (isKmsError(error)) return byAwsName(error.type, error.message);
   if (error instanceof AwsProtocolError) return byAwsName(error.type, error.message, error.status);
   if (error instanceof StaleRevisionError) {

@@ -15,7 +15,8 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
  *   409  the key's state does not allow the operation now;
  *   422  the request is well formed but its content cannot be used with this key (wrong material, a token that
  *        is invalid, expired or for another key, an unsupported combination);
- *   500  the service failed.
+ *   500  the service failed;
+ *   503  a dependency (the event store) is unavailable for now: the same request can be retried (Retry-After).
  */
 export const AWS_ERROR_PROBLEMS: Record<string, ProblemType> = {
   ValidationException: { status: 400, slug: 'validation-failed', title: 'The request is not valid' },
@@ -54,8 +55,13 @@ export const AWS_ERROR_PROBLEMS: Record<string, ProblemType> = {
   KMSInvalidMacException: { status: 422, slug: 'invalid-mac', title: 'The MAC does not verify' },
   UnsupportedOperationException: { status: 422, slug: 'unsupported-operation', title: 'The operation is not supported for this request' },
   KMSInternalException: { status: 500, slug: 'internal-error', title: 'Internal error' },
+  // The event store could not be reached, did not answer in time or was busy: retry later (Retry-After).
+  DependencyTimeoutException: { status: 503, slug: 'dependency-unavailable', title: 'The event store is unavailable' },
 };
 
 /** Problems that are not AWS errors. */
 export const PRECONDITION_FAILED: ProblemType = { status: 412, slug: 'precondition-failed', title: 'The key has changed since the revision in If-Match' };
 export const INTERNAL_ERROR: ProblemType = AWS_ERROR_PROBLEMS.KMSInternalException;
+export const DEPENDENCY_UNAVAILABLE: ProblemType = AWS_ERROR_PROBLEMS.DependencyTimeoutException;
+/** Seconds a client should wait before retrying after DEPENDENCY_UNAVAILABLE. */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 1;

@@ -4,6 +4,11 @@
  * run on the project's CI machines; it models only what Keyledger's adapters rely on, and the adapters'
  * specs run unchanged against a real server when KEYLEDGER_TEST_EVENTSTORE_URL is set.
  * What it models and what it does not: docs/eventstoredb.md, "The protocol double".
+ *
+ * Faults, for the store-fault tests: `shutDown()` takes the node off the network (calls and connections end,
+ * the port refuses connections) keeping its log, and `restart()` serves that log again on the same port, as a
+ * node restarted on durable storage would; `stall()` hangs it (calls accepted, never answered; optionally
+ * appends written with their answers withheld) until `unstall()`. It still ignores the deadlines clients send.
  */
 import { Server, ServerCredentials, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { ServerFeaturesService } from '@eventstore/db-client/generated/serverfeatures_grpc_pb';
@@ -11,6 +16,7 @@ import { SupportedMethod, SupportedMethods } from '@eventstore/db-client/generat
 import { StreamsService, type IStreamsServer } from '@eventstore/db-client/generated/streams_grpc_pb';
 import type { Empty } from '@eventstore/db-client/generated/shared_pb';
 import { ReadService } from './read-service';
+import { StallGate, type StallOptions } from './stall-gate';
 import { DEFAULT_MAX_APPEND_SIZE, TransactionLog } from './transaction-log';
 import { WriteService } from './write-service';
 
@@ -40,13 +46,31 @@ export interface EventStoreDbDouble {
   scavenge(): void;
   /** How many calls each Streams RPC has received, e.g. to tell which append path the client took. */
   readonly calls: Readonly<Record<'read' | 'append' | 'batchAppend' | 'delete', number>>;
+  /**
+   * Hangs the node: calls are accepted and never answered until `unstall()` (see StallOptions, e.g. appends
+   * written with their answers withheld). For tests of deadlines.
+   */
+  stall(options?: StallOptions): void;
+  /** Ends a stall: held calls go on (late answers, as from a node that recovers). */
+  unstall(): void;
+  /** Whether the gRPC server is listening (false between `shutDown()` and `restart()`). */
+  readonly listening: boolean;
+  /**
+   * Takes the node off the network as a crash or a stopped container would: ends every call and connection
+   * and stops listening. Its log is kept, so `restart()` brings back the same data on the same port.
+   */
+  shutDown(): Promise<void>;
+  /** Listens again on the same port, serving the log as it was (a no-op while listening). */
+  restart(): Promise<void>;
+  /** Shuts down for good (the log is kept in memory until the double is dropped). */
   stop(): Promise<void>;
 }
 
 export async function startEventStoreDbDouble(options: EventStoreDbDoubleOptions = {}): Promise<EventStoreDbDouble> {
   const log = new TransactionLog(options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE);
-  const reads = new ReadService(log);
-  const writes = new WriteService(log);
+  const gate = new StallGate();
+  const reads = new ReadService(log, gate);
+  const writes = new WriteService(log, gate);
   const advertiseBatchAppend = options.advertiseBatchAppend ?? true;
 
   const calls = { read: 0, append: 0, batchAppend: 0, delete: 0 };
@@ -70,18 +94,47 @@ export async function startEventStoreDbDouble(options: EventStoreDbDoubleOptions
     },
     tombstone: (call, callback) => writes.tombstone(call, callback),
   };
-  const server = new Server();
-  server.addService(StreamsService, streamsImplementation);
-  server.addService(ServerFeaturesService, {
-    getSupportedMethods: (_call: ServerUnaryCall<Empty, SupportedMethods>, callback: sendUnaryData<SupportedMethods>) =>
-      callback(null, supportedMethods(advertiseBatchAppend)),
-  });
+  const bind = async (port: number): Promise<{ server: Server; port: number }> => {
+    const server = new Server();
+    server.addService(StreamsService, streamsImplementation);
+    server.addService(ServerFeaturesService, {
+      getSupportedMethods: (_call: ServerUnaryCall<Empty, SupportedMethods>, callback: sendUnaryData<SupportedMethods>) =>
+        callback(null, supportedMethods(advertiseBatchAppend)),
+    });
+    const bound = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, boundPort) => (error ? reject(error) : resolve(boundPort))),
+    );
+    return { server, port: bound };
+  };
   const host = options.host ?? '127.0.0.1';
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
+  let current: Server | undefined;
+  const first = await bind(options.port ?? 0);
+  current = first.server;
+  const port = first.port;
+
+  const shutDown = async (): Promise<void> => {
+    if (!current) return;
+    const server = current;
+    current = undefined;
+    gate.abandon();
+    reads.dropSubscriptions(GrpcStatus.UNAVAILABLE);
+    server.forceShutdown();
+  };
+  let restarting: Promise<void> | undefined;
+  const restart = (): Promise<void> =>
+    (restarting ??= (async () => {
+      if (current) return;
+      // The port was just released; binding it again can race with the old listener's close for a moment.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          current = (await bind(port)).server;
+          return;
+        } catch (error) {
+          if (attempt >= 50) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+    })().finally(() => (restarting = undefined)));
 
   return {
     connectionString: `esdb://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}?tls=false`,
@@ -89,10 +142,14 @@ export async function startEventStoreDbDouble(options: EventStoreDbDoubleOptions
     calls,
     dropSubscriptions: (code) => reads.dropSubscriptions(code),
     scavenge: () => log.scavenge(),
-    stop: async () => {
-      reads.dropSubscriptions(GrpcStatus.UNAVAILABLE);
-      server.forceShutdown();
+    stall: (stallOptions) => gate.stall(stallOptions),
+    unstall: () => gate.release(),
+    get listening() {
+      return current !== undefined;
     },
+    shutDown,
+    restart,
+    stop: shutDown,
   };
 }
 

@@ -1,6 +1,7 @@
 import { status as GrpcStatus, type ServerWritableStream } from '@grpc/grpc-js';
 import { ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb';
 import { eventFilterOf, type EventFilter } from './event-filter';
+import { StallGate } from './stall-gate';
 import { Subscription, type SubscriptionSource } from './subscription';
 import type { LogRecord, TransactionLog } from './transaction-log';
 import { eventResponse, streamIdentifier, streamNameOf, writeResponse } from './wire';
@@ -9,9 +10,14 @@ import { eventResponse, streamIdentifier, streamNameOf, writeResponse } from './
 export class ReadService {
   private readonly active = new Set<Subscription>();
 
-  constructor(private readonly log: TransactionLog) {}
+  constructor(
+    private readonly log: TransactionLog,
+    private readonly gate = new StallGate(),
+  ) {}
 
   async read(call: ServerWritableStream<ReadReq, ReadResp>): Promise<void> {
+    // A stalled node answers nothing; the read runs (on the log as it is then) once the stall ends.
+    if (this.gate.holdsReads && (!(await this.gate.pass()) || call.cancelled)) return;
     const options = call.request.getOptions();
     if (!options) {
       call.emit('error', { code: GrpcStatus.INVALID_ARGUMENT, details: 'Read requires options.' });
@@ -51,7 +57,7 @@ export class ReadService {
   }
 
   private async subscribe(call: ServerWritableStream<ReadReq, ReadResp>, source: SubscriptionSource): Promise<void> {
-    const subscription = new Subscription(this.log, call, source);
+    const subscription = new Subscription(this.log, call, source, this.gate);
     this.active.add(subscription);
     try {
       await subscription.run();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { status as GrpcStatus, type ServerWritableStream } from '@grpc/grpc-js';
 import { ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb';
 import type { EventFilter } from './event-filter';
+import { StallGate } from './stall-gate';
 import type { LogRecord, TransactionLog } from './transaction-log';
 import { eventResponse, writeResponse } from './wire';
 
@@ -25,6 +26,7 @@ export class Subscription {
     private readonly log: TransactionLog,
     private readonly call: ServerWritableStream<ReadReq, ReadResp>,
     private readonly source: SubscriptionSource,
+    private readonly gate = new StallGate(),
   ) {}
 
   /** Runs until the client cancels or the double drops the subscription. */
@@ -108,6 +110,8 @@ export class Subscription {
   }
 
   private async send(response: ReadResp): Promise<void> {
+    // A stalled node delivers nothing until the stall ends.
+    if (this.gate.holdsReads && !(await this.gate.pass())) this.end();
     if (!this.ended) await writeResponse(this.call, response);
   }
 }
