@@ -5,6 +5,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { KeyledgerModule, KeyledgerOverrides } from './app.module';
 import { AwsErrorFilter } from './aws-json/aws-error.filter';
 import { KeyledgerConfig } from './config/config';
+import { applyServerLimits } from './http-limits/server-limits';
 import { FilterByPath, REST_PREFIX, RestProblemFilter, restJsonBody, setUpOpenApi } from './rest';
 
 export function createLogger(config: Pick<KeyledgerConfig, 'logFormat'>): LoggerService {
@@ -31,16 +32,7 @@ export async function createKeyledgerApp(
   app.getHttpAdapter().getInstance().disable('x-powered-by');
   // ETags are key revisions, set by the REST routes; express must not invent weak ETags (a SHA-1 of every body).
   app.getHttpAdapter().getInstance().set('etag', false);
-  keepConnectionsLongerThanClients(app.getHttpServer());
+  // Keep-alive longer than SDK clients; header and request timeouts against slow clients; a connection cap.
+  applyServerLimits(app.getHttpServer() as Server, config);
   return app;
-}
-
-/**
- * AWS SDKs keep connections alive and reuse them after idling. With Node's default 5 s keep-alive timeout the
- * server may close a socket just as a client reuses it, and the client sees ECONNRESET; idle connections are
- * kept for longer than clients typically keep them (as load balancers do).
- */
-function keepConnectionsLongerThanClients(server: Server): void {
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
 }

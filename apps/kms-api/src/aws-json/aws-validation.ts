@@ -132,6 +132,19 @@ export const AwsBlob = (min: number, max: number) =>
   );
 
 /**
+ * A list or map with more entries than any request may carry, found on the raw text before parsing
+ * (http-limits/json-structure.ts): the AWS ValidationException for a length constraint, naming the member's path.
+ */
+export function memberTooLong(path: readonly string[], container: 'array' | 'object', maxEntries: number): AwsProtocolError {
+  const at = path.map((segment) => (/^\d+$/.test(segment) ? segment : camel(segment))).join('.');
+  const value = container === 'array' ? [] : {};
+  return new AwsProtocolError(
+    'ValidationException',
+    `1 validation error detected: Value ${shown(value)} at '${at}' failed to satisfy constraint: Member must have length less than or equal to ${maxEntries}`,
+  );
+}
+
+/**
  * Builds the DTO from the parsed body, validates it, and throws the AWS error for the first kind of problem.
  * Unknown members are ignored, as AWS services do.
  */
