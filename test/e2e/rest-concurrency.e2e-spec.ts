@@ -2,7 +2,7 @@ import { GetParametersForImportCommand } from '@aws-sdk/client-kms';
 import { randomBytes } from 'node:crypto';
 import { wrapForImport } from '../support/client-wrapping';
 import { RunningKeyledger, startKeyledger } from '../support/keyledger-harness';
-import { expectOk, expectProblem, restClient, RestClient } from '../support/rest-client';
+import { expectOk, expectProblem, restClient, RestClient, sigV4 } from '../support/rest-client';
 
 /**
  * Optimistic concurrency over HTTP: every key response carries the key's stream revision as ETag; a change
@@ -32,6 +32,16 @@ describe('REST: ETag and If-Match', () => {
     expect({ etag: after.etag, body: after.body }).toEqual({ etag: before.etag, body: before.body });
     expect((await rest.get(`/v1/keys/${keyId}/events`)).body).toEqual(history.body);
   }
+
+  it("a stale If-Match on another account's key, or on no key, is 404: a 412 would confirm the key exists", async () => {
+    const key = expectOk(await rest.post('/v1/keys', { origin: 'EXTERNAL' }), 201);
+    const stranger = restClient(kl.url, sigV4('111122223333'));
+    const reply = await stranger.post(`/v1/keys/${key.keyId}/import-parameters`, PARAMS, ifMatch('"7"'));
+    expectProblem(reply, 404, 'not-found', 'NotFoundException', `Key 'arn:aws:kms:us-east-1:111122223333:key/${key.keyId}' does not exist`);
+    expect(reply.etag).toBeNull();
+    const missing = '11111111-2222-3333-4444-555555555555';
+    expectProblem(await rest.post(`/v1/keys/${missing}/disable`, undefined, ifMatch('"0"')), 404, 'not-found', 'NotFoundException');
+  });
 
   it('the ETag advances with each change; a change naming an old revision is refused with 412 and changes nothing', async () => {
     const created = await rest.post('/v1/keys', { origin: 'EXTERNAL' });
