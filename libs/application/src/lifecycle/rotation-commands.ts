@@ -52,18 +52,19 @@ class GeneratedRotationMaterial {
   }
 }
 
+/** Runs a rotation command with material generated for it when the key needs some (AWS_KMS symmetric keys). */
 async function rotate(
   executor: KeyCommandExecutor,
   vault: MaterialVault,
-  keyId: string,
   ctx: RequestContext,
-  command: (generatedKeyMaterialId?: string) => RotateKeyCommand,
-  state: KeyState,
+  key: { keyId: string; keyArn: string; state: KeyState },
+  kind: RotateKeyCommand['kind'],
 ): Promise<KeyChangeResult> {
-  const generated = new GeneratedRotationMaterial(keyId, state);
+  const generated = new GeneratedRotationMaterial(key.keyId, key.state);
   try {
-    const result = await executor.execute(keyId, command(generated.keyMaterialId), ctx, generated.hooks(vault, keyId));
-    return { keyId, keyArn: command().keyArn, revision: result.revision, state: result.state, decision: result.decision };
+    const command: RotateKeyCommand = { kind, keyArn: key.keyArn, generatedKeyMaterialId: generated.keyMaterialId };
+    const result = await executor.execute(key.keyId, command, ctx, generated.hooks(vault, key.keyId));
+    return { keyId: key.keyId, keyArn: key.keyArn, revision: result.revision, state: result.state, decision: result.decision };
   } finally {
     generated.destroy();
   }
@@ -78,9 +79,8 @@ export class RotateKeyOnDemandHandler implements ICommandHandler<RotateKeyOnDema
 
   async execute({ ctx, input }: RotateKeyOnDemand): Promise<KeyChangeResult> {
     const keyId = keyIdOrThrow(input.keyId, ctx, { allowAlias: false });
-    const arn = keyArn(ctx, keyId);
     const { state } = await this.executor.load(keyId);
-    return rotate(this.executor, this.vault, keyId, ctx, (generatedKeyMaterialId) => ({ kind: 'RotateKeyOnDemand', keyArn: arn, generatedKeyMaterialId }), state);
+    return rotate(this.executor, this.vault, ctx, { keyId, keyArn: keyArn(ctx, keyId), state }, 'RotateKeyOnDemand');
   }
 }
 
@@ -97,7 +97,7 @@ export class RotateKeyAutomaticallyHandler implements ICommandHandler<RotateKeyA
     const key = state.key;
     if (!key) return 0;
     const ctx = serviceContext({ accountId: key.accountId, region: key.region }, 'keyledger-rotation', requestId, 'RotateKey');
-    const result = await rotate(this.executor, this.vault, keyId, ctx, (generatedKeyMaterialId) => ({ kind: 'RotateKeyAutomatically', keyArn: key.arn, generatedKeyMaterialId }), state);
+    const result = await rotate(this.executor, this.vault, ctx, { keyId, keyArn: key.arn, state }, 'RotateKeyAutomatically');
     return result.decision.events.filter((e) => e.type === KeyEventTypes.KeyMaterialRotated).length;
   }
 }
