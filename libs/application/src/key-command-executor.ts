@@ -19,7 +19,7 @@ import {
 import { EventStore, JsonObject, RecordedEvent, WrongExpectedRevisionError } from '@keyledger/event-store';
 import { noteRefusalFacts } from './audit/refusal-facts';
 import { CLOCK, Clock, EVENT_STORE, MATERIAL_VAULT, MaterialVault, PROJECTION_PROGRESS, ProjectionProgress } from './ports';
-import { eventMetadata, RequestContext } from './request-context';
+import { eventMetadata, RequestContext, serviceContext } from './request-context';
 import { toKeyEvents } from './stored-events';
 
 /** Conflicting appends are re-decided this many times before giving up (decide is pure, so retrying is safe). */
@@ -77,6 +77,22 @@ export class KeyCommandExecutor {
   async load(keyId: string): Promise<LoadedKey> {
     const recorded = await this.store.readStream(keyStreamId(keyId));
     return { state: foldEvents(toKeyEvents(recorded)), revision: lastRevision(recorded) };
+  }
+
+  /**
+   * A command the service issues on its own (the maintenance job): decided in the key's own account and region,
+   * attributed to `invokedBy`. Returns how many events were recorded (0: nothing due, or another instance did it).
+   */
+  async executeAsService(
+    keyId: string,
+    invocation: { invokedBy: string; requestId: string; operation: string },
+    command: (keyArn: string) => KeyCommand,
+  ): Promise<number> {
+    const { state } = await this.load(keyId);
+    const key = state.key;
+    if (!key) return 0;
+    const ctx = serviceContext({ accountId: key.accountId, region: key.region }, invocation.invokedBy, invocation.requestId, invocation.operation);
+    return (await this.execute(keyId, command(key.arn), ctx)).decision.events.length;
   }
 
   async execute(keyId: string, command: KeyCommand, ctx: RequestContext, hooks: ExecutionHooks = {}): Promise<ExecutionResult> {

@@ -1,6 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { KeyCommandExecutor } from '../key-command-executor';
-import { serviceContext } from '../request-context';
 
 /** Issued by the maintenance job for a key whose DeletionDate has passed. */
 export class DeleteKey {
@@ -18,12 +17,8 @@ export class DeleteKey {
 export class DeleteKeyHandler implements ICommandHandler<DeleteKey, number> {
   constructor(private readonly executor: KeyCommandExecutor) {}
 
-  async execute({ keyId, requestId }: DeleteKey): Promise<number> {
-    const { state } = await this.executor.load(keyId);
-    const key = state.key;
-    if (!key) return 0;
-    const ctx = serviceContext({ accountId: key.accountId, region: key.region }, 'keyledger-deletion', requestId, 'DeleteKey');
-    const { decision } = await this.executor.execute(keyId, { kind: 'DeleteKey', keyArn: key.arn }, ctx);
-    return decision.events.length;
+  execute({ keyId, requestId }: DeleteKey): Promise<number> {
+    const invocation = { invokedBy: 'keyledger-deletion', requestId, operation: 'DeleteKey' };
+    return this.executor.executeAsService(keyId, invocation, (keyArn) => ({ kind: 'DeleteKey', keyArn }));
   }
 }
