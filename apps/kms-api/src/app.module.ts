@@ -36,13 +36,13 @@ import {
   WrappingKeyPool,
 } from '@keyledger/application';
 import { AuditSigningKey, AuditSigningKeyError } from '@keyledger/audit';
-import { ImportTokenSealer, MasterKey } from '@keyledger/crypto';
+import { ImportTokenSealer, type MasterKeyRing } from '@keyledger/crypto';
 import { EventStore, EventStoreDbCheckpointStore, keyledgerStreamPrefixes } from '@keyledger/event-store';
 import { openReadModelDatabase, ProjectionRunner, readModelProjections, SqliteAliasReadModel, SqliteAuditLog, SqliteKeyReadModel, SqliteUsageLog } from '@keyledger/projections';
 import { AwsJsonController } from './aws-json/aws-json.controller';
 import { AUTH_CONFIG, AUTHENTICATION_PROVIDERS } from './auth';
 import { ConfigError, KeyledgerConfig } from './config/config';
-import { loadMasterKey } from './config/master-key.loader';
+import { loadMasterKeyRing } from './config/master-key.loader';
 import { HealthController } from './health/health.controller';
 import { ReadModelsLifecycle } from './read-models.service';
 import { REST_CONTROLLERS, REST_PROVIDERS } from './rest';
@@ -50,7 +50,7 @@ import { CHECKPOINT_PUBLISHER_OPTIONS, CheckpointPublisher } from './storage/che
 import { closeStorage, openStorage, Storage, STORAGE } from './storage/storage';
 
 const CONFIG = Symbol('KeyledgerConfig');
-const MASTER_KEY = Symbol('MasterKey');
+const MASTER_KEY = Symbol('MasterKeyRing');
 const READ_MODEL_DB = Symbol('ReadModelDatabase');
 
 /** The audit digest signing key; an unusable configured key stops the service like any configuration error. */
@@ -107,13 +107,13 @@ export class KeyledgerModule {
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: AUTH_CONFIG, useValue: { credentialsFile: config.credentialsFile, defaultCredentials: config.defaultCredentials, defaultAccountId: config.defaultAccountId, defaultRegion: config.defaultRegion } },
-        { provide: MASTER_KEY, useFactory: (c: KeyledgerConfig) => loadMasterKey(c.masterKey, c.dataDir), inject: [CONFIG] },
+        { provide: MASTER_KEY, useFactory: (c: KeyledgerConfig) => loadMasterKeyRing(c.masterKey, c.previousMasterKeys ?? [], c.dataDir), inject: [CONFIG] },
         { provide: CLOCK, useValue: overrides.clock ?? { now: () => Date.now() } },
         { provide: ID_GENERATOR, useValue: { keyId: () => randomUUID(), uuid: () => randomUUID() } },
-        { provide: STORAGE, useFactory: (c: KeyledgerConfig, key: MasterKey) => openStorage(c, key), inject: [CONFIG, MASTER_KEY] },
+        { provide: STORAGE, useFactory: (c: KeyledgerConfig, keys: MasterKeyRing) => openStorage(c, keys), inject: [CONFIG, MASTER_KEY] },
         { provide: EVENT_STORE, useFactory: (storage: Storage) => storage.eventStore, inject: [STORAGE] },
         { provide: MATERIAL_VAULT, useFactory: (storage: Storage) => storage.vault, inject: [STORAGE] },
-        { provide: IMPORT_TOKEN_SEALER, useFactory: (key: MasterKey) => new ImportTokenSealer(key), inject: [MASTER_KEY] },
+        { provide: IMPORT_TOKEN_SEALER, useFactory: (keys: MasterKeyRing) => new ImportTokenSealer(keys), inject: [MASTER_KEY] },
         { provide: READ_MODEL_DB, useFactory: () => openReadModelDatabase(config.readModelsFile) },
         {
           provide: PROJECTION_PROGRESS,

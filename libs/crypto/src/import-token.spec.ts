@@ -111,3 +111,24 @@ describe('ImportTokenSealer', () => {
     for (const candidate of malformed) expect(() => sealer.seal(candidate, rsa2048PrivateKeyDer)).toThrow(TypeError);
   });
 });
+
+describe('ImportTokenSealer with a master key ring (rotation)', () => {
+  const newKey = MasterKey.generate();
+  const ring = new ImportTokenSealer({ current: newKey, previous: [masterKey] });
+
+  it('opens a token issued under a previous key, and seals new tokens under the current key only', () => {
+    const oldToken = sealer.seal(claims, rsa2048PrivateKeyDer);
+    expect(ring.open(oldToken)?.claims).toEqual(claims);
+    const newToken = ring.seal(claims, rsa2048PrivateKeyDer);
+    expect(new ImportTokenSealer(newKey).open(newToken)?.claims).toEqual(claims);
+    expect(sealer.open(newToken)).toBeNull();
+  });
+
+  it('refuses a token of a key that is neither current nor previous', () => {
+    expect(ring.open(new ImportTokenSealer(MasterKey.generate()).seal(claims, rsa2048PrivateKeyDer))).toBeNull();
+  });
+
+  it('stops opening old tokens once the previous key is dropped', () => {
+    expect(new ImportTokenSealer(newKey).open(sealer.seal(claims, rsa2048PrivateKeyDer))).toBeNull();
+  });
+});

@@ -11,7 +11,7 @@ import {
   type WrappingKeySpec,
 } from '../../domain/src/key-spec';
 import { gcmOpen, gcmPartsToBuffer, gcmSeal, readGcmParts } from './aes-gcm';
-import type { MasterKey } from './master-key';
+import { toMasterKeyRing, type MasterKey, type MasterKeyRing } from './master-key';
 
 export interface ImportTokenClaims {
   tokenId: string;
@@ -31,11 +31,19 @@ const CLAIMS_LENGTH_BYTES = 2;
 const DERIVATION_PURPOSE = 'import-token/v1';
 const AAD_LABEL = Buffer.from('keyledger:import-token', 'utf8');
 
+/**
+ * Seals tokens under the current master key; opens tokens sealed under the current key or any previous key of the
+ * ring, so tokens issued before a master key rotation keep working while the old key is listed as previous.
+ * The token carries no key id: each opening key is tried in turn (a wrong key fails GCM authentication).
+ */
 export class ImportTokenSealer {
   readonly #key: Buffer;
+  readonly #openingKeys: Buffer[];
 
-  constructor(masterKey: MasterKey) {
-    this.#key = masterKey.deriveKey(DERIVATION_PURPOSE);
+  constructor(masterKeys: MasterKey | MasterKeyRing) {
+    const ring = toMasterKeyRing(masterKeys);
+    this.#key = ring.current.deriveKey(DERIVATION_PURPOSE);
+    this.#openingKeys = [this.#key, ...ring.previous.map((key) => key.deriveKey(DERIVATION_PURPOSE))];
   }
 
   seal(claims: ImportTokenClaims, wrappingPrivateKeyDer: Buffer): Buffer {
@@ -50,12 +58,17 @@ export class ImportTokenSealer {
     return token;
   }
 
-  /** Null for anything not sealed by this master key exactly as issued. Expiry is the caller's check. */
+  /** Null for anything not sealed by one of this ring's master keys exactly as issued. Expiry is the caller's check. */
   open(token: Buffer): { claims: ImportTokenClaims; wrappingPrivateKeyDer: Buffer } | null {
     if (token.length > IMPORT_TOKEN_MAX_BYTES || token[0] !== FORMAT_VERSION) return null;
     const parts = readGcmParts(token, VERSION_BYTES);
     if (parts === null) return null;
-    const plaintext = gcmOpen(this.#key, parts, aad(token.subarray(0, VERSION_BYTES)));
+    const tokenAad = aad(token.subarray(0, VERSION_BYTES));
+    let plaintext: Buffer | null = null;
+    for (const key of this.#openingKeys) {
+      plaintext = gcmOpen(key, parts, tokenAad);
+      if (plaintext !== null) break;
+    }
     if (plaintext === null || plaintext.length < CLAIMS_LENGTH_BYTES) return null;
     const claimsEnd = CLAIMS_LENGTH_BYTES + plaintext.readUInt16BE(0);
     if (plaintext.length <= claimsEnd) return null;

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { InvalidMasterKeyError, MasterKey } from './master-key';
+import { InvalidMasterKeyError, MasterKey, toMasterKeyRing } from './master-key';
 
 /** Bytes 0..31: a fixed key for known-answer tests. */
 const FIXED_KEY_BASE64 = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
@@ -107,5 +107,16 @@ describe('MasterKey in logs', () => {
       expect(rendered).not.toContain(FIXED_KEY_BASE64);
       expect(rendered).not.toContain('000102030405');
     }
+  });
+});
+
+describe('toMasterKeyRing', () => {
+  it('wraps a single key and drops duplicates and the current key from the previous keys', () => {
+    const a = MasterKey.generate();
+    const b = MasterKey.generate();
+    expect(toMasterKeyRing(a)).toEqual({ current: a, previous: [] });
+    const ring = toMasterKeyRing({ current: b, previous: [a, b, a] });
+    expect(ring.current).toBe(b);
+    expect(ring.previous).toEqual([a]);
   });
 });

@@ -64,3 +64,20 @@ export class MasterKey {
     return `MasterKey(${this.id})`;
   }
 }
+
+/**
+ * The configured master keys during a rotation: `current` seals, `previous` only open what was sealed before.
+ * Ids must be distinct (the same key listed twice is collapsed; listing the current key as previous is ignored).
+ */
+export interface MasterKeyRing {
+  current: MasterKey;
+  previous: readonly MasterKey[];
+}
+
+/** Normalizes a key or a ring to a ring with distinct ids, the current key first. */
+export function toMasterKeyRing(keys: MasterKey | MasterKeyRing): MasterKeyRing {
+  if (keys instanceof MasterKey) return { current: keys, previous: [] };
+  const seen = new Set([keys.current.id]);
+  const previous = keys.previous.filter((key) => !seen.has(key.id) && seen.add(key.id));
+  return { current: keys.current, previous };
+}

@@ -109,3 +109,42 @@ describe('MaterialSealer', () => {
     expect(sealedMaterialMasterKeyId(sealed)).toBeNull();
   });
 });
+
+describe('MaterialSealer with a master key ring (rotation)', () => {
+  const oldKey = MasterKey.generate();
+  const newKey = MasterKey.generate();
+  const ring = new MaterialSealer({ current: newKey, previous: [oldKey] });
+
+  it('opens a blob sealed under a previous key and seals under the current one', () => {
+    const old = new MaterialSealer(oldKey).seal(material, context);
+    expect(ring.open(old, context).equals(material)).toBe(true);
+    const resealed = ring.seal(material, context);
+    expect(sealedMaterialMasterKeyId(resealed)).toBe(newKey.id);
+    expect(ring.masterKeyId).toBe(newKey.id);
+    expect(ring.previousMasterKeyIds).toEqual([oldKey.id]);
+    expect(ring.opens(oldKey.id) && ring.opens(newKey.id)).toBe(true);
+    // The old key alone cannot open what the ring sealed.
+    expect(() => new MaterialSealer(oldKey).open(resealed, context)).toThrow(SealedMaterialError);
+  });
+
+  it('refuses a blob of a key that is neither current nor previous, naming the configured ones', () => {
+    const stranger = MasterKey.generate();
+    const message = openError(() => ring.open(new MaterialSealer(stranger).seal(material, context), context)).message;
+    expect(message).toContain(stranger.id);
+    expect(message).toContain(newKey.id);
+    expect(message).toContain(oldKey.id);
+    expect(ring.opens(stranger.id)).toBe(false);
+  });
+
+  it('still authenticates a previous-key blob (a flipped bit or another context fails)', () => {
+    const old = new MaterialSealer(oldKey).seal(material, context);
+    const flipped = Buffer.from(old);
+    flipped[flipped.length - 1] ^= 1;
+    expect(() => ring.open(flipped, context)).toThrow(SealedMaterialError);
+    expect(() => ring.open(old, context + 'x')).toThrow(SealedMaterialError);
+  });
+
+  it('ignores the current key listed again as previous', () => {
+    expect(new MaterialSealer({ current: newKey, previous: [newKey, oldKey, oldKey] }).previousMasterKeyIds).toEqual([oldKey.id]);
+  });
+});

@@ -27,6 +27,11 @@ export interface KeyledgerConfig {
   /** Base64 of 32 bytes; when unset a dev master key is generated into the data directory. */
   masterKey?: string;
   /**
+   * KEYLEDGER_PREVIOUS_MASTER_KEYS: comma-separated base64 master keys that only open (never seal) material and
+   * import tokens sealed before a master key rotation (see `keyledger rotate-master-key`). Empty when unset.
+   */
+  previousMasterKeys?: string[];
+  /**
    * development (default): `test`/`test` works, a development master key is generated, with warnings. production:
    * no default credentials, and the service refuses to start without KEYLEDGER_MASTER_KEY and a credentials file.
    */
@@ -139,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     instanceId: env.KEYLEDGER_INSTANCE_ID || `${hostname()}-${process.pid}`,
     readModelsFile: resolve(env.KEYLEDGER_READ_MODELS_FILE || join(dataDir, 'read-models.sqlite')),
     masterKey: env.KEYLEDGER_MASTER_KEY || undefined,
+    previousMasterKeys: (env.KEYLEDGER_PREVIOUS_MASTER_KEYS ?? '').split(',').map((key) => key.trim()).filter((key) => key.length > 0),
     mode,
     credentialsFile,
     defaultCredentials: mode === 'development' && onOff(env, 'KEYLEDGER_DEFAULT_CREDENTIALS', true),

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { InvalidMasterKeyError, MasterKey } from '@keyledger/crypto';
+import { InvalidMasterKeyError, MasterKey, type MasterKeyRing } from '@keyledger/crypto';
 import { ConfigError } from './config';
 
 export const DEV_MASTER_KEY_FILE = 'master.key';
@@ -43,4 +43,34 @@ export function loadMasterKey(configured: string | undefined, dataDir: string, l
     masterKeyId: key.id,
   });
   return key;
+}
+
+/**
+ * The master key ring: the current key (as loadMasterKey) seals, the previous keys (KEYLEDGER_PREVIOUS_MASTER_KEYS)
+ * only open what was sealed before a rotation. Previous keys need a configured current key: a generated
+ * development key cannot be the target of a rotation.
+ */
+export function loadMasterKeyRing(
+  configured: string | undefined,
+  previous: readonly string[],
+  dataDir: string,
+  logger = new Logger('MasterKey'),
+): MasterKeyRing {
+  if (previous.length > 0 && configured === undefined) {
+    throw new ConfigError('KEYLEDGER_PREVIOUS_MASTER_KEYS needs KEYLEDGER_MASTER_KEY (the new master key) to be set.');
+  }
+  const current = loadMasterKey(configured, dataDir, logger);
+  const previousKeys = previous.map((text, index) => {
+    try {
+      return MasterKey.fromBase64(text);
+    } catch (error) {
+      const reason = error instanceof InvalidMasterKeyError ? error.message : 'it could not be read';
+      throw new ConfigError(`KEYLEDGER_PREVIOUS_MASTER_KEYS entry ${index + 1} is unusable: ${reason}`);
+    }
+  });
+  const distinct = previousKeys.filter((key, index) => key.id !== current.id && previousKeys.findIndex((other) => other.id === key.id) === index);
+  if (distinct.length > 0) {
+    logger.log({ msg: 'Master key rotation: previous master keys open existing material and import tokens; new material is sealed under the current key.', masterKeyId: current.id, previousMasterKeyIds: distinct.map((key) => key.id) });
+  }
+  return { current, previous: distinct };
 }

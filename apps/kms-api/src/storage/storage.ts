@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { EventStoreDbMaterialVault, MaterialVault, SqliteMaterialVault } from '@keyledger/application';
 import { ChainingEventStore } from '@keyledger/audit';
-import { MasterKey, MaterialSealer } from '@keyledger/crypto';
+import { MasterKey, MasterKeyRing, MaterialSealer } from '@keyledger/crypto';
 import { EventStore, EventStoreDbEventStore, keyledgerStreamPrefixes, SqliteEventStore } from '@keyledger/event-store';
 import { KeyledgerConfig } from '../config/config';
 
@@ -22,8 +22,9 @@ export interface Storage {
  * DATA_DIR. Either way every append is hash-chained to its stream's previous event (the audit trail's tamper
  * evidence).
  */
-export async function openStorage(config: KeyledgerConfig, masterKey: MasterKey): Promise<Storage> {
-  const sealer = new MaterialSealer(masterKey);
+/** `masterKeys`: the current key seals, previous keys (during a master key rotation) only open. */
+export async function openStorage(config: KeyledgerConfig, masterKeys: MasterKey | MasterKeyRing): Promise<Storage> {
+  const sealer = new MaterialSealer(masterKeys);
   if (config.eventStoreUrl) {
     const prefixes = keyledgerStreamPrefixes(config.eventStoreDeployment);
     const connectionString = config.eventStoreUrl;

@@ -8,3 +8,4 @@ export { register as exportTrail } from './export';
 export { register as replay } from './replay';
 export { register as seed } from './seed';
 export { register as verify } from './verify';
+export { register as rotateMasterKey } from './rotate-master-key';

@@ -52,7 +52,7 @@ describe('SqliteMaterialVault', () => {
     const vault = new SqliteMaterialVault(file, new MaterialSealer(masterKey));
     await vault.put('key-1', 'm1', Buffer.alloc(32, 1), 4);
     await vault.put('key-1', 'm1', Buffer.alloc(32, 2), 2);
-    expect(await vault.list()).toEqual([{ keyId: 'key-1', keyMaterialId: 'm1', revision: 4 }]);
+    expect(await vault.list()).toEqual([{ keyId: 'key-1', keyMaterialId: 'm1', revision: 4, masterKeyId: masterKey.id }]);
     vault.close();
   });
 
@@ -70,7 +70,7 @@ describe('SqliteMaterialVault', () => {
     for (const { name, bytes } of files) {
       expect({ name, holdsSealedCopy: bytes.includes(secretPart) }).toEqual({ name, holdsSealedCopy: false });
     }
-    expect(await vault.list()).toEqual([{ keyId: 'key-2', keyMaterialId: 'm2', revision: 1 }]);
+    expect(await vault.list()).toEqual([{ keyId: 'key-2', keyMaterialId: 'm2', revision: 1, masterKeyId: masterKey.id }]);
     vault.close();
   });
 
@@ -82,5 +82,65 @@ describe('SqliteMaterialVault', () => {
     const reopened = new SqliteMaterialVault(file, new MaterialSealer(masterKey));
     expect(await reopened.list()).toHaveLength(1);
     reopened.close();
+  });
+
+  describe('master key rotation', () => {
+    const newKey = MasterKey.generate();
+    const ring = () => new MaterialSealer({ current: newKey, previous: [masterKey] });
+    const fileBytes = () => readdirSync(dir).map((name) => ({ name, bytes: readFileSync(join(dir, name)) }));
+    const header = (key: MasterKey) => Buffer.concat([Buffer.from([1]), Buffer.from(key.id, 'hex')]);
+
+    it('accepts rows sealed under a previous key at start, still refuses foreign ones, and lists the master key id per row', async () => {
+      const old = new SqliteMaterialVault(file, new MaterialSealer(masterKey));
+      const material = randomBytes(32);
+      await old.put('key-1', 'm1', material, 1);
+      old.close();
+      const rotating = new SqliteMaterialVault(file, ring());
+      expect(await rotating.get('key-1', 'm1')).toEqual(material);
+      await rotating.put('key-2', 'm2', randomBytes(32), 1);
+      const listed = await rotating.list();
+      expect(listed.map((row) => [row.keyId, row.masterKeyId]).sort()).toEqual([['key-1', masterKey.id], ['key-2', newKey.id]]);
+      expect(rotating.countByMasterKeyId()).toEqual({ [masterKey.id]: 1, [newKey.id]: 1 });
+      rotating.close();
+      expect(() => new SqliteMaterialVault(file, new MaterialSealer(newKey))).toThrow(MasterKeyMismatchError);
+      expect(() => new SqliteMaterialVault(file, new MaterialSealer({ current: newKey, previous: [MasterKey.generate()] }))).toThrow(MasterKeyMismatchError);
+    });
+
+    it('re-seals every previous-key row under the current key and leaves no old blob in any file', async () => {
+      const old = new SqliteMaterialVault(file, new MaterialSealer(masterKey));
+      const materials = [randomBytes(32), randomBytes(64), randomBytes(48)];
+      for (const [i, material] of materials.entries()) await old.put(`key-${i}`, 'm', material, 1);
+      old.close();
+      const rotating = new SqliteMaterialVault(file, ring());
+      const report = rotating.resealUnderCurrentMasterKey();
+      expect(report).toMatchObject({ toMasterKeyId: newKey.id, fromMasterKeyIds: [masterKey.id], remaining: 0, walTruncated: true });
+      expect(report.rewrapped).toHaveLength(3);
+      expect(rotating.resealUnderCurrentMasterKey()).toMatchObject({ fromMasterKeyIds: [], rewrapped: [], remaining: 0 });
+      for (const { name, bytes } of fileBytes()) expect({ name, holdsOldBlob: bytes.includes(header(masterKey)) }).toEqual({ name, holdsOldBlob: false });
+      rotating.close();
+      const onlyNew = new SqliteMaterialVault(file, new MaterialSealer(newKey));
+      for (const [i, material] of materials.entries()) expect(await onlyNew.get(`key-${i}`, 'm')).toEqual(material);
+      onlyNew.close();
+    });
+
+    it('lets a concurrent put win over a re-seal (compare-and-swap)', async () => {
+      const old = new SqliteMaterialVault(file, new MaterialSealer(masterKey));
+      await old.put('key-1', 'm1', randomBytes(32), 1);
+      const rotating = new SqliteMaterialVault(file, ring());
+      const statement = (rotating as unknown as { statements: { reseal: { run: (...args: unknown[]) => { changes: number } } } }).statements.reseal;
+      const run = statement.run.bind(statement);
+      const newer = randomBytes(32);
+      // The running service (still on the old key here, to prove the row stays as it wrote it) writes in between.
+      statement.run = (...args: unknown[]) => {
+        void old.put('key-1', 'm1', newer, 2);
+        return run(...args);
+      };
+      const report = rotating.resealUnderCurrentMasterKey();
+      expect(report.rewrapped).toEqual([]);
+      expect(report.remaining).toBe(1);
+      expect(await rotating.get('key-1', 'm1')).toEqual(newer);
+      old.close();
+      rotating.close();
+    });
   });
 });

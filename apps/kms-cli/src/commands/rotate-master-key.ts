@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { SqliteMaterialVault, type MasterKeyResealReport } from '@keyledger/application';
+import { ChainingEventStore } from '@keyledger/audit';
+import { InvalidMasterKeyError, MasterKey, MaterialSealer, type MasterKeyRing } from '@keyledger/crypto';
+import { NO_STREAM, SqliteEventStore, WrongExpectedRevisionError, type JsonObject } from '@keyledger/event-store';
+import { CliError } from '../cli-error';
+import { eventLogFile } from '../event-log/read-only-event-log';
+import { resolveDataDir, withDataDir } from '../options';
+import { writeLines } from '../output';
+
+/** The log stream recording master key rotations (hash-chained like every stream). */
+export const MASTER_KEY_STREAM_ID = 'keyledger-master-key';
+export const MASTER_KEY_ROTATED = 'MasterKeyRotated.v1';
+/** Exit code when material is still sealed under a previous key afterwards (run again). */
+export const ROTATION_INCOMPLETE_EXIT_CODE = 1;
+
+interface RotateOptions {
+  dataDir?: string;
+  dryRun?: boolean;
+}
+
+/** `rotate-master-key`: re-seals the vault under KEYLEDGER_MASTER_KEY, from the keys in KEYLEDGER_PREVIOUS_MASTER_KEYS. */
+export function register(program: Command): void {
+  withDataDir(
+    program
+      .command('rotate-master-key')
+      .description(
+        'master key rotation: re-seal every key material sealed under a previous master key (KEYLEDGER_PREVIOUS_MASTER_KEYS) with the current one (KEYLEDGER_MASTER_KEY), beside a running service',
+      )
+      .addOption(new Option('--dry-run', 'only count the vault rows per master key id; change nothing')),
+  ).action(async (options: RotateOptions) => {
+    if (process.env.KEYLEDGER_EVENTSTORE_URL) {
+      throw new CliError('rotate-master-key works on the embedded store only; the EventStoreDB material vault (KEYLEDGER_EVENTSTORE_URL) is not supported.');
+    }
+    const dataDir = resolveDataDir(options.dataDir);
+    const ring = masterKeyRingFromEnvironment(process.env);
+    const vaultFile = join(dataDir, 'vault.sqlite');
+    if (!existsSync(vaultFile)) throw new CliError(`No material vault at ${vaultFile} (use --data-dir or DATA_DIR).`);
+    const vault = openVault(vaultFile, ring);
+    try {
+      if (options.dryRun) {
+        await writeLines(process.stdout, describeCounts(vault.countByMasterKeyId(), ring));
+        return;
+      }
+      const report = vault.resealUnderCurrentMasterKey();
+      if (report.rewrapped.length > 0 || report.remaining > 0) await recordRotation(dataDir, report);
+      await writeLines(process.stdout, describeReport(report));
+      if (report.remaining > 0 || !report.walTruncated) {
+        throw new CliError(
+          report.remaining > 0
+            ? `${report.remaining} key material(s) are still sealed under another master key (changed concurrently?): run rotate-master-key again.`
+            : 'the vault WAL could not be truncated (another reader held it), so it may still hold old blobs: run rotate-master-key again.',
+          ROTATION_INCOMPLETE_EXIT_CODE,
+        );
+      }
+    } finally {
+      vault.close();
+    }
+  });
+}
+
+export function masterKeyRingFromEnvironment(env: NodeJS.ProcessEnv): MasterKeyRing {
+  if (!env.KEYLEDGER_MASTER_KEY) {
+    throw new CliError('KEYLEDGER_MASTER_KEY (the new master key) must be set, with the old one(s) in KEYLEDGER_PREVIOUS_MASTER_KEYS.');
+  }
+  const parse = (text: string, name: string): MasterKey => {
+    try {
+      return MasterKey.fromBase64(text);
+    } catch (error) {
+      throw new CliError(`${name} is unusable: ${error instanceof InvalidMasterKeyError ? error.message : 'it could not be read'}`);
+    }
+  };
+  const current = parse(env.KEYLEDGER_MASTER_KEY, 'KEYLEDGER_MASTER_KEY');
+  const previous = (env.KEYLEDGER_PREVIOUS_MASTER_KEYS ?? '')
+    .split(',')
+    .map((text) => text.trim())
+    .filter((text) => text.length > 0)
+    .map((text, index) => parse(text, `KEYLEDGER_PREVIOUS_MASTER_KEYS entry ${index + 1}`))
+    .filter((key) => key.id !== current.id);
+  return { current, previous };
+}
+
+function openVault(file: string, ring: MasterKeyRing): SqliteMaterialVault {
+  try {
+    return new SqliteMaterialVault(file, new MaterialSealer(ring));
+  } catch (error) {
+    throw new CliError(`Cannot open the material vault ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** Appends MasterKeyRotated.v1 through the ChainingEventStore, exactly as the service appends (hash-chained). */
+async function recordRotation(dataDir: string, report: MasterKeyResealReport): Promise<void> {
+  const file = eventLogFile(dataDir);
+  if (!existsSync(file)) throw new CliError(`No event log at ${file} (use --data-dir or DATA_DIR).`);
+  const store = new ChainingEventStore(new SqliteEventStore({ filename: file }));
+  const data = {
+    fromMasterKeyIds: report.fromMasterKeyIds,
+    toMasterKeyId: report.toMasterKeyId,
+    rewrapped: report.rewrapped,
+    remaining: report.remaining,
+  } as unknown as JsonObject;
+  try {
+    for (let attempt = 1; ; attempt += 1) {
+      const events = await store.readStream(MASTER_KEY_STREAM_ID);
+      const expected = events.length > 0 ? events[events.length - 1].revision : NO_STREAM;
+      const requestId = randomUUID();
+      const metadata = {
+        principal: { type: 'Operator', invokedBy: 'keyledger-cli' },
+        requestId,
+        correlationId: requestId,
+        causationId: requestId,
+        operation: 'RotateMasterKey',
+        timestamp: Date.now(),
+      };
+      try {
+        await store.appendToStream(MASTER_KEY_STREAM_ID, [{ type: MASTER_KEY_ROTATED, data, metadata }], expected);
+        return;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= 5) throw error;
+      }
+    }
+  } catch (error) {
+    throw new CliError(`The vault was re-sealed, but recording ${MASTER_KEY_ROTATED} failed: ${(error as Error).message}`);
+  } finally {
+    await store.close();
+  }
+}
+
+function describeReport(report: MasterKeyResealReport): string[] {
+  const from = report.fromMasterKeyIds.length > 0 ? ` (from master key ${report.fromMasterKeyIds.join(', ')})` : '';
+  return [
+    `Re-sealed ${report.rewrapped.length} key material(s) under master key ${report.toMasterKeyId}${from}.`,
+    `${report.remaining} key material(s) remaining under another master key.`,
+  ];
+}
+
+function describeCounts(counts: Record<string, number>, ring: MasterKeyRing): string[] {
+  const role = (id: string) => (id === ring.current.id ? 'current' : ring.previous.some((key) => key.id === id) ? 'previous' : 'unknown');
+  const ids = Object.keys(counts).sort();
+  if (ids.length === 0) return ['The vault holds no key material.'];
+  return [
+    'master key id     role      rows',
+    ...ids.map((id) => `${id.padEnd(16)}  ${role(id).padEnd(8)}  ${counts[id]}`),
+    `${ids.filter((id) => id !== ring.current.id).reduce((sum, id) => sum + counts[id], 0)} row(s) would be re-sealed under ${ring.current.id}.`,
+  ];
+}
