@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalEncryptionContext } from '@keyledger/crypto';
 import type { Principal } from '@keyledger/domain';
-import type { KeyUseRecord } from '../ports/usage-log';
+import type { KeyUseRecord, StoredUsageRecord } from '../ports/usage-log';
 
 /**
  * The usage log: who used which key, when, for what, with which outcome. Usage is not state, so it is kept out
@@ -21,24 +21,10 @@ export const isUsageStream = (streamId: string): boolean => streamId.startsWith(
  * One use of a key as stored in `KeyUsageRecorded.v1`. Ids, names and times only: never plaintext,
  * ciphertext or the encryption context's values (the context is kept as a hash of its canonical form).
  */
-export interface UsageRecordData {
-  keyId: string;
-  keyArn: string;
+export type UsageRecordData = Omit<StoredUsageRecord, 'cursor'> & {
   accountId: string;
   region: string;
-  /** The AWS operation, e.g. 'Decrypt'. */
-  operation: string;
-  keyMaterialId?: string;
-  principal: Principal;
-  requestId: string;
-  /** ISO-8601 (the service clock). */
-  time: string;
-  outcome: 'Succeeded' | 'Refused';
-  /** For refusals: the AWS error name returned. */
-  errorType?: string;
-  /** SHA-256 (hex) of the canonical encryption context, only when the context had at least one pair. */
-  encryptionContextHash?: string;
-}
+};
 
 /** Payload of `KeyUsageRecorded.v1`: one batch of uses, in the order they were recorded. */
 export interface KeyUsageRecordedData {
