@@ -114,6 +114,9 @@ export function verifySignature(input: {
   const scheme = schemeOf(algorithm);
   const hash = hashOf(algorithm);
   if (!keyFits(publicKey, scheme)) return false;
+  // An RSA signature is exactly as long as the modulus (RFC 8017 §8.1.2, §8.2.2). OpenSSL also accepts it with
+  // leading zero bytes stripped, which would make two byte strings verify as one signature.
+  if (scheme !== 'ecdsa' && signature.length !== modulusBytes(publicKey)) return false;
   try {
     if (messageType === 'RAW') return verify(hash, message, nodeSignOptions(publicKey, scheme, hash), signature);
     if (messageType !== 'DIGEST' || message.length !== HASH_BYTES[hash]) return false;
