@@ -273,7 +273,7 @@ describe('RSA signatures must be exactly as long as the modulus', () => {
   it('a valid PSS signature whose first byte is zero no longer verifies with that byte stripped (OpenSSL would accept it)', () => {
     const privateKeyDer = generateKeyMaterial('RSA_2048');
     const message = Buffer.from('leading zero');
-    let signature = Buffer.alloc(0);
+    let signature: Buffer = Buffer.alloc(0);
     // PSS salts are random, so about one signature in 256 starts with 0x00.
     for (let i = 0; i < 5000 && signature[0] !== 0; i++) {
       signature = signMessage({ privateKeyDer, algorithm: 'RSASSA_PSS_SHA_512', message, messageType: 'RAW' });

@@ -99,15 +99,17 @@ export async function decryptWith(
   const operation = request.operation ?? 'Decrypt';
   const algorithm = input.encryptionAlgorithm ?? SYMMETRIC_DEFAULT;
   const namedKeyId = input.keyId === undefined ? undefined : await keys.resolve(input.keyId, ctx);
+  // The named key's state chooses the path, and is then the state the use is decided on (one read of its stream).
+  const namedState = namedKeyId === undefined ? undefined : await keys.state(namedKeyId);
   if (namedKeyId !== undefined) {
-    const named = (await keys.state(namedKeyId)).key;
+    const named = namedState!.key;
     if (named && (keyFamily(named.keySpec) === 'RSA' || keyFamily(named.keySpec) === 'ECC')) {
       return keys.run(ctx, { keyId: namedKeyId, operation, algorithm, dryRun: request.dryRun }, ({ key, bytes }) => {
         refuseContextForAsymmetric(input.encryptionContext);
         const plaintext = rsaDecrypt({ privateKeyDer: bytes, algorithm: algorithm as RsaEncryptionAlgorithm, ciphertext: input.ciphertext });
         if (!plaintext) throw KmsErrors.invalidCiphertext();
         return { plaintext, keyArn: key.arn, encryptionAlgorithm: algorithm };
-      });
+      }, namedState);
     }
   }
   const header = readCiphertextHeader(input.ciphertext);
@@ -118,7 +120,7 @@ export async function decryptWith(
     const plaintext = decryptWithKeyMaterial({ ciphertext: input.ciphertext, material: bytes, encryptionContext: input.encryptionContext });
     if (!plaintext) throw KmsErrors.invalidCiphertext();
     return { plaintext, keyArn: key.arn, encryptionAlgorithm: SYMMETRIC_DEFAULT, keyMaterialId: material.keyMaterialId };
-  });
+  }, namedState);
   if (namedKeyId !== undefined) return decrypted;
   // Without a KeyId the caller learns nothing about keys it cannot see: AWS's access-denied answer (§0.2).
   return decrypted.catch((error: unknown) => {

@@ -75,8 +75,9 @@ export class KeyUse {
     }
   }
 
-  async run<T>(ctx: RequestContext, request: KeyUseRequest, use: (key: UsableKey) => T | Promise<T>): Promise<T> {
-    const { state } = await this.executor.load(request.keyId);
+  /** `loaded`: the key's state when the caller has just read it (so the stream is not read twice). */
+  async run<T>(ctx: RequestContext, request: KeyUseRequest, use: (key: UsableKey) => T | Promise<T>, loaded?: KeyState): Promise<T> {
+    const state = loaded ?? (await this.state(request.keyId));
     const arn = keyArn(ctx, request.keyId);
     const time = this.clock.now();
     let materialId: string | undefined;
