@@ -4,7 +4,7 @@ export const toBlob = (bytes: Buffer): string => bytes.toString('base64');
 export const fromTimestamp = (epochSeconds: number): number => Math.round(epochSeconds * 1000);
 export const toTimestamp = (epochMillis: number): number => epochMillis / 1000;
 
-/** Drops undefined members: AWS responses omit unset members rather than sending null. */
-export function compact<T extends Record<string, unknown>>(response: T): Partial<T> {
-  return Object.fromEntries(Object.entries(response).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** Drops undefined members: AWS and REST responses omit unset members rather than sending null. */
+export function compact<T extends object>(response: T): T {
+  return Object.fromEntries(Object.entries(response).filter(([, v]) => v !== undefined)) as T;
 }

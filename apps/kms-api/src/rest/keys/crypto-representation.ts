@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { compact, fromBlob, toBlob } from '../../aws-json/wire';
 import { ProblemResource } from '../dto/problem.dto';
 import { UsedKeyResource } from '../dto/crypto-resources.dto';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem-types';
@@ -8,21 +9,16 @@ import { keyIdFromArn } from './key-representation';
 
 /** Shared by the cryptographic-operation controllers: base64 in and out, the key that did the work, their errors. */
 
-/** Bodies are validated as standard padded base64 before they get here. */
-export const fromBase64 = (text: string): Buffer => Buffer.from(text, 'base64');
-export const toBase64 = (bytes: Buffer): string => bytes.toString('base64');
+/** Bodies are validated as standard padded base64 before they get here: the AWS endpoint's blob encoding. */
+export { compact, fromBlob as fromBase64, toBlob as toBase64 };
 
 /** The query results name keys by ARN; resources carry the id too. */
 export const usedKey = (keyArn: string): UsedKeyResource => ({ keyId: keyIdFromArn(keyArn), keyArn });
 
 /** DER SubjectPublicKeyInfo as PEM (RFC 7468 §13): base64 in 64-character lines. */
 export const toPublicKeyPem = (der: Buffer): string =>
-  `-----BEGIN PUBLIC KEY-----\n${toBase64(der).match(/.{1,64}/g)!.join('\n')}\n-----END PUBLIC KEY-----\n`;
+  `-----BEGIN PUBLIC KEY-----\n${toBlob(der).match(/.{1,64}/g)!.join('\n')}\n-----END PUBLIC KEY-----\n`;
 
-/** Drops undefined members: unset members are absent, never null. */
-export function compact<T extends object>(resource: T): T {
-  return Object.fromEntries(Object.entries(resource).filter(([, v]) => v !== undefined)) as T;
-}
 
 const REQUEST_ID = { 'X-Request-Id': { description: 'The id the request is recorded under in the key usage log.', schema: { type: 'string' } } };
 

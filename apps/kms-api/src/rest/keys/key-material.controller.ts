@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DeleteImportedKeyMaterial, GetParametersForImport, ImportKeyMaterial, ImportParameters, KeyMaterialResult } from '@keyledger/application';
+import { fromBase64 } from './crypto-representation';
 import { keyIdFromArn } from './key-representation';
 import { DeleteMaterialQuery, ImportMaterialBody, ImportParametersBody } from '../dto/import-requests.dto';
 import { ImportParametersResource, KeyMaterialResource } from '../dto/key-resources.dto';
@@ -13,7 +14,6 @@ import { ApiIfMatch, ApiKeyIdParam, ApiKeyResponse, ApiProblems } from '../opena
 import { RestEndpoint } from '../rest-endpoint.decorator';
 import { parseIsoTime, toIsoTime } from '../validation/instant';
 
-const fromBase64 = (text: string): Buffer => Buffer.from(text, 'base64');
 
 const materialResource = (result: KeyMaterialResult): KeyMaterialResource => ({
   keyId: keyIdFromArn(result.keyArn),
