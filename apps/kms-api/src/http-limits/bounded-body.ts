@@ -138,11 +138,20 @@ function lingerAfterAnswer(socket: Socket): void {
  * being read to its end. A small declared body is still read off, keeping the connection usable.
  */
 export function closeInsteadOfDraining(request: IncomingMessage, response: ServerResponse, maxBytes: number): void {
+  const wontBeRead = () => {
+    if (request.complete || request.readableEnded || request.destroyed) return false;
+    const declared = declaredLength(request);
+    return declared === undefined || declared > maxBytes;
+  };
+  // The answer must say the connection closes: by 'prefinish' its headers are already out, and a client told
+  // keep-alive would send its next request on a socket that is about to be closed under it.
+  const writeHead = response.writeHead;
+  response.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+    if (!this.headersSent && wontBeRead()) this.setHeader('Connection', 'close');
+    return writeHead.apply(this, args);
+  } as ServerResponse['writeHead'];
   // 'prefinish' comes before Node's own 'finish' handler, which would start the draining.
   response.once('prefinish', () => {
-    if (request.complete || request.readableEnded || request.destroyed) return;
-    const declared = declaredLength(request);
-    if (declared !== undefined && declared <= maxBytes) return;
-    stopReading(request, response);
+    if (wontBeRead()) stopReading(request, response);
   });
 }
