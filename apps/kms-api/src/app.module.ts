@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type Database from 'better-sqlite3';
 import {
   APPLICATION_PROVIDERS,
   AUDIT_DIGEST_OPTIONS,
+  AuditDigestOptions,
   AUDIT_LOG,
   AuditDigestJob,
   BatchingUsageRecorder,
@@ -17,6 +18,7 @@ import {
   MAINTENANCE_JOB_OPTIONS,
   MaintenanceJob,
   ID_GENERATOR,
+  IdGenerator,
   IMPORT_TOKEN_SEALER,
   KEY_READ_MODEL,
   ALIAS_READ_MODEL,
@@ -43,6 +45,7 @@ import { AwsJsonController } from './aws-json/aws-json.controller';
 import { AUTH_CONFIG, AUTHENTICATION_PROVIDERS } from './auth';
 import { ConfigError, KeyledgerConfig } from './config/config';
 import { loadMasterKeyRing } from './config/master-key.loader';
+import { signFinalAuditDigest } from './graceful-shutdown';
 import { HealthController } from './health/health.controller';
 import { ReadModelsLifecycle } from './read-models.service';
 import { REST_CONTROLLERS, REST_PROVIDERS } from './rest';
@@ -97,7 +100,19 @@ class StorageLifecycle implements OnApplicationShutdown {
  *   audit-signing-key.pem  development audit digest signing key, only when KEYLEDGER_AUDIT_SIGNING_KEY is unset
  */
 @Module({})
-export class KeyledgerModule {
+export class KeyledgerModule implements BeforeApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(AUDIT_DIGEST_OPTIONS) private readonly digests: AuditDigestOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+  ) {}
+
+  /** Nest calls a module's own hook after every provider's (jobs stopped, usage flushed), before any store closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await signFinalAuditDigest({ store: this.store, options: this.digests, clock: this.clock, ids: this.ids }, new Logger('AuditDigest'));
+  }
+
   static forRoot(config: KeyledgerConfig, overrides: KeyledgerOverrides = {}): DynamicModule {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     return {

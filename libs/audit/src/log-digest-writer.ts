@@ -88,6 +88,20 @@ export class LogDigestWriter {
     }
   }
 
+  /**
+   * The last digest before this writer stops: signs everything up to the head, trying again when another
+   * instance's digest landed first (its digest may not cover what this instance appended), so a clean shutdown
+   * leaves no unsigned tail. Undefined when there was nothing new to sign.
+   */
+  async writeFinalDigest(attempts = 3): Promise<SignedDigest | undefined> {
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const signed = await this.writeDigest();
+      // Signed, or nothing new: `last` is known. After a lost race it is cleared, and the next attempt reloads it.
+      if (signed || this.last !== undefined) return signed;
+    }
+    return undefined;
+  }
+
   private async loadLast(): Promise<{ digest: LogDigest; hash: string; revision: number } | null> {
     if (this.last !== undefined) return this.last;
     const events = await this.options.store.readStream(DIGEST_STREAM_ID);
