@@ -107,6 +107,14 @@ export interface ReadAllOptions {
   maxCount?: number;
 }
 
+/** A range of one stream, so a reader pays for the events it asks for, not for the whole history. */
+export interface ReadStreamOptions {
+  /** Inclusive: return events whose revision is at least this. 0 (default) = from the first event. */
+  fromRevision?: number;
+  /** Maximum number of events returned (default: no limit). */
+  maxCount?: number;
+}
+
 export interface SubscribeOptions {
   /** Exclusive checkpoint: deliver events whose position is greater than this. 0 = from the start. */
   after: number;
@@ -125,8 +133,12 @@ export interface EventStore {
    */
   appendToStream(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
 
-  /** All events of one stream in revision order; an empty array if the stream does not exist. */
-  readStream(streamId: string): Promise<RecordedEvent[]>;
+  /**
+   * Events of one stream in revision order: those with revision >= `fromRevision`, at most `maxCount` (default:
+   * all of them); an empty array if the stream does not exist or has nothing in that range. Invalid options are
+   * a RangeError.
+   */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
 
   /** A page of the global log in position order. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;

@@ -8,10 +8,11 @@ import {
   type JsonObject,
   type NewEvent,
   type ReadAllOptions,
+  type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
 } from './event-store.port';
-import { assertValidAppend, resolveReadAllOptions } from './port-arguments';
+import { assertValidAppend, resolveReadAllOptions, resolveReadStreamOptions } from './port-arguments';
 
 /**
  * Event store held in process memory, for unit tests. Behaves like the SQLite adapter (same contract
@@ -58,9 +59,11 @@ export class InMemoryEventStore implements EventStore {
     return { nextExpectedRevision: last.revision, position: last.position };
   }
 
-  async readStream(streamId: string): Promise<RecordedEvent[]> {
+  async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
     this.assertOpen();
-    return (this.streams.get(streamId) ?? []).map(cloneEvent);
+    const { fromRevision, maxCount } = resolveReadStreamOptions(options);
+    // A stream's event at index i has revision i.
+    return (this.streams.get(streamId) ?? []).slice(fromRevision, fromRevision + maxCount).map(cloneEvent);
   }
 
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {

@@ -2,7 +2,7 @@
  * Argument checks shared by every adapter, so that they all reject bad calls the same way
  * (the contract suite relies on it).
  */
-import { NO_STREAM, type ExpectedRevision, type NewEvent, type ReadAllOptions } from './event-store.port';
+import { NO_STREAM, type ExpectedRevision, type NewEvent, type ReadAllOptions, type ReadStreamOptions } from './event-store.port';
 
 export const DEFAULT_READ_ALL_MAX_COUNT = 1000;
 
@@ -35,6 +35,18 @@ export function resolveReadAllOptions(options: ReadAllOptions = {}): Required<Re
     throw new RangeError(`readAll 'maxCount' must be a positive integer, got ${maxCount}`);
   }
   return { after, maxCount };
+}
+
+/** `maxCount` is Infinity when not given: the rest of the stream. */
+export function resolveReadStreamOptions(options: ReadStreamOptions = {}): { fromRevision: number; maxCount: number } {
+  const { fromRevision = 0, maxCount = Infinity } = options;
+  if (!Number.isSafeInteger(fromRevision) || fromRevision < 0) {
+    throw new RangeError(`readStream 'fromRevision' must be an integer >= 0, got ${fromRevision}`);
+  }
+  if (maxCount !== Infinity && (!Number.isSafeInteger(maxCount) || maxCount < 1)) {
+    throw new RangeError(`readStream 'maxCount' must be a positive integer, got ${maxCount}`);
+  }
+  return { fromRevision, maxCount };
 }
 
 function isJsonObject(value: unknown): boolean {

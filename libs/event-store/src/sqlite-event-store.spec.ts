@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NO_STREAM, WrongExpectedRevisionError, type EventStore, type NewEvent } from './event-store.port';
-import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store';
+import { SELECT_STREAM_RANGE, SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store';
 import { BUSY_TIMEOUT_MS, SCHEMA_VERSION, openEventDatabase } from './sqlite-schema';
 import { describeEventStoreContract, SubscriptionProbe } from './testing';
 import { contestEvents, ownStreamId, raceAppendWorkers } from './testing/cross-process-append';
@@ -62,6 +62,14 @@ describe('SqliteEventStore specifics', () => {
       expect(db.pragma('busy_timeout', { simple: true })).toBe(BUSY_TIMEOUT_MS);
       expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    });
+
+    it('reads a range of a stream by an index search on (stream_id, revision), never a scan of the table', () => {
+      const db = track(openEventDatabase(filename));
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${SELECT_STREAM_RANGE}`).all('s', 0, 1) as Array<{ detail: string }>).map((row) => row.detail);
+
+      expect(plan).toEqual([expect.stringMatching(/^SEARCH events USING INDEX sqlite_autoindex_events_1 \(stream_id=\? AND revision>\?\)$/)]);
+      expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'events'").pluck().get()).toMatch(/UNIQUE \(stream_id, revision\)/);
     });
 
     it('creates the schema idempotently when opened again', async () => {

@@ -11,10 +11,11 @@ import {
   type JsonObject,
   type NewEvent,
   type ReadAllOptions,
+  type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
 } from './event-store.port';
-import { assertValidAppend, resolveReadAllOptions } from './port-arguments';
+import { assertValidAppend, resolveReadAllOptions, resolveReadStreamOptions } from './port-arguments';
 import { recordedEventFromRow, SqliteEventRow } from './sqlite-event-row';
 import { BUSY_TIMEOUT_MS, openEventDatabase } from './sqlite-schema';
 
@@ -48,6 +49,9 @@ type EventInsert = SerializedEvent & { recordedAt: number };
 
 const EVENT_COLUMNS = 'position, stream_id, revision, type, data, metadata, recorded_at';
 
+/** A range of the UNIQUE (stream_id, revision) index: the cost is the rows returned, not the stream's length. */
+export const SELECT_STREAM_RANGE = `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`;
+
 /**
  * Durable event store on one SQLite file (better-sqlite3, WAL). Safe to share between connections and
  * OS processes: the revision check and the insert happen in one IMMEDIATE transaction, which holds
@@ -64,7 +68,7 @@ export class SqliteEventStore implements EventStore {
 
   private readonly selectLastRevision: Database.Statement<[string], { revision: number }>;
   private readonly insertEvent: Database.Statement<[EventInsert], { position: number }>;
-  private readonly selectStream: Database.Statement<[string], EventRow>;
+  private readonly selectStream: Database.Statement<[string, number, number], EventRow>;
   private readonly selectPage: Database.Statement<[number, number], EventRow>;
   private readonly selectHead: Database.Statement<[], { head: number }>;
   private readonly appendBatch: (streamId: string, rows: SerializedEvent[], expectedRevision: number) => AppendResult;
@@ -85,7 +89,7 @@ export class SqliteEventStore implements EventStore {
        VALUES (@streamId, @revision, @type, @data, @metadata, @recordedAt)
        RETURNING position`,
     );
-    this.selectStream = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? ORDER BY revision`);
+    this.selectStream = this.db.prepare(SELECT_STREAM_RANGE);
     this.selectPage = this.db.prepare(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
     );
@@ -123,9 +127,13 @@ export class SqliteEventStore implements EventStore {
     return result;
   }
 
-  async readStream(streamId: string): Promise<RecordedEvent[]> {
-    return this.guard(() => this.selectStream.all(streamId)).map(toRecordedEvent);
+  async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    const { fromRevision, maxCount } = resolveReadStreamOptions(options);
+    // LIMIT -1: no limit.
+    const limit = maxCount === Infinity ? -1 : maxCount;
+    return this.guard(() => this.selectStream.all(streamId, fromRevision, limit)).map(toRecordedEvent);
   }
+
 
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
     const { after, maxCount } = resolveReadAllOptions(options);

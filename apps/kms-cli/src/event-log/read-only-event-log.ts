@@ -30,7 +30,8 @@ export class ReadOnlyEventLog {
     this.db = new Database(filename, { readonly: true, fileMustExist: true });
     this.db.pragma('busy_timeout = 5000');
     this.statements = {
-      stream: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? ORDER BY revision`),
+      // LIMIT -1: no limit. A range of the (stream_id, revision) index, as in the store.
+      stream: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`),
       page: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`),
       head: this.db.prepare('SELECT COALESCE(MAX(position), 0) AS head FROM events'),
       count: this.db.prepare('SELECT COUNT(*) AS count FROM events WHERE position <= ?'),
@@ -52,9 +53,9 @@ export class ReadOnlyEventLog {
     }
   }
 
-  /** Every event of one stream in revision order (empty if the stream does not exist). */
-  readStream(streamId: string): RecordedEvent[] {
-    return (this.statements.stream.all(streamId) as EventRow[]).map(toRecordedEvent);
+  /** Events of one stream in revision order from `fromRevision`, at most `maxCount` (default: all; empty if none). */
+  readStream(streamId: string, range: { fromRevision?: number; maxCount?: number } = {}): RecordedEvent[] {
+    return (this.statements.stream.all(streamId, range.fromRevision ?? 0, range.maxCount ?? -1) as EventRow[]).map(toRecordedEvent);
   }
 
   /** Events of every `kms-refusals-*` stream, in log order (none until refusals are recorded). */

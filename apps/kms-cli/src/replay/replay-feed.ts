@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
-import type { AppendResult, EventStore, ReadAllOptions, RecordedEvent, SubscribeOptions } from '@keyledger/event-store';
+import type { AppendResult, EventStore, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from '@keyledger/event-store';
 import { CliError } from '../cli-error';
 import type { ReadOnlyEventLog } from '../event-log/read-only-event-log';
 
@@ -63,8 +63,8 @@ export class ReplayFeed implements EventStore {
     }
   }
 
-  async readStream(streamId: string): Promise<RecordedEvent[]> {
-    return this.log.readStream(streamId);
+  async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    return this.log.readStream(streamId, options);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

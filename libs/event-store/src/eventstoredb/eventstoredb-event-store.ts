@@ -16,10 +16,11 @@ import {
   type ExpectedRevision,
   type NewEvent,
   type ReadAllOptions,
+  type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
 } from '../event-store.port';
-import { assertValidAppend, resolveReadAllOptions } from '../port-arguments';
+import { assertValidAppend, resolveReadAllOptions, resolveReadStreamOptions } from '../port-arguments';
 import { scanAll, SCAN_PAGE_SIZE, type PageReader } from './all-stream-scan';
 import { asWrongExpectedRevision } from './client-errors';
 import { isSystemEvent, positionOf, toEventData, toRecordedEvent } from './event-mapping';
@@ -135,12 +136,14 @@ export class EventStoreDbEventStore implements EventStore {
     };
   }
 
-  async readStream(streamId: string): Promise<RecordedEvent[]> {
+  async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
     this.assertOpen();
+    const { fromRevision, maxCount } = resolveReadStreamOptions(options);
+    const range = { direction: FORWARDS as typeof FORWARDS, fromRevision: BigInt(fromRevision), ...(maxCount !== Infinity && { maxCount }) };
     const events = [];
     try {
-      // Streams are short (a key's history), so one bounded round trip reads the whole stream.
-      for (const resolved of await this.readPage('readStream', () => this.client.readStream(this.namespace.toServer(streamId), { direction: FORWARDS }))) {
+      // One bounded round trip reads the range (callers page long streams with maxCount).
+      for (const resolved of await this.readPage('readStream', () => this.client.readStream(this.namespace.toServer(streamId), range))) {
         if (resolved.event) events.push(resolved.event);
       }
     } catch (error) {

@@ -90,6 +90,59 @@ export function describeEventStoreContract(
       });
     });
 
+    describe('reading a range of a stream', () => {
+      it('returns the events from `fromRevision` on (inclusive), at most `maxCount`, in revision order', async () => {
+        await store.appendToStream('key-1', someEvents(6, 'K'), NO_STREAM);
+        await store.appendToStream('key-2', someEvents(3, 'Other'), NO_STREAM);
+        const whole = await store.readStream('key-1');
+
+        expect(await store.readStream('key-1', {})).toEqual(whole);
+        expect(await store.readStream('key-1', { fromRevision: 0 })).toEqual(whole);
+        expect(await store.readStream('key-1', { fromRevision: 2 })).toEqual(whole.slice(2));
+        expect(await store.readStream('key-1', { fromRevision: 2, maxCount: 3 })).toEqual(whole.slice(2, 5));
+        expect(await store.readStream('key-1', { maxCount: 1 })).toEqual(whole.slice(0, 1));
+        expect(await store.readStream('key-1', { fromRevision: 5, maxCount: 1 })).toEqual(whole.slice(5));
+        expect(await store.readStream('key-1', { fromRevision: 4, maxCount: 100 })).toEqual(whole.slice(4));
+      });
+
+      it('is empty past the end of a stream, and for a stream that does not exist', async () => {
+        await store.appendToStream('key-1', someEvents(2), NO_STREAM);
+
+        expect(await store.readStream('key-1', { fromRevision: 2 })).toEqual([]);
+        expect(await store.readStream('key-1', { fromRevision: 50, maxCount: 5 })).toEqual([]);
+        expect(await store.readStream('missing', { fromRevision: 0, maxCount: 5 })).toEqual([]);
+      });
+
+      it('pages through a stream: the pages put together are the whole stream', async () => {
+        await store.appendToStream('key-1', someEvents(7, 'A'), NO_STREAM);
+        await store.appendToStream('key-2', someEvents(2, 'B'), NO_STREAM);
+        await store.appendToStream('key-1', someEvents(4, 'C'), 6);
+
+        const pages: RecordedEvent[][] = [];
+        for (let fromRevision = 0; ; ) {
+          const page = await store.readStream('key-1', { fromRevision, maxCount: 3 });
+          if (page.length === 0) break;
+          pages.push(page);
+          fromRevision = page[page.length - 1].revision + 1;
+        }
+
+        expect(pages.map((page) => page.length)).toEqual([3, 3, 3, 2]);
+        expect(pages.flat()).toEqual(await store.readStream('key-1'));
+      });
+
+      it.each<[string, object]>([
+        ['a negative fromRevision', { fromRevision: -1 }],
+        ['a fractional fromRevision', { fromRevision: 1.5 }],
+        ['a zero maxCount', { maxCount: 0 }],
+        ['a negative maxCount', { maxCount: -3 }],
+        ['a fractional maxCount', { maxCount: 2.5 }],
+      ])('rejects %s with a RangeError', async (_case, options) => {
+        await store.appendToStream('key-1', someEvents(2), NO_STREAM);
+
+        await expect(store.readStream('key-1', options)).rejects.toThrow(RangeError);
+      });
+    });
+
     describe('wrong expected revision', () => {
       it.each<[string, ExpectedRevision, number]>([
         ['NO_STREAM on an existing stream', NO_STREAM, 1],
