@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
   Decision,
   decide,
   effectiveState,
   foldEvents,
+  initialState,
   KeyCommand,
   KeyEvent,
   keyArn,
@@ -18,6 +19,7 @@ import {
 } from '@keyledger/domain';
 import { EventStore, JsonObject, RecordedEvent, WrongExpectedRevisionError } from '@keyledger/event-store';
 import { noteRefusalFacts } from './audit/refusal-facts';
+import { KEY_STATE_CACHE_OPTIONS, KeyStateCache, type KeyStateCacheOptions } from './key-state-cache';
 import { CLOCK, Clock, EVENT_STORE, MATERIAL_VAULT, MaterialVault, PROJECTION_PROGRESS, ProjectionProgress } from './ports';
 import { eventMetadata, RequestContext, serviceContext } from './request-context';
 import { toKeyEvents } from './stored-events';
@@ -28,8 +30,11 @@ const MAX_ATTEMPTS = 8;
 const READ_YOUR_WRITES_TIMEOUT_MS = 5000;
 
 export interface LoadedKey {
-  state: KeyState;
-  revision: number;
+  /** Frozen: shared with the cache, never changed by anyone. */
+  readonly state: KeyState;
+  readonly revision: number;
+  /** Global position of the stream's last event (0 when the stream does not exist). */
+  readonly position: number;
 }
 
 /** The key changed since the revision the client named (REST: 412 Precondition Failed). */
@@ -62,21 +67,39 @@ export interface ExecutionHooks {
 /**
  * The write-side pipeline: read the key's stream, fold it, decide, append with the revision read. A
  * conflicting append means someone else wrote first: the command is re-decided against the new state.
+ *
+ * Loading is flat in a key's history: folded states are cached (KeyStateCache), and a load asks the store only
+ * for the events after the cached revision (one indexed range read, usually empty). The store is always asked,
+ * so writes by other instances are seen as soon as they are committed; a stale state can only cost a conflict
+ * and a retry, since every append names the revision its decision was made on.
  */
 @Injectable()
 export class KeyCommandExecutor {
   private readonly logger = new Logger(KeyCommandExecutor.name);
+  private readonly states: KeyStateCache;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(MATERIAL_VAULT) private readonly vault: MaterialVault,
     @Inject(PROJECTION_PROGRESS) private readonly progress: ProjectionProgress,
-  ) {}
+    @Optional() @Inject(KEY_STATE_CACHE_OPTIONS) cacheOptions: KeyStateCacheOptions = {},
+  ) {
+    this.states = new KeyStateCache(cacheOptions.maxKeys);
+  }
 
+  /** The key's state as of the store's last event of its stream. */
   async load(keyId: string): Promise<LoadedKey> {
-    const recorded = await this.store.readStream(keyStreamId(keyId));
-    return { state: foldEvents(toKeyEvents(recorded)), revision: lastRevision(recorded) };
+    const streamId = keyStreamId(keyId);
+    const cached = this.states.get(keyId);
+    const recorded = await this.store.readStream(streamId, { fromRevision: cached ? cached.revision + 1 : 0 });
+    if (recorded.length === 0) return cached ?? { state: initialState(), revision: NO_STREAM_REVISION, position: 0 };
+    if (cached && recorded[0].revision !== cached.revision + 1) {
+      // Not the continuation of what was cached (cannot happen with a well-behaved store): start over from the store.
+      this.logger.warn({ msg: 'key stream does not continue the cached state; reading it whole', keyId, cachedRevision: cached.revision });
+      return this.fold(keyId, undefined, await this.store.readStream(streamId));
+    }
+    return this.fold(keyId, cached, recorded);
   }
 
   /**
@@ -130,6 +153,15 @@ export class KeyCommandExecutor {
     throw new KmsError('KMSInternalException', 'The request could not be completed because the key is being changed concurrently. Retry the request.');
   }
 
+  private fold(keyId: string, cached: LoadedKey | undefined, recorded: RecordedEvent[]): LoadedKey {
+    if (recorded.length === 0) return { state: initialState(), revision: NO_STREAM_REVISION, position: 0 };
+    const last = recorded[recorded.length - 1];
+    // foldEvents never changes the state it starts from (evolve returns new objects), so the cached one stays valid.
+    const loaded = { state: foldEvents(toKeyEvents(recorded), cached?.state ?? initialState()), revision: last.revision, position: last.position };
+    this.states.set(keyId, loaded);
+    return loaded;
+  }
+
   /** Deleted or expired material, and all material of a deleted key, is destroyed as soon as the log says so (crypto-shredding). */
   private async shredRemovedMaterial(keyId: string, events: KeyEvent[], firstRevision: number): Promise<void> {
     for (const [index, event] of events.entries()) {
@@ -151,6 +183,3 @@ function decideNotingRefusal(keyId: string, command: KeyCommand, state: KeyState
     throw error;
   }
 }
-
-const lastRevision = (recorded: RecordedEvent[]): number =>
-  recorded.length === 0 ? NO_STREAM_REVISION : recorded[recorded.length - 1].revision;
