@@ -8,6 +8,7 @@ import { Credential, CredentialStore } from './credentials';
 export const MAX_SKEW_MS = 5 * 60 * 1000;
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+const MAX_CACHED_SIGNERS = 1000;
 
 /** A request as it arrived: method, raw path and query, headers, and the exact body bytes. */
 export interface ReceivedRequest {
@@ -98,6 +99,8 @@ const header = (headers: IncomingHttpHeaders, name: string): string | undefined 
  * x-amz-content-sha256 header must match it and UNSIGNED-PAYLOAD is refused.
  */
 export class SigV4Verifier {
+  private readonly signers = new Map<string, SignatureV4>();
+
   constructor(
     private readonly credentials: CredentialStore,
     private readonly now: () => number,
@@ -149,6 +152,28 @@ export class SigV4Verifier {
     }
   }
 
+  /**
+   * One signer per (credential, region, service), kept: the signer caches its derived signing keys (one per day),
+   * so reusing it saves four HMACs and an object per request. Bounded; keyed by the secret too, so a credential
+   * whose secret changes in the reloaded file never reuses the old signer.
+   */
+  private signerFor(credential: Credential, region: string, service: string): SignatureV4 {
+    const cacheKey = JSON.stringify([credential.accessKeyId, credential.secretAccessKey, credential.sessionToken ?? null, region, service]);
+    let signer = this.signers.get(cacheKey);
+    if (!signer) {
+      signer = new SignatureV4({
+        credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey, sessionToken: credential.sessionToken },
+        region,
+        service,
+        sha256: NodeSha256,
+        applyChecksum: false,
+      });
+      if (this.signers.size >= MAX_CACHED_SIGNERS) this.signers.delete(this.signers.keys().next().value!);
+      this.signers.set(cacheKey, signer);
+    }
+    return signer;
+  }
+
   private checkPayloadHash(request: ReceivedRequest): void {
     const declared = header(request.headers, 'x-amz-content-sha256');
     if (declared === undefined) return;
@@ -159,13 +184,7 @@ export class SigV4Verifier {
   }
 
   private async signature(request: ReceivedRequest, auth: ParsedAuthorization, credential: Credential, signedAt: number, query: URLSearchParams): Promise<Buffer> {
-    const signer = new SignatureV4({
-      credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey, sessionToken: credential.sessionToken },
-      region: auth.region,
-      service: auth.service,
-      sha256: NodeSha256,
-      applyChecksum: false,
-    });
+    const signer = this.signerFor(credential, auth.region, auth.service);
     const headers = Object.fromEntries(auth.signedHeaders.map((name) => [name, header(request.headers, name)!]));
     const queryObject: Record<string, string | string[]> = {};
     for (const key of new Set(query.keys())) {
