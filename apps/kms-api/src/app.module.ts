@@ -8,6 +8,7 @@ import {
   AUDIT_DIGEST_OPTIONS,
   AuditDigestOptions,
   AUDIT_LOG,
+  CachingMaterialVault,
   AuditDigestJob,
   BatchingUsageRecorder,
   CLOCK,
@@ -40,15 +41,18 @@ import {
 import { AuditSigningKey, AuditSigningKeyError } from '@keyledger/audit';
 import { ImportTokenSealer, type MasterKeyRing } from '@keyledger/crypto';
 import { EventStore, EventStoreDbCheckpointStore, keyledgerStreamPrefixes } from '@keyledger/event-store';
-import { openReadModelDatabase, ProjectionRunner, readModelProjections, SqliteAliasReadModel, SqliteAuditLog, SqliteKeyReadModel, SqliteUsageLog } from '@keyledger/projections';
-import { AwsJsonController } from './aws-json/aws-json.controller';
+import { MaterialCacheEviction, openReadModelDatabase, ProjectionRunner, readModelProjections, SqliteAliasReadModel, SqliteAuditLog, SqliteKeyReadModel, SqliteUsageLog } from '@keyledger/projections';
+import { AwsJsonEndpoint } from './aws-json/aws-json-endpoint';
 import { AUTH_CONFIG, AUTHENTICATION_PROVIDERS } from './auth';
 import { ConfigError, KeyledgerConfig } from './config/config';
+import { ConsoleController } from './console/console.controller';
 import { loadMasterKeyRing } from './config/master-key.loader';
 import { signFinalAuditDigest } from './graceful-shutdown';
 import { HealthController } from './health/health.controller';
 import { ReadModelsLifecycle } from './read-models.service';
 import { REST_CONTROLLERS, REST_PROVIDERS } from './rest';
+import { RootController } from './root/root.controller';
+import { ADMIN_CONTROLLERS, SERVICE_MODE, ServiceClock } from './rest/admin';
 import { CHECKPOINT_PUBLISHER_OPTIONS, CheckpointPublisher } from './storage/checkpoint-publisher';
 import { closeStorage, openStorage, Storage, STORAGE } from './storage/storage';
 
@@ -118,12 +122,15 @@ export class KeyledgerModule implements BeforeApplicationShutdown {
     return {
       module: KeyledgerModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [AwsJsonController, HealthController, ...REST_CONTROLLERS],
+      controllers: [HealthController, ...REST_CONTROLLERS, ...ADMIN_CONTROLLERS],
       providers: [
         { provide: CONFIG, useValue: config },
+        AwsJsonEndpoint,
         { provide: AUTH_CONFIG, useValue: { credentialsFile: config.credentialsFile, defaultCredentials: config.defaultCredentials, defaultAccountId: config.defaultAccountId, defaultRegion: config.defaultRegion } },
         { provide: MASTER_KEY, useFactory: (c: KeyledgerConfig) => loadMasterKeyRing(c.masterKey, c.previousMasterKeys ?? [], c.dataDir), inject: [CONFIG] },
-        { provide: CLOCK, useValue: overrides.clock ?? { now: () => Date.now() } },
+        // The service clock: the wall clock, moved forward only by the test clock (development mode, rest/admin).
+        { provide: CLOCK, useValue: overrides.clock ?? new ServiceClock() },
+        { provide: SERVICE_MODE, useValue: config.mode },
         { provide: ID_GENERATOR, useValue: { keyId: () => randomUUID(), uuid: () => randomUUID() } },
         { provide: STORAGE, useFactory: (c: KeyledgerConfig, keys: MasterKeyRing) => openStorage(c, keys), inject: [CONFIG, MASTER_KEY] },
         { provide: EVENT_STORE, useFactory: (storage: Storage) => storage.eventStore, inject: [STORAGE] },
@@ -132,8 +139,10 @@ export class KeyledgerModule implements BeforeApplicationShutdown {
         { provide: READ_MODEL_DB, useFactory: () => openReadModelDatabase(config.readModelsFile) },
         {
           provide: PROJECTION_PROGRESS,
-          useFactory: (store: EventStore, db: Database.Database) => new ProjectionRunner(store, db, readModelProjections(db)),
-          inject: [EVENT_STORE, READ_MODEL_DB],
+          // Beside the read models: cached plaintext material is dropped as soon as the log says it was removed.
+          useFactory: (store: EventStore, db: Database.Database, storage: Storage) =>
+            new ProjectionRunner(store, db, [...readModelProjections(db), ...(storage.vault instanceof CachingMaterialVault ? [new MaterialCacheEviction(storage.vault)] : [])]),
+          inject: [EVENT_STORE, READ_MODEL_DB, STORAGE],
         },
         { provide: KEY_READ_MODEL, useFactory: (db: Database.Database) => new SqliteKeyReadModel(db), inject: [READ_MODEL_DB] },
         { provide: ALIAS_READ_MODEL, useFactory: (db: Database.Database) => new SqliteAliasReadModel(db), inject: [READ_MODEL_DB] },

@@ -32,6 +32,7 @@ export * from './queries/list-keys';
 export * from './request-context';
 export * from './stored-events';
 export * from './usage';
+export * from './vault/caching-material-vault';
 export * from './vault/sqlite-material-vault';
 export { EventStoreDbMaterialVault, type EventStoreDbMaterialVaultOptions } from './vault/eventstoredb-material-vault';
 export * from './vault/vault-reconciler';

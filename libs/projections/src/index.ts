@@ -2,6 +2,7 @@ export * from './audit-projection';
 export * from './audit-read-model';
 export * from './audit-record';
 export * from './key-projection';
+export * from './material-cache-eviction';
 export * from './projection';
 export * from './projection-runner';
 export * from './read-model-database';

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEFAULT_MATERIAL_CACHE_SIZE } from '@keyledger/application';
 
 /** Everything the service reads from its environment, parsed and checked once at start-up. */
 export interface KeyledgerConfig {
@@ -45,6 +46,8 @@ export interface KeyledgerConfig {
   expiryIntervalMs: number;
   /** Wrapping key pairs kept ready per RSA size (0 disables the pool). */
   wrappingKeyPoolSize: number;
+  /** Material kept unsealed in memory for this many (key, material) pairs, zeroed on removal (KEYLEDGER_MATERIAL_CACHE_SIZE; 0: off). */
+  materialCacheSize: number;
   logFormat: 'json' | 'text';
   /** Ed25519 private key signing the audit digests (PEM, base64 PKCS#8 DER, or a file path); unset: a dev key in the data directory. */
   auditSigningKey?: string;
@@ -152,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     defaultRegion: env.KEYLEDGER_REGION ?? env.AWS_REGION ?? 'us-east-1',
     expiryIntervalMs: integer(env, 'KEYLEDGER_EXPIRY_INTERVAL_MS', 1000, 50, 3_600_000),
     wrappingKeyPoolSize: integer(env, 'KEYLEDGER_WRAPPING_KEY_POOL_SIZE', 2, 0, 64),
+    materialCacheSize: integer(env, 'KEYLEDGER_MATERIAL_CACHE_SIZE', DEFAULT_MATERIAL_CACHE_SIZE, 0, 1_000_000),
     logFormat,
     auditSigningKey: env.KEYLEDGER_AUDIT_SIGNING_KEY || undefined,
     auditDigestIntervalMs: integer(env, 'KEYLEDGER_AUDIT_DIGEST_INTERVAL_MS', 300_000, 100, 86_400_000),

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { EventStoreDbMaterialVault, MaterialVault, SqliteMaterialVault } from '@keyledger/application';
+import { CachingMaterialVault, EventStoreDbMaterialVault, MaterialVault, SqliteMaterialVault } from '@keyledger/application';
 import { ChainingEventStore } from '@keyledger/audit';
 import { MasterKey, MasterKeyRing, MaterialSealer } from '@keyledger/crypto';
 import { EventStore, EventStoreDbEventStore, keyledgerStreamPrefixes, SqliteEventStore } from '@keyledger/event-store';
@@ -19,7 +19,7 @@ export interface Storage {
 /**
  * Opens the configured storage. With KEYLEDGER_EVENTSTORE_URL the log and the vault are on EventStoreDB, so
  * several instances (each with its own read models) share keys and material; otherwise both are SQLite files in
- * DATA_DIR. Either way every append is hash-chained to its stream's previous event (the audit trail's tamper
+ * DATA_DIR. Either way recently used material is kept unsealed in a bounded cache (CachingMaterialVault), and every append is hash-chained to its stream's previous event (the audit trail's tamper
  * evidence).
  */
 /** `masterKeys`: the current key seals, previous keys (during a master key rotation) only open. */
@@ -30,12 +30,12 @@ export async function openStorage(config: KeyledgerConfig, masterKeys: MasterKey
     const connectionString = config.eventStoreUrl;
     const vault = await EventStoreDbMaterialVault.open({ connectionString, sealer, streamPrefix: prefixes.vault });
     const eventStore = new EventStoreDbEventStore({ connectionString, streamPrefix: prefixes.log });
-    return { kind: 'eventstoredb', eventStore: new ChainingEventStore(eventStore), vault };
+    return { kind: 'eventstoredb', eventStore: new ChainingEventStore(eventStore), vault: new CachingMaterialVault(vault, config.materialCacheSize) };
   }
   return {
     kind: 'embedded',
     eventStore: new ChainingEventStore(new SqliteEventStore({ filename: join(config.dataDir, 'events.sqlite'), busyTimeoutMs: config.storeTimeoutMs })),
-    vault: new SqliteMaterialVault(join(config.dataDir, 'vault.sqlite'), sealer),
+    vault: new CachingMaterialVault(new SqliteMaterialVault(join(config.dataDir, 'vault.sqlite'), sealer), config.materialCacheSize),
   };
 }
 
