@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { KeyledgerModule, KeyledgerOverrides } from './app.module';
 import { AwsErrorFilter } from './aws-json/aws-error.filter';
+import { AwsJsonEndpoint, serveAwsJsonBeforeNest } from './aws-json/aws-json-endpoint';
 import { KeyledgerConfig } from './config/config';
 import { applyServerLimits } from './http-limits/server-limits';
 import { FilterByPath, REST_PREFIX, RestProblemFilter, restJsonBody, setUpOpenApi } from './rest';
@@ -32,6 +33,8 @@ export async function createKeyledgerApp(
   app.getHttpAdapter().getInstance().disable('x-powered-by');
   // ETags are key revisions, set by the REST routes; express must not invent weak ETags (a SHA-1 of every body).
   app.getHttpAdapter().getInstance().set('etag', false);
+  // POST / is answered by a plain node:http handler ahead of express; REST, OpenAPI and health stay on Nest.
+  serveAwsJsonBeforeNest(app.getHttpServer() as Server, app.get(AwsJsonEndpoint));
   // Keep-alive longer than SDK clients; header and request timeouts against slow clients; a connection cap.
   applyServerLimits(app.getHttpServer() as Server, config);
   return app;

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyAbortedError, BodyTooLargeError, readBoundedBody } from '../http-limits/bounded-body';
 import { findJsonStructureViolation, MAX_JSON_DEPTH } from '../http-limits/json-structure';
 import { AwsProtocolError, serializationError } from './aws-protocol-error';
@@ -15,9 +15,9 @@ export const bodyTooLarge = (maxBytes = MAX_BODY_BYTES) =>
  * reading: by Content-Length before reading anything, or as soon as a chunked body passes the limit. The rest of
  * an oversized upload is never read; the 413 is sent with `Connection: close` (http-limits/bounded-body.ts).
  */
-export async function readBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
+export async function readBody(request: IncomingMessage, response: ServerResponse, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
   try {
-    return await readBoundedBody(request, maxBytes, request.res);
+    return await readBoundedBody(request, maxBytes, response);
   } catch (error) {
     if (error instanceof BodyTooLargeError) throw bodyTooLarge(maxBytes);
     // Nobody is left to read an answer; a client error rather than an internal one all the same.

@@ -2,7 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { AuditLogUnavailableError, StaleRevisionError } from '@keyledger/application';
 import { isKmsError } from '@keyledger/domain';
 import { storeUnavailableOf } from '@keyledger/event-store';
-import { dependencyTimeoutMessage } from '../../aws-json/aws-error.filter';
+import { dependencyTimeoutMessage } from '../../aws-json/aws-error';
 import { AwsProtocolError } from '../../aws-json/aws-protocol-error';
 import { toETag } from '../http/etag';
 import {
