@@ -122,7 +122,7 @@ export class KeyledgerModule implements BeforeApplicationShutdown {
     return {
       module: KeyledgerModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, ...REST_CONTROLLERS, ...ADMIN_CONTROLLERS],
+      controllers: [HealthController, RootController, ConsoleController, ...REST_CONTROLLERS, ...ADMIN_CONTROLLERS],
       providers: [
         { provide: CONFIG, useValue: config },
         AwsJsonEndpoint,

@@ -1,5 +1,7 @@
 import { AliasesController, KeyAliasesController } from './aliases/aliases.controller';
 import { AuditController } from './audit/audit.controller';
+import { AuditVerification } from './audit/audit-verification';
+import { AuditVerificationController } from './audit/audit-verification.controller';
 import { RestContextResolver } from './http/rest-context';
 import { CRYPTO_CONTROLLERS } from './keys/crypto-controllers';
 import { KeyEventsController } from './keys/key-events.controller';
@@ -30,5 +32,6 @@ export const REST_CONTROLLERS = [
   ...CRYPTO_CONTROLLERS,
   AliasesController,
   AuditController,
+  AuditVerificationController,
 ];
-export const REST_PROVIDERS = [RestContextResolver];
+export const REST_PROVIDERS = [RestContextResolver, AuditVerification];
