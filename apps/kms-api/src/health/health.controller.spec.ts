@@ -2,12 +2,14 @@ import type { Response } from 'express';
 import { StoreUnavailableError } from '@keyledger/event-store';
 import type { ProjectionRunner } from '@keyledger/projections';
 import type { Storage } from '../storage/storage';
+import { ServiceClock } from '../rest/admin/service-clock';
 import { HEALTH_PROBE_CACHE_MS, HealthController } from './health.controller';
 
 describe('HealthController', () => {
   let head: () => Promise<number>;
   let probes: number;
   let controller: HealthController;
+  let clock: ServiceClock;
   const response = () => {
     const res = { statusCode: 200, status: (code: number) => ((res.statusCode = code), res) };
     return res;
@@ -16,7 +18,8 @@ describe('HealthController', () => {
   beforeEach(() => {
     probes = 0;
     const storage = { kind: 'eventstoredb', eventStore: { headPosition: () => (probes++, head()) } } as unknown as Storage;
-    controller = new HealthController(storage, { checkpoint: 40 } as ProjectionRunner);
+    clock = new ServiceClock();
+    controller = new HealthController(storage, { checkpoint: 40 } as ProjectionRunner, clock, 'development');
   });
 
   afterEach(() => jest.useRealTimers());
@@ -26,6 +29,8 @@ describe('HealthController', () => {
     const res = response();
     expect(await controller.health(res as unknown as Response)).toEqual({
       status: 'ok',
+      mode: 'development',
+      clock: { now: expect.any(String), offsetSeconds: 0 },
       eventStore: { kind: 'eventstoredb', reachable: true, headPosition: 42 },
       projections: { checkpoint: 40, lag: 2 },
     });
@@ -37,8 +42,9 @@ describe('HealthController', () => {
   it.each(['unreachable', 'timeout', 'busy'] as const)('is 503 degraded with the reason while the store is %s', async (reason) => {
     head = async () => Promise.reject(new StoreUnavailableError(reason, 'details stay in the logs'));
     const res = response();
-    expect(await controller.health(res as unknown as Response)).toEqual({
+    expect(await controller.health(res as unknown as Response)).toMatchObject({
       status: 'degraded',
+      mode: 'development',
       eventStore: { kind: 'eventstoredb', reachable: false, error: reason },
       projections: { checkpoint: 40 },
     });
@@ -57,6 +63,14 @@ describe('HealthController', () => {
     jest.setSystemTime(1_000_000 + HEALTH_PROBE_CACHE_MS);
     expect(await controller.health(response() as unknown as Response)).toMatchObject({ status: 'ok', eventStore: { headPosition: 7 } });
     expect(probes).toBe(2);
+  });
+
+  it('shows how far the test clock has moved the service clock', async () => {
+    head = async () => 1;
+    clock.advance(2 * 3600 * 1000);
+    const body = await controller.health(response() as unknown as Response);
+    expect(body.clock.offsetSeconds).toBe(7200);
+    expect(Date.parse(body.clock.now) - Date.now()).toBeGreaterThan(7199 * 1000);
   });
 
   it('reports an unexpected failure as degraded too', async () => {

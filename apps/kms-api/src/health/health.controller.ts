@@ -1,9 +1,10 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { PROJECTION_PROGRESS } from '@keyledger/application';
+import { CLOCK, Clock, PROJECTION_PROGRESS } from '@keyledger/application';
 import { storeUnavailableOf } from '@keyledger/event-store';
 import { ProjectionRunner } from '@keyledger/projections';
+import { clockOffsetMs, SERVICE_MODE, type ServiceMode } from '../rest/admin/service-clock';
 import { Storage, STORAGE } from '../storage/storage';
 
 /** How long a failed probe of the event store answers /health, so polling a store that is down does not load it. */
@@ -12,7 +13,8 @@ export const HEALTH_PROBE_CACHE_MS = 1000;
 type StoreProbe = { reachable: true; headPosition: number } | { reachable: false; error: string };
 
 /**
- * Liveness plus what an operator wants to see: which store, the log's head, and how far the read models lag.
+ * Liveness plus what an operator wants to see: the mode, the service clock (and how far the test clock moved it),
+ * which store, the log's head, and how far the read models lag.
  * The event store is probed with a cheap call (its head position); requests arriving while a probe runs share
  * it. While the store cannot be reached, is too slow or busy, the answer is 503 `degraded` with the reason
  * (`unreachable`, `timeout`, `busy`), that failure is reused for HEALTH_PROBE_CACHE_MS, and the answer is `ok`
@@ -27,6 +29,8 @@ export class HealthController {
   constructor(
     @Inject(STORAGE) private readonly storage: Storage,
     @Inject(PROJECTION_PROGRESS) private readonly projections: ProjectionRunner,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SERVICE_MODE) private readonly mode: ServiceMode,
   ) {}
 
   @Get()
@@ -37,15 +41,22 @@ export class HealthController {
       response.status(503);
       return {
         status: 'degraded',
+        ...this.service(),
         eventStore: { kind: this.storage.kind, reachable: false, error: store.error },
         projections: { checkpoint },
       };
     }
     return {
       status: 'ok',
+      ...this.service(),
       eventStore: { kind: this.storage.kind, reachable: true, headPosition: store.headPosition },
       projections: { checkpoint, lag: store.headPosition - checkpoint },
     };
+  }
+
+  /** The mode, and the service clock when the test clock has moved it (so a test run's odd times explain themselves). */
+  private service() {
+    return { mode: this.mode, clock: { now: new Date(this.clock.now()).toISOString(), offsetSeconds: clockOffsetMs(this.clock) / 1000 } };
   }
 
   /** The probe in flight, or the last failed one for HEALTH_PROBE_CACHE_MS after it ended. */

@@ -7,5 +7,6 @@ export { register as state } from './state';
 export { register as exportTrail } from './export';
 export { register as replay } from './replay';
 export { register as seed } from './seed';
+export { register as clock } from './clock';
 export { register as verify } from './verify';
 export { register as rotateMasterKey } from './rotate-master-key';
