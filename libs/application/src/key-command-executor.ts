@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
   Decision,
@@ -26,6 +27,8 @@ import { toKeyEvents } from './stored-events';
 
 /** Conflicting appends are re-decided this many times before giving up (decide is pure, so retrying is safe). */
 const MAX_ATTEMPTS = 8;
+/** How many events a load folds between pauses for the event loop (only a key not cached yet has more). */
+const LOAD_PAGE_SIZE = 1000;
 /** How long a command waits for the read models to include its write before answering anyway. */
 const READ_YOUR_WRITES_TIMEOUT_MS = 5000;
 
@@ -88,18 +91,27 @@ export class KeyCommandExecutor {
     this.states = new KeyStateCache(cacheOptions.maxKeys);
   }
 
-  /** The key's state as of the store's last event of its stream. */
+  /**
+   * The key's state as of the store's last event of its stream. A key not cached yet is read in pages, with the
+   * event loop running between them, so a long history does not hold up other requests.
+   */
   async load(keyId: string): Promise<LoadedKey> {
     const streamId = keyStreamId(keyId);
-    const cached = this.states.get(keyId);
-    const recorded = await this.store.readStream(streamId, { fromRevision: cached ? cached.revision + 1 : 0 });
-    if (recorded.length === 0) return cached ?? { state: initialState(), revision: NO_STREAM_REVISION, position: 0 };
-    if (cached && recorded[0].revision !== cached.revision + 1) {
-      // Not the continuation of what was cached (cannot happen with a well-behaved store): start over from the store.
-      this.logger.warn({ msg: 'key stream does not continue the cached state; reading it whole', keyId, cachedRevision: cached.revision });
-      return this.fold(keyId, undefined, await this.store.readStream(streamId));
+    let loaded: LoadedKey | undefined = this.states.get(keyId);
+    for (;;) {
+      const fromRevision = loaded ? loaded.revision + 1 : 0;
+      const recorded = await this.store.readStream(streamId, { fromRevision, maxCount: LOAD_PAGE_SIZE });
+      if (recorded.length === 0) return loaded ?? { state: initialState(), revision: NO_STREAM_REVISION, position: 0 };
+      if (loaded && recorded[0].revision !== fromRevision) {
+        // Not the continuation of what was cached (cannot happen with a well-behaved store): start over from the store.
+        this.logger.warn({ msg: 'key stream does not continue the cached state; reading it from the start', keyId, cachedRevision: loaded.revision });
+        loaded = undefined;
+        continue;
+      }
+      loaded = this.fold(keyId, loaded, recorded);
+      if (recorded.length < LOAD_PAGE_SIZE) return loaded;
+      await yieldToEventLoop();
     }
-    return this.fold(keyId, cached, recorded);
   }
 
   /**
@@ -154,7 +166,6 @@ export class KeyCommandExecutor {
   }
 
   private fold(keyId: string, cached: LoadedKey | undefined, recorded: RecordedEvent[]): LoadedKey {
-    if (recorded.length === 0) return { state: initialState(), revision: NO_STREAM_REVISION, position: 0 };
     const last = recorded[recorded.length - 1];
     // foldEvents never changes the state it starts from (evolve returns new objects), so the cached one stays valid.
     const loaded = { state: foldEvents(toKeyEvents(recorded), cached?.state ?? initialState()), revision: last.revision, position: last.position };

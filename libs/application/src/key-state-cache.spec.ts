@@ -97,7 +97,7 @@ describe('KeyCommandExecutor.load with the key state cache', () => {
 
     expect((await executor.load(id)).revision).toBe(50);
     expect((await executor.load(id)).revision).toBe(50);
-    expect(store.reads).toEqual([{ fromRevision: 0 }, { fromRevision: 51 }]);
+    expect(store.reads).toEqual([{ fromRevision: 0, maxCount: 1000 }, { fromRevision: 51, maxCount: 1000 }]);
   });
 
   it("sees another writer's append at once (the store is always asked)", async () => {
@@ -125,7 +125,19 @@ describe('KeyCommandExecutor.load with the key state cache', () => {
     await executor.load(keyId(2));
     await executor.load(keyId(1));
 
-    expect(store.reads).toEqual([{ fromRevision: 0 }, { fromRevision: 1 }, { fromRevision: 0 }, { fromRevision: 0 }]);
+    expect(store.reads.map((r) => r?.fromRevision)).toEqual([0, 1, 0, 0]);
+  });
+
+  it('reads a key not cached yet in pages, then only what is new', async () => {
+    const store = new RecordingStore();
+    const id = keyId(4);
+    await store.appendToStream(keyStreamId(id), [created(id), ...Array.from({ length: 2499 }, (_, n) => ({ type: KeyEventTypes.KeyDescriptionUpdated, data: { description: `d${n}` }, metadata: {} }))], NO_STREAM_REVISION);
+    const executor = executorOn(store);
+
+    const loaded = await executor.load(id);
+    expect(loaded).toMatchObject({ revision: 2499, state: { key: { description: 'd2498' } } });
+    expect(loaded.state).toEqual(await fullFold(store, id));
+    expect(store.reads.map((r) => r?.fromRevision)).toEqual([0, 1000, 2000]);
   });
 
   it('does not cache keys that do not exist', async () => {
@@ -133,7 +145,7 @@ describe('KeyCommandExecutor.load with the key state cache', () => {
     const executor = executorOn(store);
     expect(await executor.load(keyId(9))).toEqual({ state: { enabled: true, materials: [] }, revision: NO_STREAM_REVISION, position: 0 });
     await executor.load(keyId(9));
-    expect(store.reads).toEqual([{ fromRevision: 0 }, { fromRevision: 0 }]);
+    expect(store.reads.map((r) => r?.fromRevision)).toEqual([0, 0]);
   });
 
   it('hands out frozen states: a caller cannot change what the next load starts from', async () => {

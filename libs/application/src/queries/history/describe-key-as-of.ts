@@ -1,10 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { foldEvents, keyArn, KeyMetadata, KmsErrors, RequestScope, toKeyMetadata } from '@keyledger/domain';
-import type { EventStore } from '@keyledger/event-store';
+import { foldEvents, initialState, KeyEventTypes, keyArn, KeyMetadata, KmsErrors, RequestScope, toKeyMetadata } from '@keyledger/domain';
+import type { EventStore, RecordedEvent } from '@keyledger/event-store';
+import { keyIdOrThrow } from '../../key-resolution';
 import { toKeyEvents } from '../../stored-events';
 import { CLOCK, Clock, EVENT_STORE } from '../../ports';
-import { eventTime, readKeyStream } from './key-stream';
+import { eventTime, keyStreamPages } from './key-stream';
 
 export class DescribeKeyAsOf {
   constructor(
@@ -25,7 +26,8 @@ export interface HistoricalKeyMetadata {
  * The key as it was at `asOf`: its stream replayed up to the last event recorded at or before that moment,
  * read from the event store rather than the projection (which only knows the present). Material is shown as
  * expired from its ValidTo on, as DescribeKey would have shown it then; a moment after now cannot be known yet,
- * so the replay stops at now.
+ * so the replay stops at now. The stream is read in pages and only up to the first event after the moment, so
+ * the cost is the history up to then, and the event loop runs between pages.
  */
 @QueryHandler(DescribeKeyAsOf)
 export class DescribeKeyAsOfHandler implements IQueryHandler<DescribeKeyAsOf, HistoricalKeyMetadata> {
@@ -34,14 +36,25 @@ export class DescribeKeyAsOfHandler implements IQueryHandler<DescribeKeyAsOf, Hi
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute({ scope, keyId, asOf }: DescribeKeyAsOf): Promise<HistoricalKeyMetadata> {
-    const stream = await readKeyStream(this.store, scope, keyId);
+  async execute({ scope, keyId: keyIdInput, asOf }: DescribeKeyAsOf): Promise<HistoricalKeyMetadata> {
+    const keyId = keyIdOrThrow(keyIdInput, scope, { allowAlias: false });
     const moment = Math.min(asOf, this.clock.now());
+    let state = initialState();
+    let last: RecordedEvent | undefined;
     // A prefix of the stream, never a filter: a state is only ever the fold of the events before it.
-    const end = stream.events.findIndex((e) => eventTime(e) > moment);
-    const replayed = end === -1 ? stream.events : stream.events.slice(0, end);
-    const state = foldEvents(toKeyEvents(replayed));
-    if (!state.key) throw KmsErrors.keyNotFound(keyArn(scope, stream.keyId));
-    return { metadata: toKeyMetadata(state, moment), revision: replayed[replayed.length - 1].revision };
+    pages: for await (const page of keyStreamPages(this.store, keyId)) {
+      // A key of another account or region does not exist for the caller (its KeyCreated is the first event).
+      if (!last && !createdIn(scope, page[0])) break;
+      const end = page.findIndex((e) => eventTime(e) > moment);
+      const replayed = end === -1 ? page : page.slice(0, end);
+      state = foldEvents(toKeyEvents(replayed), state);
+      last = replayed[replayed.length - 1] ?? last;
+      if (end !== -1) break pages;
+    }
+    if (!state.key || !last) throw KmsErrors.keyNotFound(keyArn(scope, keyId));
+    return { metadata: toKeyMetadata(state, moment), revision: last.revision };
   }
 }
+
+const createdIn = (scope: RequestScope, event: RecordedEvent): boolean =>
+  event.type === KeyEventTypes.KeyCreated && event.data.accountId === scope.accountId && event.data.region === scope.region;

@@ -1,5 +1,6 @@
 import { KeyEventTypes, keyStreamId, NO_STREAM_REVISION } from '@keyledger/domain';
-import { InMemoryEventStore, JsonObject } from '@keyledger/event-store';
+import { EventStore, InMemoryEventStore, JsonObject, ReadStreamOptions } from '@keyledger/event-store';
+import { KeyCommandExecutor } from '../../key-command-executor';
 import { DescribeKeyAsOf, DescribeKeyAsOfHandler } from './describe-key-as-of';
 import { GetKeyHistory, GetKeyHistoryHandler } from './key-history';
 import { GetKeyRevision, GetKeyRevisionHandler } from './key-revision';
@@ -35,6 +36,29 @@ async function keyWithHistory(store = new InMemoryEventStore()) {
   return store;
 }
 
+const executorOn = (store: EventStore) =>
+  new KeyCommandExecutor(store, { now: () => T0 }, { put: async () => {}, get: async () => undefined, shred: async () => {}, list: async () => [] }, { waitForPosition: async () => true });
+
+/** Records the range of every stream read, and how long the caller held the event loop between reads. */
+class RecordingStore extends InMemoryEventStore {
+  reads: Array<ReadStreamOptions | undefined> = [];
+  override readStream(streamId: string, options?: ReadStreamOptions) {
+    this.reads.push(options);
+    return super.readStream(streamId, options);
+  }
+}
+
+/** A key created at T0 with `count - 1` tag changes after it, one a second. */
+async function longHistory<S extends InMemoryEventStore>(store: S, count: number): Promise<S> {
+  const [created] = (await (await keyWithHistory()).readStream(keyStreamId(KEY_ID))).slice(0, 1);
+  const events = [{ type: created.type, data: created.data, metadata: created.metadata }];
+  for (let n = 1; n < count; n++) {
+    events.push({ type: KeyEventTypes.KeyTagged, data: { tags: [{ TagKey: 'n', TagValue: String(n) }] }, metadata: metadata(T0 + n * 1000, `t${n}`, 'TagResource') });
+  }
+  await store.appendToStream(keyStreamId(KEY_ID), events, NO_STREAM_REVISION);
+  return store;
+}
+
 describe('DescribeKeyAsOf', () => {
   const at = async (asOf: number, now = T0 + 10 * MINUTE) => new DescribeKeyAsOfHandler(await keyWithHistory(), { now: () => now }).execute(new DescribeKeyAsOf(SCOPE, KEY_ID, asOf));
 
@@ -61,7 +85,8 @@ describe('DescribeKeyAsOf', () => {
 
 describe('GetKeyHistory', () => {
   it('pages the stream oldest first, with metadata and payloads', async () => {
-    const handler = new GetKeyHistoryHandler(await keyWithHistory());
+    const store = await keyWithHistory();
+    const handler = new GetKeyHistoryHandler(store, executorOn(store));
     const first = await handler.execute(new GetKeyHistory(SCOPE, ARN, { limit: 3 }));
     expect(first).toMatchObject({ keyId: KEY_ID, revision: 3, nextAfterRevision: 2 });
     expect(first.entries.map((e) => [e.revision, e.type, e.requestId, e.operation, e.time])).toEqual([
@@ -76,7 +101,8 @@ describe('GetKeyHistory', () => {
   });
 
   it('an unknown key is NotFound, a malformed key id too', async () => {
-    const handler = new GetKeyHistoryHandler(new InMemoryEventStore());
+    const store = new InMemoryEventStore();
+    const handler = new GetKeyHistoryHandler(store, executorOn(store));
     await expect(handler.execute(new GetKeyHistory(SCOPE, KEY_ID, { limit: 10 }))).rejects.toMatchObject({ type: 'NotFoundException' });
     await expect(handler.execute(new GetKeyHistory(SCOPE, 'nope', { limit: 10 }))).rejects.toMatchObject({ type: 'NotFoundException', message: "Invalid keyId 'nope'" });
   });
@@ -86,8 +112,59 @@ describe('GetKeyRevision', () => {
   it("answers with the stream's last revision once the read models include its position", async () => {
     const store = await keyWithHistory();
     const waited: number[] = [];
-    const handler = new GetKeyRevisionHandler(store, { waitForPosition: async (position) => (waited.push(position), true) });
+    const handler = new GetKeyRevisionHandler(executorOn(store), { waitForPosition: async (position) => (waited.push(position), true) });
     expect(await handler.execute(new GetKeyRevision(SCOPE, KEY_ID))).toEqual({ keyId: KEY_ID, revision: 3 });
     expect(waited).toEqual([await store.headPosition()]);
+  });
+});
+
+describe('history reads by range', () => {
+  it('DescribeKeyAsOf reads in pages only up to the first event after the moment', async () => {
+    const store = await longHistory(new RecordingStore(), 1600);
+    const handler = new DescribeKeyAsOfHandler(store, { now: () => T0 + 10_000_000 });
+
+    const result = await handler.execute(new DescribeKeyAsOf(SCOPE, KEY_ID, T0 + 700_000)); // the event at revision 700
+    expect(result.revision).toBe(700);
+    expect(store.reads).toEqual([{ fromRevision: 0, maxCount: 500 }, { fromRevision: 500, maxCount: 500 }]);
+
+    store.reads = [];
+    expect((await handler.execute(new DescribeKeyAsOf(SCOPE, KEY_ID, T0 + 10_000_000))).revision).toBe(1599);
+    expect(store.reads.map((r) => r?.fromRevision)).toEqual([0, 500, 1000, 1500]);
+    // Another account's key is not found, without reading past its first page.
+    store.reads = [];
+    await expect(handler.execute(new DescribeKeyAsOf({ ...SCOPE, accountId: '111122223333' }, KEY_ID, T0 + 700_000))).rejects.toMatchObject({ type: 'NotFoundException' });
+    expect(store.reads).toHaveLength(1);
+  });
+
+  it('DescribeKeyAsOf lets the event loop run between pages', async () => {
+    const store = await longHistory(new InMemoryEventStore(), 1600);
+    // The in-memory store answers in microtasks: without a yield per page, no immediate would run until the end.
+    let immediates = 0;
+    let done = false;
+    const count = () => {
+      immediates++;
+      if (!done) setImmediate(count);
+    };
+    setImmediate(count);
+    await new DescribeKeyAsOfHandler(store, { now: () => T0 + 10_000_000 }).execute(new DescribeKeyAsOf(SCOPE, KEY_ID, T0 + 10_000_000));
+    done = true;
+    expect(immediates).toBeGreaterThanOrEqual(3); // four pages, three pauses
+  });
+
+  it('GetKeyHistory reads one page by range, whatever the history behind it', async () => {
+    const store = await longHistory(new RecordingStore(), 1200);
+    const handler = new GetKeyHistoryHandler(store, executorOn(store));
+    await handler.execute(new GetKeyHistory(SCOPE, KEY_ID, { limit: 1 })); // warms the key state
+    store.reads = [];
+
+    const page = await handler.execute(new GetKeyHistory(SCOPE, KEY_ID, { limit: 100, afterRevision: 899 }));
+
+    expect(page.entries.map((e) => e.revision)).toEqual(Array.from({ length: 100 }, (_, i) => 900 + i));
+    expect(page).toMatchObject({ revision: 1199, nextAfterRevision: 999 });
+    expect(store.reads).toEqual([{ fromRevision: 1200, maxCount: 1000 }, { fromRevision: 900, maxCount: 100 }]);
+    const lastPage = await handler.execute(new GetKeyHistory(SCOPE, KEY_ID, { limit: 100, afterRevision: 1099 }));
+    expect(lastPage.entries).toHaveLength(100);
+    expect(lastPage.nextAfterRevision).toBeUndefined();
+    expect((await handler.execute(new GetKeyHistory(SCOPE, KEY_ID, { limit: 100, afterRevision: 1199 }))).entries).toEqual([]);
   });
 });

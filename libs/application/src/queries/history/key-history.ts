@@ -1,9 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import type { Principal, RequestScope } from '@keyledger/domain';
+import { keyStreamId, type Principal, type RequestScope } from '@keyledger/domain';
 import type { EventStore, JsonObject, RecordedEvent } from '@keyledger/event-store';
+import { KeyCommandExecutor } from '../../key-command-executor';
 import { EVENT_STORE } from '../../ports';
-import { eventTime, readKeyStream } from './key-stream';
+import { eventTime, loadKeyInScope } from './key-stream';
 
 export class GetKeyHistory {
   constructor(
@@ -56,21 +57,24 @@ function toEntry(event: RecordedEvent): KeyHistoryEntry {
   };
 }
 
-/** A key's full history from its own stream, oldest first, paged by revision. */
+/**
+ * A key's full history from its own stream, oldest first, paged by revision: each page is one range read of the
+ * store, so its cost is the page, not the history. The page stops at the revision reported (the key's current
+ * one when the request began), so an event appended meanwhile shows up on a later request, never past `revision`.
+ */
 @QueryHandler(GetKeyHistory)
 export class GetKeyHistoryHandler implements IQueryHandler<GetKeyHistory, KeyHistoryPage> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly keys: KeyCommandExecutor,
+  ) {}
 
-  async execute({ scope, keyId, page }: GetKeyHistory): Promise<KeyHistoryPage> {
-    const stream = await readKeyStream(this.store, scope, keyId);
-    const after = page.afterRevision ?? -1;
-    const remaining = stream.events.filter((e) => e.revision > after);
-    const entries = remaining.slice(0, page.limit).map(toEntry);
-    return {
-      keyId: stream.keyId,
-      revision: stream.events[stream.events.length - 1].revision,
-      entries,
-      nextAfterRevision: remaining.length > page.limit ? entries[entries.length - 1].revision : undefined,
-    };
+  async execute({ scope, keyId: keyIdInput, page }: GetKeyHistory): Promise<KeyHistoryPage> {
+    const { keyId, revision } = await loadKeyInScope(this.keys, scope, keyIdInput);
+    const fromRevision = Math.max(0, (page.afterRevision ?? -1) + 1);
+    const events = fromRevision > revision ? [] : await this.store.readStream(keyStreamId(keyId), { fromRevision, maxCount: page.limit });
+    const entries = events.filter((e) => e.revision <= revision).map(toEntry);
+    const last = entries[entries.length - 1];
+    return { keyId, revision, entries, nextAfterRevision: last && last.revision < revision ? last.revision : undefined };
   }
 }

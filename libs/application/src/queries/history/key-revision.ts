@@ -1,9 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import type { RequestScope } from '@keyledger/domain';
-import type { EventStore } from '@keyledger/event-store';
-import { EVENT_STORE, PROJECTION_PROGRESS, ProjectionProgress } from '../../ports';
-import { readKeyStream } from './key-stream';
+import { KeyCommandExecutor } from '../../key-command-executor';
+import { PROJECTION_PROGRESS, ProjectionProgress } from '../../ports';
+import { loadKeyInScope } from './key-stream';
 
 /** How long to wait for the read models to include the revision before answering anyway. */
 const CATCH_UP_TIMEOUT_MS = 5000;
@@ -24,19 +24,19 @@ export interface KeyRevision {
 /**
  * The key's current stream revision (the REST ETag). It returns once the read models include that revision,
  * so a DescribeKey issued afterwards shows this revision or a later one: an ETag obtained this way is never
- * newer than the representation it labels, and a stale one only costs the client a 412.
+ * newer than the representation it labels, and a stale one only costs the client a 412. The revision comes
+ * from the executor's cached state (one indexed read of what is new), not from reading the stream.
  */
 @QueryHandler(GetKeyRevision)
 export class GetKeyRevisionHandler implements IQueryHandler<GetKeyRevision, KeyRevision> {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly keys: KeyCommandExecutor,
     @Inject(PROJECTION_PROGRESS) private readonly progress: ProjectionProgress,
   ) {}
 
-  async execute({ scope, keyId }: GetKeyRevision): Promise<KeyRevision> {
-    const stream = await readKeyStream(this.store, scope, keyId);
-    const last = stream.events[stream.events.length - 1];
-    await this.progress.waitForPosition(last.position, CATCH_UP_TIMEOUT_MS);
-    return { keyId: stream.keyId, revision: last.revision };
+  async execute({ scope, keyId: keyIdInput }: GetKeyRevision): Promise<KeyRevision> {
+    const { keyId, revision, position } = await loadKeyInScope(this.keys, scope, keyIdInput);
+    await this.progress.waitForPosition(position, CATCH_UP_TIMEOUT_MS);
+    return { keyId, revision };
   }
 }
