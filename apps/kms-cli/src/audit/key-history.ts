@@ -17,11 +17,13 @@ export interface KeyHistory {
 
 /** Reads a key's stream in revision order; a key without a stream is a CliError. */
 export function readKeyStream(log: ReadOnlyEventLog, keyId: string): RecordedEvent[] {
-  const streamId = keyStreamId(keyId);
-  const stream = log.readStream(streamId);
-  if (stream.length === 0) throw new CliError(`Key '${keyId}' not found: stream ${streamId} has no events in ${log.filename}.`);
+  const stream = log.readStream(keyStreamId(keyId));
+  if (stream.length === 0) throw keyNotFound(log, keyId);
   return stream;
 }
+
+export const keyNotFound = (log: ReadOnlyEventLog, keyId: string): CliError =>
+  new CliError(`Key '${keyId}' not found: stream ${keyStreamId(keyId)} has no events in ${log.filename}.`);
 
 /** The events of alias streams that name the key (as target now or before), in log order. */
 export const aliasEventsOfKey = (log: ReadOnlyEventLog, keyId: string): RecordedEvent[] =>

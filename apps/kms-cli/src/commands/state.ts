@@ -1,9 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { readKeyStream } from '../audit/key-history';
+import { keyStreamId } from '@keyledger/domain';
+import { keyNotFound } from '../audit/key-history';
 import { withEventLog } from '../event-log/read-only-event-log';
 import { parseKeyReference, parseTime, resolveDataDir, withDataDir } from '../options';
 import { writeLines } from '../output';
-import { keyStateAt, keyStateView } from '../state/key-state-at';
+import { keyStateAtInPages, keyStateView } from '../state/key-state-at';
 
 interface StateOptions {
   dataDir?: string;
@@ -34,9 +35,12 @@ export function register(program: Command): void {
       asOf: options.asOf !== undefined ? parseTime(options.asOf, '--as-of') : options.revision === undefined ? Date.now() : undefined,
       revision: options.revision,
     };
-    const output = await withEventLog(resolveDataDir(options.dataDir), (log) =>
-      keyStateView(keyStateAt(keyId, readKeyStream(log, keyId), bound), log.readAliasEvents()),
-    );
+    const output = await withEventLog(resolveDataDir(options.dataDir), async (log) => {
+      // In pages, and only up to the moment asked for: a long history costs what precedes it, not all of it.
+      const at = await keyStateAtInPages(keyId, (fromRevision, maxCount) => log.readStream(keyStreamId(keyId), { fromRevision, maxCount }), bound);
+      if (!at) throw keyNotFound(log, keyId);
+      return keyStateView(at, log.readAliasEvents());
+    });
     await writeLines(process.stdout, [JSON.stringify(output, null, 2)]);
   });
 }

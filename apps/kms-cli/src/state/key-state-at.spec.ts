@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@keyledger/event-store';
-import { aliasesAt, keyStateAt, keyStateView } from './key-state-at';
+import { aliasesAt, keyStateAt, keyStateAtInPages, keyStateView } from './key-state-at';
 
 const KEY = '0f0e0d0c-0b0a-4908-8706-050403020100';
 const OTHER = '11111111-2222-4333-8444-555555555555';
@@ -120,5 +120,49 @@ describe('state view of an EXTERNAL key rotated to a second imported material', 
       { KeyMaterialId: FIRST, KeyMaterialState: 'NON_CURRENT', ImportState: 'IMPORTED' },
       { KeyMaterialId: SECOND, KeyMaterialState: 'CURRENT', ImportState: 'IMPORTED', RotationType: 'ON_DEMAND', RotationDate: at(3) / 1000 },
     ]);
+  });
+});
+
+describe('keyStateAtInPages', () => {
+  /** Serves the stream by revision range, recording each range asked for. */
+  const pagedReader = (events: readonly RecordedEvent[]) => {
+    const reads: Array<[number, number]> = [];
+    const read = (fromRevision: number, maxCount: number) => {
+      reads.push([fromRevision, maxCount]);
+      return events.slice(fromRevision, fromRevision + maxCount);
+    };
+    return { read, reads };
+  };
+
+  it('gives what keyStateAt gives for every moment, revision and page size', async () => {
+    for (const pageSize of [1, 2, 3, 7, 100]) {
+      for (const bound of [{ asOf: at(0) }, { asOf: at(5) }, { asOf: at(9) }, { asOf: at(30) }, { revision: 3 }, { revision: 6 }, { asOf: at(20), revision: 4 }]) {
+        expect(await keyStateAtInPages(KEY, pagedReader(stream).read, bound, pageSize)).toEqual(keyStateAt(KEY, stream, bound));
+      }
+    }
+    await expect(keyStateAtInPages(KEY, pagedReader(stream).read, { asOf: 0 }, 2)).rejects.toThrow(`Key '${KEY}' did not exist yet at 1970-01-01T00:00:00.000Z (created ${iso(0)}).`);
+  });
+
+  it('reads no page past the one holding the first event after the moment, and nothing of an empty stream', async () => {
+    const reader = pagedReader(stream);
+    expect((await keyStateAtInPages(KEY, reader.read, { asOf: at(3) }, 2))!.revision).toBe(1);
+    expect(reader.reads).toEqual([[0, 2], [2, 2]]); // revision 2 (minute 4) is past the moment
+    expect(await keyStateAtInPages(KEY, pagedReader([]).read, { asOf: at(3) })).toBeUndefined();
+  });
+
+  it('a long history is folded in pages with the event loop running between them', async () => {
+    const long = [stream[0], ...Array.from({ length: 2000 }, (_, n) => keyEvent(n + 1, 1 + n / 1000, 'KeyTagged.v1', { tags: [{ TagKey: 'n', TagValue: String(n) }] }))];
+    let immediates = 0;
+    let done = false;
+    const count = () => {
+      immediates++;
+      if (!done) setImmediate(count);
+    };
+    setImmediate(count);
+    const state = await keyStateAtInPages(KEY, pagedReader(long).read, { asOf: at(10) });
+    done = true;
+    expect(state!.revision).toBe(2000);
+    expect(state!.state.tags).toEqual([{ TagKey: 'env', TagValue: 'dev' }, { TagKey: 'n', TagValue: '1999' }]);
+    expect(immediates).toBeGreaterThanOrEqual(4); // five pages of 500 (the last one short), four pauses
   });
 });

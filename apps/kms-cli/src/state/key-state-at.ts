@@ -1,8 +1,10 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   AliasEvent,
   effectiveState,
   foldAlias,
   foldEvents,
+  initialState,
   isAliasEventType,
   keyFamily,
   KeyEventTypes,
@@ -30,35 +32,85 @@ export interface KeyStateAt {
   shreddedKeyMaterials?: number;
 }
 
+/** How many events `state` reads from the log at once; the event loop runs between pages. */
+export const STATE_PAGE_SIZE = 500;
+
+/** Reads `maxCount` events of the key's stream from `fromRevision` on (fewer at its end). */
+export type StreamPageReader = (fromRevision: number, maxCount: number) => readonly RecordedEvent[] | Promise<readonly RecordedEvent[]>;
+
 /**
  * The key as it was at `asOf` (and/or right after `revision`): folds the prefix of its stream that had happened
  * by then with the same `evolve` as the service, and describes it with the same `toKeyMetadata` as DescribeKey.
  * With only a revision, the state is evaluated at the time of that event.
  */
 export function keyStateAt(keyId: string, stream: readonly RecordedEvent[], bound: { asOf?: number; revision?: number }): KeyStateAt {
-  const prefix: RecordedEvent[] = [];
-  for (const event of stream) {
-    if (bound.asOf !== undefined && eventTime(event) > bound.asOf) break;
-    if (bound.revision !== undefined && event.revision > bound.revision) break;
-    prefix.push(event);
+  const fold = new PrefixFold(bound);
+  fold.add(stream);
+  return fold.result(keyId);
+}
+
+/**
+ * keyStateAt, reading the stream in pages and only up to the first event past the bound, with the event loop
+ * running between pages: the cost is the history up to the moment asked for. Undefined if the stream is empty.
+ */
+export async function keyStateAtInPages(
+  keyId: string,
+  readPage: StreamPageReader,
+  bound: { asOf?: number; revision?: number },
+  pageSize = STATE_PAGE_SIZE,
+): Promise<KeyStateAt | undefined> {
+  const fold = new PrefixFold(bound);
+  for (let fromRevision = 0; ; ) {
+    const page = await readPage(fromRevision, pageSize);
+    if (page.length === 0 && fromRevision === 0) return undefined;
+    if (!fold.add(page) || page.length < pageSize) return fold.result(keyId);
+    fromRevision = page[page.length - 1].revision + 1;
+    await yieldToEventLoop();
   }
-  const last = prefix[prefix.length - 1];
-  const state = foldEvents(toKeyEvents(prefix));
-  if (!last || !state.key) {
-    const createdAt = stream.length > 0 ? new Date(eventTime(stream[0])).toISOString() : 'never';
-    const when = bound.asOf !== undefined ? new Date(bound.asOf).toISOString() : `revision ${bound.revision}`;
-    throw new CliError(`Key '${keyId}' did not exist yet at ${when} (created ${createdAt}).`);
+}
+
+/** Folds a stream's events, page after page, up to the bound. */
+class PrefixFold {
+  private state = initialState();
+  private first?: RecordedEvent;
+  private last?: RecordedEvent;
+  private deleted = false;
+  private shredded?: number;
+
+  constructor(private readonly bound: { asOf?: number; revision?: number }) {}
+
+  /** Folds the events within the bound; false once one past it was met (the rest cannot matter). */
+  add(events: readonly RecordedEvent[]): boolean {
+    const { asOf, revision } = this.bound;
+    for (const event of events) {
+      this.first ??= event;
+      if ((asOf !== undefined && eventTime(event) > asOf) || (revision !== undefined && event.revision > revision)) return false;
+      this.state = foldEvents(toKeyEvents([event]), this.state);
+      if (event.type === KeyEventTypes.KeyDeleted && !this.deleted) {
+        this.deleted = true;
+        this.shredded = Array.isArray(event.data.keyMaterialIds) ? event.data.keyMaterialIds.length : undefined;
+      }
+      this.last = event;
+    }
+    return true;
   }
-  const asOf = bound.asOf ?? eventTime(last);
-  const deleted = prefix.find((event) => event.type === KeyEventTypes.KeyDeleted);
-  const shredded = deleted && Array.isArray(deleted.data.keyMaterialIds) ? deleted.data.keyMaterialIds.length : undefined;
-  return {
-    asOf,
-    revision: last.revision,
-    metadata: toKeyMetadata(state, asOf),
-    state: effectiveState(state, asOf),
-    ...(shredded !== undefined && { shreddedKeyMaterials: shredded }),
-  };
+
+  result(keyId: string): KeyStateAt {
+    const { last, state, bound } = this;
+    if (!last || !state.key) {
+      const createdAt = this.first ? new Date(eventTime(this.first)).toISOString() : 'never';
+      const when = bound.asOf !== undefined ? new Date(bound.asOf).toISOString() : `revision ${bound.revision}`;
+      throw new CliError(`Key '${keyId}' did not exist yet at ${when} (created ${createdAt}).`);
+    }
+    const asOf = bound.asOf ?? eventTime(last);
+    return {
+      asOf,
+      revision: last.revision,
+      metadata: toKeyMetadata(state, asOf),
+      state: effectiveState(state, asOf),
+      ...(this.shredded !== undefined && { shreddedKeyMaterials: this.shredded }),
+    };
+  }
 }
 
 /** KeyState for a key that was deleted: not an AWS value (DescribeKey then answers NotFoundException). */
