@@ -1,10 +1,13 @@
-export type BenchPart = 'pool' | 'stores' | 'crypto';
-export const BENCH_PARTS: readonly BenchPart[] = ['pool', 'stores', 'crypto'];
+import { cpus } from 'node:os';
+
+export type BenchPart = 'pool' | 'stores' | 'crypto' | 'side' | 'history' | 'import';
+export const BENCH_PARTS: readonly BenchPart[] = ['side', 'history', 'import', 'pool', 'stores', 'crypto'];
 export type StoreKind = 'embedded' | 'eventstoredb';
 
 /**
  * Benchmark knobs, all from BENCH_* environment variables (the parts also from `--only <parts>` on the command
- * line: `npm run bench -- --only crypto`); the defaults keep a run under ~8 minutes on 2 cores.
+ * line: `npm run bench -- --only crypto`, and `--duration <s>` shortens every measured window for a smoke run);
+ * the defaults keep a run under ~12 minutes on 2 cores.
  */
 export interface BenchConfig {
   /** Measured seconds per DescribeKey / Encrypt concurrency level. */
@@ -32,8 +35,11 @@ export interface BenchConfig {
   importMaxFlows: number;
   importConcurrency: number[];
   /**
-   * Which parts run: 'pool' (wrapping-key pool runs on the embedded store), 'stores' (store comparison and
-   * projection lag) and 'crypto' (cryptographic operations at a fixed number of connections, embedded store).
+   * Which parts run: 'side' (side by side with the bare node:http reference server), 'history' (Encrypt and
+   * ImportKeyMaterial latency against a key's history length), 'import' (GetParametersForImport burst of the
+   * pool's size, sustained import flows against the RSA key-generation limit), 'pool' (wrapping-key pool runs on
+   * the embedded store), 'stores' (store comparison and projection lag) and 'crypto' (cryptographic operations
+   * at a fixed number of connections, embedded store).
    */
   parts: BenchPart[];
   /** Stores compared in the 'stores' part. */
@@ -62,6 +68,24 @@ export interface BenchConfig {
   cryptoWarmupSeconds: number;
   /** Plaintext bytes per Encrypt request (and of the ciphertext decrypted) in the cryptographic-operations scenario. */
   cryptoPlaintextBytes: number;
+  /** Connections of the side-by-side comparison with the bare reference server. */
+  sideConcurrency: number;
+  /** Measured seconds per window (reference, Keyledger, reference) and operation of the side-by-side comparison. */
+  sideSeconds: number;
+  /** Warm-up seconds before each side-by-side window (same connections, not counted). */
+  sideWarmupSeconds: number;
+  /** Target event counts of the keys whose Encrypt and ImportKeyMaterial latency is measured against history length. */
+  historyEvents: number[];
+  /** Measured seconds of Encrypt (one connection) per history length. */
+  historySeconds: number;
+  /** Timed re-imports (ImportKeyMaterial) per history length; also bounded by 4 × BENCH_HISTORY_LATENCY_SECONDS. */
+  historyImports: number;
+  /** Rounds of the GetParametersForImport burst (N concurrent calls, N = the wrapping-key pool size), pool refilled before each. */
+  burstRounds: number;
+  /** Measured seconds of sustained import flows (import part) and of the RSA_2048 key-generation limit. */
+  importLimitSeconds: number;
+  /** Concurrent import flows in the import part. */
+  importLimitConcurrency: number;
   /** Keep the temporary directory (service logs, databases) after a successful run. */
   keepTemp: boolean;
   /** Where the Markdown report is written, relative to the repository root. */
@@ -94,31 +118,73 @@ function words(name: string, fallback: string[], allowed: string[]): string[] {
   return [...new Set(values)];
 }
 
-/** `--only a,b` (or `--only=a,b`) on the command line; undefined when absent. Other arguments are refused. */
-function onlyParts(argv: string[]): BenchPart[] | undefined {
+/**
+ * `--only a,b` (or `--only=a,b`) and `--duration <s>` (or `--duration=<s>`) on the command line; undefined when
+ * absent. Other arguments are refused.
+ */
+function commandLine(argv: string[]): { only?: BenchPart[]; duration?: number } {
   let only: string | undefined;
+  let duration: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--only') {
-      only = argv[++i];
-      if (only === undefined) throw new Error(`--only needs a comma-separated list of ${BENCH_PARTS.join(', ')}.`);
+    if (arg === '--only' || arg === '--duration') {
+      const value = argv[++i];
+      if (value === undefined) throw new Error(`${arg} needs a value.`);
+      if (arg === '--only') only = value;
+      else duration = value;
     } else if (arg.startsWith('--only=')) {
       only = arg.slice('--only='.length);
+    } else if (arg.startsWith('--duration=')) {
+      duration = arg.slice('--duration='.length);
     } else {
-      throw new Error(`Unknown argument '${arg}': the benchmark takes --only <${BENCH_PARTS.join('|')}>[,...] and BENCH_* environment variables (bench/config.ts).`);
+      throw new Error(
+        `Unknown argument '${arg}': the benchmark takes --only <${BENCH_PARTS.join('|')}>[,...], --duration <seconds> and BENCH_* environment variables (bench/config.ts).`,
+      );
     }
   }
-  if (only === undefined) return undefined;
-  const values = [...new Set(only.split(',').map((part) => part.trim()).filter(Boolean))];
-  if (values.length === 0 || values.some((v) => !BENCH_PARTS.includes(v as BenchPart))) {
-    throw new Error(`--only must be a comma-separated list of ${BENCH_PARTS.join(', ')}, got '${only}'.`);
+  const result: { only?: BenchPart[]; duration?: number } = {};
+  if (only !== undefined) {
+    const values = [...new Set(only.split(',').map((part) => part.trim()).filter(Boolean))];
+    if (values.length === 0 || values.some((v) => !BENCH_PARTS.includes(v as BenchPart))) {
+      throw new Error(`--only must be a comma-separated list of ${BENCH_PARTS.join(', ')}, got '${only}'.`);
+    }
+    result.only = values as BenchPart[];
   }
-  return values as BenchPart[];
+  if (duration !== undefined) {
+    const seconds = Number(duration);
+    if (!Number.isFinite(seconds) || seconds < 0.2 || seconds > 120) throw new Error(`--duration must be a number of seconds from 0.2 to 120, got '${duration}'.`);
+    result.duration = seconds;
+  }
+  return result;
+}
+
+/**
+ * `--duration <s>`: every measured window (all *_SECONDS knobs) lasts s seconds and every warm-up at most s/2,
+ * so a smoke run of any part takes seconds; counted series keep their counts but stop at their time bounds.
+ */
+function withDuration(config: BenchConfig, seconds: number | undefined): BenchConfig {
+  if (seconds === undefined) return config;
+  const warmup = (value: number): number => Math.min(value, seconds / 2);
+  return {
+    ...config,
+    seconds,
+    warmupSeconds: warmup(config.warmupSeconds),
+    importSeconds: seconds,
+    gpfiMaxSeconds: Math.max(1, seconds),
+    storeSeconds: seconds,
+    storeFlowMaxSeconds: Math.max(1, seconds),
+    cryptoSeconds: seconds,
+    cryptoWarmupSeconds: warmup(config.cryptoWarmupSeconds),
+    sideSeconds: seconds,
+    sideWarmupSeconds: warmup(config.sideWarmupSeconds),
+    historySeconds: seconds,
+    importLimitSeconds: seconds,
+  };
 }
 
 export function loadBenchConfig(argv: string[] = process.argv.slice(2)): BenchConfig {
-  const only = onlyParts(argv);
-  return {
+  const { only, duration } = commandLine(argv);
+  return withDuration({
     seconds: number('BENCH_SECONDS', 5, 0.5, 120),
     warmupSeconds: number('BENCH_WARMUP_SECONDS', 1, 0, 30),
     concurrency: integers('BENCH_CONCURRENCY', [1, 8, 32], 1, 256),
@@ -146,7 +212,16 @@ export function loadBenchConfig(argv: string[] = process.argv.slice(2)): BenchCo
     cryptoSeconds: number('BENCH_CRYPTO_SECONDS', 5, 0.5, 120),
     cryptoWarmupSeconds: number('BENCH_CRYPTO_WARMUP_SECONDS', 1, 0, 30),
     cryptoPlaintextBytes: Math.floor(number('BENCH_CRYPTO_PLAINTEXT_BYTES', 1024, 1, 4096)),
+    sideConcurrency: Math.floor(number('BENCH_SIDE_CONCURRENCY', 16, 1, 256)),
+    sideSeconds: number('BENCH_SIDE_SECONDS', 5, 0.2, 120),
+    sideWarmupSeconds: number('BENCH_SIDE_WARMUP_SECONDS', 1, 0, 30),
+    historyEvents: integers('BENCH_HISTORY_LATENCY_EVENTS', [1, 1000, 10_000], 1, 1_000_000),
+    historySeconds: number('BENCH_HISTORY_LATENCY_SECONDS', 3, 0.2, 120),
+    historyImports: Math.floor(number('BENCH_HISTORY_LATENCY_IMPORTS', 20, 1, 1000)),
+    burstRounds: Math.floor(number('BENCH_BURST_ROUNDS', 5, 1, 100)),
+    importLimitSeconds: number('BENCH_IMPORT_LIMIT_SECONDS', 10, 0.2, 300),
+    importLimitConcurrency: Math.floor(number('BENCH_IMPORT_LIMIT_CONCURRENCY', Math.max(2, 2 * cpus().length), 1, 64)),
     keepTemp: process.env.BENCH_KEEP_TMP === '1',
     reportPath: process.env.BENCH_REPORT ?? 'docs/benchmarks.md',
-  };
+  }, duration);
 }

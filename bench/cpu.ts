@@ -18,13 +18,43 @@ export function ticksPerSecond(): number {
 
 /** CPU seconds (user + system) used so far by a process, from /proc; undefined where unavailable. */
 /** Resident set size of a process in bytes, from /proc; undefined where unavailable. */
-export function processRssBytes(pid: number | undefined): number | undefined {
+export function processRssBytes(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number | undefined {
   if (pid === undefined) return undefined;
   try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The highest VmRSS of a process seen during a window, sampled every `intervalMs` (VmHWM is the peak of the
+ * process's whole life, set-up included, so a window needs its own samples).
+ */
+export class RssPeakSampler {
+  private peak?: number;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly pid: number | undefined,
+    intervalMs = 50,
+  ) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  private sample(): void {
+    const rss = processRssBytes(this.pid);
+    if (rss !== undefined && (this.peak === undefined || rss > this.peak)) this.peak = rss;
+  }
+
+  /** Stops sampling; the peak in bytes (undefined where /proc is unavailable). */
+  stop(): number | undefined {
+    clearInterval(this.timer);
+    this.sample();
+    return this.peak;
   }
 }
 

@@ -26,6 +26,9 @@ import {
   WRAPPING_KEY_SPECS,
 } from './scenarios';
 import { ServiceProcess } from './service-process';
+import { historyLatency, HistoryLatencyResults } from './history-latency';
+import { ImportLimitResults, importLimits, keygenLimit } from './import-limits';
+import { sideBySide, SideResults } from './side-by-side';
 import { projectionLag, STORE_LABELS, storeImportFlows, storeRequestRates, waitCaughtUp } from './stores';
 
 const log = (message: string): void => console.log(`[bench] ${message}`);
@@ -301,6 +304,34 @@ async function runDefaultPool(service: ServiceProcess, config: BenchConfig, raw:
   }
 }
 
+/**
+ * Keyledger (pool size 0, so no background key generation) and the bare reference server, both started before
+ * the first window and kept running; each is measured alone in its own windows.
+ */
+async function runSideBySide(repoDir: string, tempRoot: string, config: BenchConfig, runs: RunInfo[]): Promise<SideResults> {
+  const env = { KEYLEDGER_WRAPPING_KEY_POOL_SIZE: '0' };
+  log('starting the bare reference server (bench/reference-server.ts)');
+  const reference = await ServiceProcess.start({ name: 'side-reference', repoDir, tempRoot, env: {}, script: join('dist', 'bench', 'reference-server.js') });
+  log(`side-reference: healthy at ${reference.url} after ${fmt(reference.startupMs)} ms`);
+  let failure: unknown;
+  let result: SideResults | undefined;
+  try {
+    runs.push(
+      await withService(repoDir, tempRoot, 'side-keyledger', 'side by side with the bare reference server', env, async (service) => {
+        log(`side by side at ${config.sideConcurrency} connections, ${config.sideWarmupSeconds} s warm-up + ${config.sideSeconds} s per window (reference, Keyledger, reference):`);
+        result = await sideBySide(service, reference, config, log);
+      }),
+    );
+  } catch (error) {
+    failure = error;
+  }
+  const unexpected = reference.exitedUnexpectedly;
+  await reference.stop();
+  if (failure !== undefined) throw failure;
+  if (unexpected) throw new Error(`The reference server exited during the measurements (code ${reference.exitCode}, signal ${reference.exitSignal}); log: ${reference.logFile}`);
+  return result!;
+}
+
 export async function main(): Promise<void> {
   const wallStart = now();
   const startedAt = new Date();
@@ -328,6 +359,33 @@ export async function main(): Promise<void> {
     const raw: GpfiSeries[] = [];
     const pooled: DefaultPoolResults = { paced: [], burst: [], poolFillMs: 0, refillAfterBurstMs: {}, imports: [], requests: [] };
     const runs: RunInfo[] = [];
+    const side = config.parts.includes('side') ? await runSideBySide(repoDir, tempRoot, config, runs) : undefined;
+    let historyLatencyResults: HistoryLatencyResults | undefined;
+    if (config.parts.includes('history')) {
+      const env = { KEYLEDGER_WRAPPING_KEY_POOL_SIZE: '0', KEYLEDGER_MASTER_KEY: randomBytes(32).toString('base64') };
+      log(`latency against history length (${config.historyEvents.join(', ')} events):`);
+      historyLatencyResults = await historyLatency(
+        (name, dataDir) => startService(repoDir, tempRoot, name, env, dataDir),
+        async (service) => {
+          runs.push(await finishService(service, { name: service.name, purpose: 'latency against history length', store: STORE_LABELS.embedded, env }));
+        },
+        join(tempRoot, 'history-data'),
+        config,
+        log,
+      );
+    }
+    let importLimitResults: ImportLimitResults | undefined;
+    if (config.parts.includes('import')) {
+      log(`RSA_2048 key generation limit: ${cpus().length} concurrent generations for ${config.importLimitSeconds} s, in the benchmark process, no service running`);
+      const keygen = await keygenLimit(config.importLimitSeconds);
+      log(`  ${keygen.pairs} pairs in ${keygen.seconds.toFixed(1)} s = ${keygen.perSecond.toFixed(1)} pairs/s`);
+      runs.push(
+        await withService(repoDir, tempRoot, 'import-limits', 'GetParametersForImport bursts of the pool size, sustained import flows', {}, async (service) => {
+          const poolSize = loadConfig({ ...service.env }).wrappingKeyPoolSize;
+          importLimitResults = await importLimits(service, poolSize, keygen, config, log);
+        }),
+      );
+    }
     if (config.parts.includes('pool')) {
       runs.push(
         await withService(repoDir, tempRoot, 'pool-disabled', 'raw GetParametersForImport cost', { KEYLEDGER_WRAPPING_KEY_POOL_SIZE: '0' }, (service) =>
@@ -373,6 +431,9 @@ export async function main(): Promise<void> {
       ...pooled,
       stores,
       crypto,
+      side,
+      historyLatency: historyLatencyResults,
+      importLimits: importLimitResults,
       busyBeforePercent,
       loadAverageBefore,
     };

@@ -3,7 +3,11 @@ import type { CpuUse } from './cpu';
 import type { CryptoResults } from './crypto';
 import { cpu, cpuMsPerOp, cpuPerOp, errors, gib, latencyCells, mib, ms, pct, rate, table } from './format';
 import { cryptoMethodBullets, cryptoObservations, cryptoPhases, cryptoSummary, renderCryptoSection } from './report-crypto';
+import { renderSpeedSections, speedMethodBullets, speedSettingsRows, speedSummary } from './report-speed';
 import { renderStoreSections, storeObservations, storeSummary } from './report-stores';
+import type { HistoryLatencyResults } from './history-latency';
+import type { ImportLimitResults } from './import-limits';
+import type { SideResults } from './side-by-side';
 import type { GpfiSeries, ImportFlowResult, RequestRateResult } from './scenarios';
 import type { LogSummary } from './service-process';
 import { STORE_LABELS, type LagResult, type StoreFlowResult, type StoreRequestResult } from './stores';
@@ -58,6 +62,12 @@ export interface BenchResults {
   stores: StoreRunResults[];
   /** Cryptographic operations at a fixed number of connections (bench/crypto.ts), when that part ran. */
   crypto?: CryptoResults;
+  /** Side by side with the bare reference server (bench/side-by-side.ts), when that part ran. */
+  side?: SideResults;
+  /** Encrypt / ImportKeyMaterial latency against history length (bench/history-latency.ts), when that part ran. */
+  historyLatency?: HistoryLatencyResults;
+  /** GetParametersForImport bursts and sustained import flows against the key-generation limit (bench/import-limits.ts). */
+  importLimits?: ImportLimitResults;
   /** Busy CPU of the whole machine (% of one core) sampled just before the benchmark started. */
   busyBeforePercent?: number;
   loadAverageBefore: number[];
@@ -285,6 +295,7 @@ export function renderMarkdown(results: BenchResults): string {
         ]
       : []),
     ...(crypto ? cryptoMethodBullets(crypto) : []),
+    ...speedMethodBullets(results),
     '- Percentiles are nearest-rank over every successful call in the measured window. Throughput = successful calls / measured wall time (in-flight calls at the deadline are completed and counted). CPU columns: service process(es) / the EventStoreDB double\'s process (store comparison only) / benchmark client / everything else on the machine / hypervisor steal, in % of one core (200% = both cores busy), from `/proc/<pid>/stat`, `process.cpuUsage()` and `/proc/stat`; "other" is CPU taken by unrelated processes during the measurement, "steal" is time the hypervisor gave the cores of this VM to other guests.',
     '',
   );
@@ -360,7 +371,7 @@ export function renderMarkdown(results: BenchResults): string {
         ['BENCH_IMPORT_SECONDS', String(config.importSeconds), 'time budget per import-flow level'],
         ['BENCH_IMPORT_MAX_FLOWS', String(config.importMaxFlows), 'flow cap per import-flow level'],
         ['BENCH_IMPORT_CONCURRENCY', config.importConcurrency.join(','), 'import-flow concurrency levels (default pool)'],
-        ['BENCH_PARTS', config.parts.join(','), "'pool': the wrapping-key pool runs; 'stores': store comparison and projection lag; 'crypto': cryptographic operations (also `npm run bench -- --only <parts>`)"],
+        ['BENCH_PARTS', config.parts.join(','), "'side': side by side with the bare reference server; 'history': latency against history length; 'import': GetParametersForImport bursts and import flows against the key-generation limit; 'pool': the wrapping-key pool runs; 'stores': store comparison and projection lag; 'crypto': cryptographic operations (also `npm run bench -- --only <parts>`; `--duration <s>` sets every measured window)"],
         ['BENCH_STORES', config.stores.join(','), 'stores compared'],
         ['BENCH_STORE_CONCURRENCY', config.storeConcurrency.join(','), 'store comparison concurrency levels (import flows, DescribeKey, Encrypt)'],
         ['BENCH_STORE_FLOWS', String(config.storeFlows), 'timed import flows per store and level (import parameters prepared untimed)'],
@@ -373,13 +384,15 @@ export function renderMarkdown(results: BenchResults): string {
         ['BENCH_CRYPTO_CONCURRENCY', String(config.cryptoConcurrency), 'connections (closed-loop workers) of the cryptographic operations'],
         ['BENCH_CRYPTO_SECONDS', String(config.cryptoSeconds), 'measured seconds per cryptographic operation'],
         ['BENCH_CRYPTO_WARMUP_SECONDS', String(config.cryptoWarmupSeconds), 'warm-up seconds before each cryptographic operation'],
-        ['BENCH_CRYPTO_PLAINTEXT_BYTES', String(config.cryptoPlaintextBytes), 'Encrypt plaintext size (and of the ciphertext decrypted) in the cryptographic operations'],
+        ['BENCH_CRYPTO_PLAINTEXT_BYTES', String(config.cryptoPlaintextBytes), 'Encrypt plaintext size (and of the ciphertext decrypted) in the cryptographic operations (and the side-by-side comparison)'],
+        ...speedSettingsRows(config),
       ],
     ),
     '',
   );
 
   out.push('## Results', '');
+  out.push(...renderSpeedSections(results));
   if (poolPart) {
     out.push(`### GetParametersForImport, pool disabled (raw RSA key generation) — ${embedded}`, '');
     out.push(table(['Wrapping key spec', 'Calls', 'p50 ms', 'p95 ms', 'max ms', 'min ms', 'CPU service / client / other / steal', 'Errors'], gpfiRows(results.raw, (s) => [ms(s.stats.min), cpu(s.cpu)])), '');
@@ -505,6 +518,7 @@ export function renderSummary(results: BenchResults): string {
       lines.push(`  ${r.operation.padEnd(11)} c=${String(r.concurrency).padEnd(3)} ${rate(r.perSecond).padStart(6)} req/s  p50 ${ms(r.latency.p50).padStart(6)} ms  p95 ${ms(r.latency.p95).padStart(6)} ms  errors ${r.errors}`);
     }
   }
+  lines.push(...speedSummary(results));
   lines.push(...cryptoSummary(results));
   lines.push(...storeSummary(results));
   return lines.join('\n');

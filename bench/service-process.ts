@@ -16,6 +16,8 @@ export interface ServiceOptions {
   /** DATA_DIR to use instead of `<tempRoot>/<name>/data` (e.g. one directory shared by two instances). */
   dataDir?: string;
   startTimeoutMs?: number;
+  /** The script to run, relative to repoDir (default the service, bin/keyledger-api.js; the bench's reference server is another). */
+  script?: string;
 }
 
 export interface LogSummary {
@@ -24,6 +26,11 @@ export interface LogSummary {
   /** Distinct warn/error/fatal messages with how often they appeared. */
   problems: Array<{ level: string; message: string; count: number }>;
 }
+
+type LogEntry = { level?: string | number; message?: unknown; msg?: unknown; err?: { message?: string } };
+const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+/** Levels of routine output, counted but not reported as problems. */
+const QUIET_LEVELS = new Set(['log', 'info', 'debug', 'verbose', 'trace']);
 
 /** Settings the bench owns; inherited values would change what is measured. */
 const OWN_VARIABLES = /^(PORT|HOST|DATA_DIR|LOG_FORMAT|KEYLEDGER_.*)$/;
@@ -54,7 +61,10 @@ function httpGet(url: string, timeoutMs: number): Promise<{ status: number; body
   });
 }
 
-/** The real service (`node bin/keyledger-api.js`) as a child process on a loopback port. */
+/**
+ * The real service (`node bin/keyledger-api.js`) as a child process on a loopback port; with `script`, another
+ * server that answers GET /health the same way (the bare reference server of the side-by-side comparison).
+ */
 export class ServiceProcess {
   private static readonly running = new Set<ServiceProcess>();
   exitCode: number | null = null;
@@ -129,7 +139,7 @@ export class ServiceProcess {
     const serviceEnv = { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_FORMAT: 'json', ...options.env };
     const fd = openSync(logFile, 'a');
     try {
-      const child = spawn(process.execPath, [join(options.repoDir, 'bin', 'keyledger-api.js')], {
+      const child = spawn(process.execPath, [join(options.repoDir, options.script ?? join('bin', 'keyledger-api.js'))], {
         cwd: options.repoDir,
         env: { ...inherited, ...serviceEnv },
         stdio: ['ignore', fd, fd],
@@ -228,10 +238,10 @@ export class ServiceProcess {
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       summary.lines += 1;
-      let entry: { level?: string; message?: unknown } | undefined;
+      let entry: LogEntry | undefined;
       try {
         const parsed: unknown = JSON.parse(line);
-        if (parsed && typeof parsed === 'object') entry = parsed as { level?: string; message?: unknown };
+        if (parsed && typeof parsed === 'object') entry = parsed as LogEntry;
       } catch {
         // plain text (e.g. a crash trace)
       }
@@ -241,11 +251,13 @@ export class ServiceProcess {
         continue;
       }
       flushBlock();
-      const level = entry.level ?? 'unknown';
-      const m = entry.message as { msg?: string; error?: string } | string | undefined;
-      const message = typeof m === 'string' ? m : m?.msg ? `${m.msg}${m.error ? `: ${m.error}` : ''}` : JSON.stringify(m);
+      // Nest's JSON logger ({ level: 'warn', message }) or pino ({ level: 40, msg, err }).
+      const level = typeof entry.level === 'number' ? (PINO_LEVELS[entry.level] ?? String(entry.level)) : (entry.level ?? 'unknown');
+      const m = (entry.message ?? entry.msg) as { msg?: string; error?: string } | string | undefined;
+      const text = typeof m === 'string' ? m : m?.msg ? `${m.msg}${m.error ? `: ${m.error}` : ''}` : (JSON.stringify(m) ?? '(no message)');
+      const message = entry.err?.message && !text.includes(entry.err.message) ? `${text}: ${entry.err.message}` : text;
       summary.byLevel[level] = (summary.byLevel[level] ?? 0) + 1;
-      if (level !== 'log' && level !== 'debug' && level !== 'verbose') record(level, message);
+      if (!QUIET_LEVELS.has(level)) record(level, message);
     }
     flushBlock();
     summary.problems = [...problems.values()];

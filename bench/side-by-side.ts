@@ -1,0 +1,222 @@
+import { randomBytes } from 'node:crypto';
+import { AwsJsonClient } from './aws-json';
+import { BenchConfig } from './config';
+import { CpuMeter, CpuUse, processRssBytes, RssPeakSampler } from './cpu';
+import { LoopResult, runClosedLoop } from './measure';
+import { waitForServiceIdle } from './scenarios';
+import { ServiceProcess } from './service-process';
+
+/**
+ * Keyledger side by side with the bare node:http reference server (bench/reference-server.ts): for each
+ * operation the reference, then Keyledger, then the reference again, each window driven by the same lean
+ * AWS JSON client (bench/aws-json.ts) at the same number of connections, every response checked.
+ */
+
+export const SIDE_OPERATIONS = ['Encrypt', 'Decrypt', 'GenerateDataKey', 'Sign', 'GenerateMac', 'DescribeKey'] as const;
+export type SideOperation = (typeof SIDE_OPERATIONS)[number];
+export type SideServer = 'reference' | 'keyledger';
+
+/** Bytes of the message signed and MACed. */
+const MESSAGE_BYTES = 32;
+
+export interface SideWindow extends LoopResult {
+  server: SideServer;
+  cpu: CpuUse;
+  /** Service CPU milliseconds per successful request. */
+  cpuMsPerRequest?: number;
+  /** Highest VmRSS of the measured server during the window. */
+  peakRssBytes?: number;
+}
+
+export interface SideRow {
+  operation: SideOperation;
+  request: string;
+  /** Reference first, Keyledger, reference last; missing when the operation could not be prepared. */
+  referenceFirst?: SideWindow;
+  keyledger?: SideWindow;
+  referenceLast?: SideWindow;
+  /** Keyledger req/s ÷ the mean of the two reference windows. */
+  ratio?: number;
+  setupError?: string;
+}
+
+export interface SideResults {
+  concurrency: number;
+  seconds: number;
+  warmupSeconds: number;
+  plaintextBytes: number;
+  rows: SideRow[];
+  referenceStartupMs: number;
+  /** Lifetime peak (VmHWM) of each server at the end of the comparison. */
+  referenceHwmBytes?: number;
+  keyledgerHwmBytes?: number;
+}
+
+type Keys = { symmetric: string; ecc: string; hmac: string };
+
+const b64 = (bytes: Buffer): string => bytes.toString('base64');
+const blobBytes = (value: unknown): number => (typeof value === 'string' ? Buffer.byteLength(value, 'base64') : -1);
+const fail = (operation: string, what: string): never => {
+  throw new Error(`${operation} answered 200 but ${what}`);
+};
+
+interface SideCase {
+  request: string;
+  prepare: (client: AwsJsonClient, keys: Keys) => Promise<Record<string, unknown>>;
+  check: (response: Record<string, unknown>, input: Record<string, unknown>) => void;
+}
+
+function cases(plaintextBytes: number): Record<SideOperation, SideCase> {
+  const plaintext = b64(randomBytes(plaintextBytes));
+  const message = b64(randomBytes(MESSAGE_BYTES));
+  return {
+    Encrypt: {
+      request: `${plaintextBytes}-byte plaintext`,
+      prepare: async (_, keys) => ({ KeyId: keys.symmetric, Plaintext: plaintext }),
+      check: (r) => {
+        if (!(blobBytes(r.CiphertextBlob) > plaintextBytes)) fail('Encrypt', 'returned no ciphertext of the expected size');
+      },
+    },
+    Decrypt: {
+      request: `ciphertext of a ${plaintextBytes}-byte plaintext, KeyId given`,
+      prepare: async (client, keys) => {
+        const { CiphertextBlob } = await client.call<{ CiphertextBlob?: string }>('Encrypt', { KeyId: keys.symmetric, Plaintext: plaintext });
+        if (!CiphertextBlob) fail('Encrypt', 'returned no CiphertextBlob');
+        return { KeyId: keys.symmetric, CiphertextBlob };
+      },
+      check: (r) => {
+        if (r.Plaintext !== plaintext) fail('Decrypt', 'returned another plaintext');
+      },
+    },
+    GenerateDataKey: {
+      request: 'KeySpec AES_256',
+      prepare: async (_, keys) => ({ KeyId: keys.symmetric, KeySpec: 'AES_256' }),
+      check: (r) => {
+        if (blobBytes(r.Plaintext) !== 32 || !(blobBytes(r.CiphertextBlob) > 32)) fail('GenerateDataKey', 'returned no 32-byte data key and its ciphertext');
+      },
+    },
+    Sign: {
+      request: `ECC_NIST_P256, ECDSA_SHA_256, ${MESSAGE_BYTES}-byte RAW message`,
+      prepare: async (_, keys) => ({ KeyId: keys.ecc, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }),
+      check: (r) => {
+        const size = blobBytes(r.Signature);
+        if (size < 8 || size > 72) fail('Sign', `returned a ${size}-byte ECDSA signature`);
+      },
+    },
+    GenerateMac: {
+      request: `HMAC_256, HMAC_SHA_256, ${MESSAGE_BYTES}-byte message`,
+      prepare: async (_, keys) => ({ KeyId: keys.hmac, Message: message, MacAlgorithm: 'HMAC_SHA_256' }),
+      check: (r) => {
+        if (blobBytes(r.Mac) !== 32) fail('GenerateMac', 'returned no 32-byte MAC');
+      },
+    },
+    DescribeKey: {
+      request: 'the symmetric key',
+      prepare: async (_, keys) => ({ KeyId: keys.symmetric }),
+      check: (r, input) => {
+        const metadata = r.KeyMetadata as { KeyId?: string } | undefined;
+        if (metadata?.KeyId !== input.KeyId) fail('DescribeKey', 'returned another key');
+      },
+    },
+  };
+}
+
+/** Creates Keyledger's three keys (Origin AWS_KMS, material generated by the service). */
+async function keyledgerKeys(client: AwsJsonClient): Promise<Keys> {
+  const create = async (input: Record<string, unknown>): Promise<string> => {
+    const created = await client.call<{ KeyMetadata?: { KeyId?: string } }>('CreateKey', { Description: 'keyledger bench side by side', ...input });
+    return created.KeyMetadata?.KeyId ?? fail('CreateKey', 'returned no KeyId');
+  };
+  return {
+    symmetric: await create({}),
+    ecc: await create({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }),
+    hmac: await create({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }),
+  };
+}
+
+async function window(server: SideServer, target: ServiceProcess, input: Record<string, unknown>, operation: SideOperation, c: SideCase, config: BenchConfig): Promise<SideWindow> {
+  await waitForServiceIdle(target, { maxMs: 5000 });
+  const client = new AwsJsonClient(target.url, config.sideConcurrency);
+  try {
+    const call = client.prepare(operation, input);
+    const meter = new CpuMeter(target.child.pid);
+    let cpu: CpuUse = { clientPercent: 0 };
+    let rss: RssPeakSampler | undefined;
+    let peakRssBytes: number | undefined;
+    const result = await runClosedLoop({
+      concurrency: config.sideConcurrency,
+      warmupMs: config.sideWarmupSeconds * 1000,
+      durationMs: config.sideSeconds * 1000,
+      maxOperations: config.maxRequests,
+      onWindowStart: () => {
+        meter.restart();
+        rss = new RssPeakSampler(target.child.pid);
+      },
+      onWindowEnd: () => {
+        cpu = meter.read();
+        peakRssBytes = rss?.stop();
+      },
+      op: async () => c.check(AwsJsonClient.parse(await client.send(call)), input),
+    });
+    const cpuMsPerRequest = cpu.servicePercent !== undefined && result.perSecond > 0 ? (cpu.servicePercent / 100) * (1000 / result.perSecond) : undefined;
+    return { ...result, server, cpu, cpuMsPerRequest, peakRssBytes };
+  } finally {
+    client.close();
+  }
+}
+
+export async function sideBySide(keyledger: ServiceProcess, reference: ServiceProcess, config: BenchConfig, log: (message: string) => void): Promise<SideResults> {
+  const all = cases(config.cryptoPlaintextBytes);
+  const klSetup = new AwsJsonClient(keyledger.url, 1);
+  const refSetup = new AwsJsonClient(reference.url, 1);
+  const rows: SideRow[] = [];
+  try {
+    await waitForServiceIdle(keyledger);
+    const servers: Record<SideServer, { setup: AwsJsonClient; keys: Keys }> = {
+      keyledger: { setup: klSetup, keys: await keyledgerKeys(klSetup) },
+      reference: { setup: refSetup, keys: ((await reference.health()) as { keys: Keys }).keys },
+    };
+    for (const operation of SIDE_OPERATIONS) {
+      const c = all[operation];
+      const row: SideRow = { operation, request: c.request };
+      rows.push(row);
+      const inputs: Partial<Record<SideServer, Record<string, unknown>>> = {};
+      try {
+        for (const name of ['reference', 'keyledger'] as const) {
+          const { setup, keys } = servers[name];
+          const input = await c.prepare(setup, keys);
+          // One checked call first: a broken operation is reported as such, not as a window of errors.
+          c.check(await setup.call(operation, input), input);
+          inputs[name] = input;
+        }
+      } catch (error) {
+        row.setupError = `${(error as Error).name}: ${(error as Error).message}`.slice(0, 200);
+        log(`  ${operation}: NOT MEASURED, preparing it failed: ${row.setupError}`);
+        continue;
+      }
+      row.referenceFirst = await window('reference', reference, inputs.reference!, operation, c, config);
+      row.keyledger = await window('keyledger', keyledger, inputs.keyledger!, operation, c, config);
+      row.referenceLast = await window('reference', reference, inputs.reference!, operation, c, config);
+      const referenceMean = (row.referenceFirst.perSecond + row.referenceLast.perSecond) / 2;
+      row.ratio = referenceMean > 0 ? row.keyledger.perSecond / referenceMean : undefined;
+      const w = (x: SideWindow) => `${x.perSecond.toFixed(0)} req/s p99 ${x.latency.p99.toFixed(2)} ms${x.errors ? ` ERRORS ${x.errors} (${x.firstError})` : ''}`;
+      log(
+        `  ${operation}: reference ${w(row.referenceFirst)} | Keyledger ${w(row.keyledger)} | reference ${w(row.referenceLast)} → ` +
+          `${row.ratio === undefined ? 'n/a' : row.ratio.toFixed(2)} × reference, other load ${row.keyledger.cpu.otherPercent?.toFixed(0) ?? 'n/a'}%`,
+      );
+    }
+    return {
+      concurrency: config.sideConcurrency,
+      seconds: config.sideSeconds,
+      warmupSeconds: config.sideWarmupSeconds,
+      plaintextBytes: config.cryptoPlaintextBytes,
+      rows,
+      referenceStartupMs: reference.startupMs,
+      referenceHwmBytes: processRssBytes(reference.child.pid, 'VmHWM'),
+      keyledgerHwmBytes: processRssBytes(keyledger.child.pid, 'VmHWM'),
+    };
+  } finally {
+    klSetup.close();
+    refSetup.close();
+  }
+}
