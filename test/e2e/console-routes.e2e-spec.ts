@@ -17,7 +17,7 @@ describe('audit console routes', () => {
   it('GET / points to the console, the docs and /health: JSON by default, HTML for browsers', async () => {
     const json = await fetch(`${kl.url}/`);
     expect(json.status).toBe(200);
-    const body = await json.json();
+    const body = (await json.json()) as any;
     expect(body.links).toMatchObject({ console: { href: '/console' }, docs: { href: '/docs' }, health: { href: '/health' } });
     const html = await fetch(`${kl.url}/`, { headers: { Accept: 'text/html,application/xhtml+xml' } });
     expect(html.headers.get('content-type')).toMatch(/^text\/html/);
@@ -44,7 +44,7 @@ describe('audit console routes', () => {
 
   it('/v1/audit/verification is authenticated like the rest of the API and documented in OpenAPI', async () => {
     expect((await restClient(kl.url).get('/v1/audit/verification', unsigned())).status).toBe(401);
-    const document = await (await fetch(`${kl.url}/openapi.json`)).json();
+    const document = (await (await fetch(`${kl.url}/openapi.json`)).json()) as any;
     expect(document.paths['/v1/audit/verification'].get.operationId).toBe('verifyAuditLog');
   });
 

@@ -55,6 +55,7 @@ const EVERY_ROUTE = [
   'PUT /v1/aliases/{aliasName}',
   'DELETE /v1/aliases/{aliasName}',
   'GET /v1/audit',
+  'GET /v1/audit/verification',
 ];
 
 /** The OpenAPI document is complete and true: every route it lists exists, and a client built from it alone runs the import flow. */

@@ -46,7 +46,7 @@ function summarize(data) {
     .filter(([k, v]) => !HIDDEN_DATA.has(k) && v !== null && v !== undefined && typeof v !== 'object')
     .map(([k, v]) => `${k}=${typeof v === 'string' && v.length > 24 && /^[0-9a-f]+$/i.test(v) ? shortId(v) : v}`);
   const text = parts.join(', ');
-  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
+  return text.length > 110 ? `${text.slice(0, 107)}…` : text;
 }
 
 // ---------- sign-in ----------
@@ -133,17 +133,27 @@ function renderKeys() {
   if (state.keys.length === 0) return $('keys').replaceChildren(h('p', { class: 'muted' }, 'No keys in this account and region.'));
   const rows = state.keys.map((key) =>
     h('tr', { class: state.key?.keyId === key.keyId ? 'selected' : '', 'data-key-id': key.keyId, onclick: () => selectKey(key.keyId) },
-      h('td', {}, h('div', { class: 'key-name' }, key.aliases[0] ?? shortId(key.keyId)), h('div', { class: 'muted small mono' }, key.aliases.length > 1 ? `+${key.aliases.length - 1} more · ` : '', shortId(key.keyId))),
+      h('td', {}, h('div', { class: 'key-name' }, key.aliases[0] ?? (key.description || shortId(key.keyId))), h('div', { class: 'muted small mono' }, key.aliases.length > 1 ? `+${key.aliases.length - 1} more · ` : '', shortId(key.keyId))),
       h('td', {}, h('span', { class: stateClass(key.keyState) }, key.keyState)),
       h('td', { class: 'small' }, key.keySpec, h('div', { class: 'muted' }, key.origin)),
-      h('td', { class: 'small' }, materialExpiry(key)),
+      h('td', { class: 'small nowrap', title: materialExpiry(key) }, materialExpiry(key).replace(/^(\d{4}-\d{2}-\d{2}) .*/, '$1')),
     ),
   );
-  $('keys').replaceChildren(h('table', { class: 'key-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Key'), h('th', {}, 'State'), h('th', {}, 'Spec / origin'), h('th', {}, 'Material expires'))), h('tbody', {}, rows)));
+  $('keys').replaceChildren(h('table', { class: 'key-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Key'), h('th', {}, 'State'), h('th', {}, 'Spec / origin'), h('th', {}, 'Expires'))), h('tbody', {}, rows)));
 }
 
 // ---------- one key ----------
 async function selectKey(keyId) {
+  try {
+    await showKey(keyId);
+  } catch (error) {
+    $('key-view').hidden = true;
+    $('no-key').hidden = false;
+    $('no-key').replaceChildren(h('p', { class: 'error' }, `Cannot open the key: ${error.message}`));
+  }
+}
+
+async function showKey(keyId) {
   const api = state.api;
   const [current, events, audit, usage] = await Promise.all([
     api.key(keyId),

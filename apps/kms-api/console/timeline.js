@@ -36,7 +36,7 @@ export function renderTimeline(host, { entries, from, to, asOf, onPick }) {
   const left = 128;
   const right = 24;
   const top = 28;
-  const laneHeight = 38;
+  const laneHeight = 46;
   const height = top + LANES.length * laneHeight + 34;
   const span = Math.max(to - from, 1000);
   const start = from - span * 0.03;
@@ -59,6 +59,8 @@ export function renderTimeline(host, { entries, from, to, asOf, onPick }) {
   }
   svg.append(el('text', { x: width - right, y: 16, class: 'tick', 'text-anchor': 'end' }, 'UTC'));
 
+  // Labels of nearby markers in one lane alternate above and below, so simultaneous events stay readable.
+  const lastLabel = new Map();
   for (const entry of entries) {
     const cy = top + LANES.indexOf(entry.kind) * laneHeight + laneHeight / 2;
     const cx = x(entry.at);
@@ -67,13 +69,16 @@ export function renderTimeline(host, { entries, from, to, asOf, onPick }) {
       entry.kind === 'usage'
         ? el('rect', { x: cx - 2, y: cy - 9, width: 4, height: 18, rx: 1, fill: entry.outcome === 'Refused' ? KINDS.refused.color : color, class: 'marker' })
         : entry.kind === 'refused'
-          ? el('path', { d: `M${cx - 6},${cy - 6}L${cx + 6},${cy + 6}M${cx + 6},${cy - 6}L${cx - 6},${cy + 6}`, stroke: color, 'stroke-width': 3, class: 'marker' })
+          ? el('path', { d: `M${cx - 6},${cy - 6}L${cx + 6},${cy + 6}M${cx + 6},${cy - 6}L${cx - 6},${cy + 6}`, stroke: color, 'stroke-width': 3, class: 'marker marker-cross' })
           : el('circle', { cx, cy, r: 7, fill: color, class: 'marker' });
     marker.setAttribute('data-kind', entry.kind);
     marker.append(el('title', {}, `${new Date(entry.at).toISOString()}\n${entry.label}\n${entry.principal}${entry.detail ? `\n${entry.detail}` : ''}`));
     svg.append(marker);
     if (entry.kind !== 'usage' && entry.short) {
-      svg.append(el('text', { x: cx, y: cy - 11, class: 'marker-label', 'text-anchor': 'middle' }, entry.short));
+      const previous = lastLabel.get(entry.kind);
+      const below = previous !== undefined && cx - previous.x < 70 && !previous.below;
+      lastLabel.set(entry.kind, { x: cx, below });
+      svg.append(el('text', { x: cx, y: below ? cy + 20 : cy - 11, class: 'marker-label', 'text-anchor': 'middle' }, entry.short));
     }
   }
 
