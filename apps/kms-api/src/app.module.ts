@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type Database from 'better-sqlite3';
 import {
@@ -17,6 +17,7 @@ import {
   DisabledUsageRecorder,
   EVENT_STORE,
   MAINTENANCE_JOB_OPTIONS,
+  MaintenanceJobOptions,
   MaintenanceJob,
   ID_GENERATOR,
   IdGenerator,
@@ -43,11 +44,14 @@ import { ImportTokenSealer, type MasterKeyRing } from '@keyledger/crypto';
 import { EventStore, EventStoreDbCheckpointStore, keyledgerStreamPrefixes } from '@keyledger/event-store';
 import { MaterialCacheEviction, openReadModelDatabase, ProjectionRunner, readModelProjections, SqliteAliasReadModel, SqliteAuditLog, SqliteKeyReadModel, SqliteUsageLog } from '@keyledger/projections';
 import { AwsJsonEndpoint } from './aws-json/aws-json-endpoint';
+import { KeyledgerMetrics } from './observability/metrics';
+import { METRICS_TOKEN, MetricsController } from './observability/metrics.controller';
 import { AUTH_CONFIG, AUTHENTICATION_PROVIDERS } from './auth';
 import { ConfigError, KeyledgerConfig } from './config/config';
 import { ConsoleController } from './console/console.controller';
 import { loadMasterKeyRing } from './config/master-key.loader';
 import { signFinalAuditDigest } from './graceful-shutdown';
+import { SEED_AT_START_OPTIONS, SeedAtStart } from './seed-at-start';
 import { HealthController } from './health/health.controller';
 import { ReadModelsLifecycle } from './read-models.service';
 import { REST_CONTROLLERS, REST_PROVIDERS } from './rest';
@@ -104,13 +108,19 @@ class StorageLifecycle implements OnApplicationShutdown {
  *   audit-signing-key.pem  development audit digest signing key, only when KEYLEDGER_AUDIT_SIGNING_KEY is unset
  */
 @Module({})
-export class KeyledgerModule implements BeforeApplicationShutdown {
+export class KeyledgerModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(AUDIT_DIGEST_OPTIONS) private readonly digests: AuditDigestOptions,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+    private readonly seedAtStart: SeedAtStart,
   ) {}
+
+  /** Nest calls a module's own hook after every provider's (vault reconciled, jobs running): then the seed file is applied. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.seedAtStart.run();
+  }
 
   /** Nest calls a module's own hook after every provider's (jobs stopped, usage flushed), before any store closes. */
   async beforeApplicationShutdown(): Promise<void> {
@@ -122,7 +132,7 @@ export class KeyledgerModule implements BeforeApplicationShutdown {
     return {
       module: KeyledgerModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, RootController, ConsoleController, ...REST_CONTROLLERS, ...ADMIN_CONTROLLERS],
+      controllers: [HealthController, MetricsController, RootController, ConsoleController, ...REST_CONTROLLERS, ...ADMIN_CONTROLLERS],
       providers: [
         { provide: CONFIG, useValue: config },
         AwsJsonEndpoint,
@@ -131,6 +141,8 @@ export class KeyledgerModule implements BeforeApplicationShutdown {
         // The service clock: the wall clock, moved forward only by the test clock (development mode, rest/admin).
         { provide: CLOCK, useValue: overrides.clock ?? new ServiceClock() },
         { provide: SERVICE_MODE, useValue: config.mode },
+        { provide: SEED_AT_START_OPTIONS, useValue: { file: config.seedFile, defaultRegion: config.defaultRegion } },
+        SeedAtStart,
         { provide: ID_GENERATOR, useValue: { keyId: () => randomUUID(), uuid: () => randomUUID() } },
         { provide: STORAGE, useFactory: (c: KeyledgerConfig, keys: MasterKeyRing) => openStorage(c, keys), inject: [CONFIG, MASTER_KEY] },
         { provide: EVENT_STORE, useFactory: (storage: Storage) => storage.eventStore, inject: [STORAGE] },
@@ -148,7 +160,13 @@ export class KeyledgerModule implements BeforeApplicationShutdown {
         { provide: ALIAS_READ_MODEL, useFactory: (db: Database.Database) => new SqliteAliasReadModel(db), inject: [READ_MODEL_DB] },
         { provide: AUDIT_LOG, useFactory: (db: Database.Database) => new SqliteAuditLog(db), inject: [READ_MODEL_DB] },
         { provide: USAGE_LOG, useFactory: (db: Database.Database) => new SqliteUsageLog(db), inject: [READ_MODEL_DB] },
-        { provide: USAGE_RECORDER_OPTIONS, useValue: { flushIntervalMs: config.usageFlushIntervalMs } satisfies UsageRecorderOptions },
+        KeyledgerMetrics,
+        { provide: METRICS_TOKEN, useValue: config.metricsToken },
+        {
+          provide: USAGE_RECORDER_OPTIONS,
+          useFactory: (metrics: KeyledgerMetrics): UsageRecorderOptions => ({ flushIntervalMs: config.usageFlushIntervalMs, onBatchWritten: (records) => metrics.usageBatchWritten(records) }),
+          inject: [KeyledgerMetrics],
+        },
         // Key usage (KEYLEDGER_USAGE_LOG): batched into this process's own usage stream, or dropped when off.
         ...(config.usageLog ? [BatchingUsageRecorder, { provide: USAGE_RECORDER, useExisting: BatchingUsageRecorder }] : [{ provide: USAGE_RECORDER, useClass: DisabledUsageRecorder }]),
         {
@@ -180,7 +198,15 @@ export class KeyledgerModule implements BeforeApplicationShutdown {
           }),
           inject: [CONFIG],
         },
-        { provide: MAINTENANCE_JOB_OPTIONS, useFactory: (c: KeyledgerConfig) => ({ intervalMs: c.expiryIntervalMs }), inject: [CONFIG] },
+        {
+          provide: MAINTENANCE_JOB_OPTIONS,
+          useFactory: (c: KeyledgerConfig, metrics: KeyledgerMetrics): MaintenanceJobOptions => ({
+            intervalMs: c.expiryIntervalMs,
+            onSweep: (result, failed) =>
+              metrics.maintenanceRan(failed ? 'Failed' : 'Succeeded', { expired: result.expiredMaterials, deleted: result.deletedKeys, rotated: result.rotatedKeys }),
+          }),
+          inject: [CONFIG, KeyledgerMetrics],
+        },
         ...AUTHENTICATION_PROVIDERS,
         KeyCommandExecutor,
         ...APPLICATION_PROVIDERS,

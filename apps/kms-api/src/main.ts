@@ -1,26 +1,36 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import pino from 'pino';
 import { MasterKeyMismatchError } from '@keyledger/application';
-import { ConfigError, loadConfig } from './config/config';
-import { createKeyledgerApp, createLogger } from './create-app';
+import { ConfigError, KeyledgerConfig, loadConfig } from './config/config';
+import { createKeyledgerApp } from './create-app';
 import { stopGracefullyOnSignals } from './graceful-shutdown';
+import { createRootLogger } from './observability/logging';
+import { Storage, STORAGE } from './storage/storage';
 
 async function main(): Promise<void> {
   // Everything the service creates (databases, their -wal/-shm, development keys, the data directory itself) is
   // readable by its own user only: files 0600, directories 0700.
   process.umask(0o077);
   const config = loadConfig();
-  const app = await createKeyledgerApp(config);
+  const app = await createKeyledgerApp(config, { log: createRootLogger(config) });
   await app.listen(config.port, config.host);
   const logger = new Logger('Keyledger');
-  logger.log({ msg: 'Keyledger is serving', url: await app.getUrl(), dataDir: config.dataDir });
+  logger.log({ msg: 'Keyledger is serving', url: await app.getUrl(), ...storeOf(config, app.get<Storage>(STORAGE)), mode: config.mode, dataDir: config.dataDir });
 
   stopGracefullyOnSignals(app, logger);
 }
 
+/** Which store, and where; an EventStoreDB URL is shown without credentials. */
+function storeOf(config: KeyledgerConfig, storage: Storage): { store: string; eventStore?: string } {
+  if (storage.kind !== 'eventstoredb' || !config.eventStoreUrl) return { store: storage.kind };
+  return { store: storage.kind, eventStore: config.eventStoreUrl.replace(/\/\/[^@/]*@/, '//') };
+}
+
 main().catch((error: Error) => {
-  const logger = createLogger({ logFormat: process.env.LOG_FORMAT === 'text' ? 'text' : 'json' });
+  // Written synchronously: the process exits right after.
+  const logger = createRootLogger({ logLevel: 'info', logFormat: process.env.LOG_FORMAT === 'text' ? 'text' : 'json' }, pino.destination({ dest: 1, sync: true }));
   const expected = error instanceof ConfigError || error instanceof MasterKeyMismatchError;
-  logger.fatal?.({ msg: 'Keyledger could not start', error: expected ? error.message : (error.stack ?? error.message) });
+  logger.fatal({ error: expected ? error.message : (error.stack ?? error.message) }, 'Keyledger could not start');
   process.exit(1);
 });

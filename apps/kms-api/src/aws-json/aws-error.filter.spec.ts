@@ -8,6 +8,7 @@ import { AwsErrorFilter } from './aws-error.filter';
 function answer(error: unknown): { status: number; headers: Record<string, string>; body: Record<string, string> } {
   const sent = { status: 0, headers: {} as Record<string, string>, body: {} as Record<string, string> };
   const response = {
+    locals: {} as Record<string, unknown>,
     status: (status: number) => ((sent.status = status), response),
     type: () => response,
     setHeader: (name: string, value: string) => ((sent.headers[name] = value), response),

@@ -14,6 +14,7 @@ export class AwsErrorFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request & { requestId?: string }>();
     const { status, type, message } = describeAwsError(error, { method: request.method, url: request.originalUrl });
+    response.locals.errorType = type; // for the access log and metrics
     response
       .status(status)
       .type(AWS_JSON_CONTENT_TYPE)

@@ -1,8 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ID_GENERATOR, IdGenerator } from '@keyledger/application';
-import { callerContext, RequestAuthenticator } from '../auth/request-authenticator';
+import { Caller, callerContext, RequestAuthenticator } from '../auth/request-authenticator';
+import type { RequestObserver } from '../observability/request-observer';
 import { AWS_JSON_CONTENT_TYPE, describeAwsError, errorBody } from './aws-error';
 import { AwsProtocolError } from './aws-protocol-error';
 import { OPERATIONS } from './operations';
@@ -28,18 +30,34 @@ export class AwsJsonEndpoint {
     private readonly authenticator: RequestAuthenticator,
   ) {}
 
-  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async handle(request: IncomingMessage, response: ServerResponse, observer?: RequestObserver): Promise<void> {
+    const started = performance.now();
     const requestId = this.ids.uuid();
+    const seen: Seen = {};
+    let status = 200;
+    let errorType: string | undefined;
     try {
-      const result = await this.run(request, response, requestId);
+      const result = await this.run(request, response, requestId, seen);
       send(response, 200, requestId, JSON.stringify(result));
     } catch (error) {
-      const { status, type, message } = describeAwsError(error, request);
-      send(response, status, requestId, JSON.stringify(errorBody(type, message)), type);
+      const described = describeAwsError(error, request);
+      ({ status, type: errorType } = described);
+      send(response, status, requestId, JSON.stringify(errorBody(described.type, described.message)), described.type);
     }
+    observer?.answered({
+      protocol: 'aws-json',
+      operation: seen.operation ?? 'Unknown',
+      status,
+      durationMs: performance.now() - started,
+      requestId,
+      keyId: seen.keyId,
+      errorType,
+      principal: seen.caller?.credential.principal,
+      accountId: seen.caller?.credential.accountId,
+    });
   }
 
-  private async run(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<object> {
+  private async run(request: IncomingMessage, response: ServerResponse, requestId: string, seen: Seen): Promise<object> {
     const target = String(request.headers['x-amz-target'] ?? '');
     const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
     const run = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
@@ -49,12 +67,25 @@ export class AwsJsonEndpoint {
         target ? `Operation ${target} is not supported by this service.` : 'Missing X-Amz-Target header: expected TrentService.<Operation>.',
       );
     }
+    seen.operation = name;
     const raw = await readBody(request, response);
     const caller = await this.authenticator.awsJson({ method: request.method!, url: request.url!, headers: request.headers, body: raw });
+    seen.caller = caller;
     const body = parseJsonBody(raw);
+    if (typeof body.KeyId === 'string') seen.keyId = body.KeyId.slice(0, MAX_LOGGED_KEY_ID);
     return run(body, callerContext(caller, name, requestId), { commands: this.commands, queries: this.queries });
   }
 }
+
+/** What the access log learns of a request as it is handled. */
+interface Seen {
+  operation?: string;
+  keyId?: string;
+  caller?: Caller;
+}
+
+/** A KeyId is at most 2048 characters (an alias ARN); a hostile one is cut in the log before validation refuses it. */
+const MAX_LOGGED_KEY_ID = 256;
 
 function send(response: ServerResponse, status: number, requestId: string, body: string, errorType?: string): void {
   // The client went away, or an early answer (413) is already on its way.
@@ -72,12 +103,12 @@ function send(response: ServerResponse, status: number, requestId: string, body:
  * Puts the AWS JSON endpoint in front of the framework's request listener on the application's server: POST /
  * goes to the endpoint, everything else (REST, OpenAPI, health) to Nest as before.
  */
-export function serveAwsJsonBeforeNest(server: Server, endpoint: AwsJsonEndpoint): void {
+export function serveAwsJsonBeforeNest(server: Server, endpoint: AwsJsonEndpoint, observer?: RequestObserver): void {
   const [framework] = server.listeners('request') as Array<(request: IncomingMessage, response: ServerResponse) => void>;
   if (!framework) throw new Error('The HTTP server has no request listener to put the AWS JSON endpoint in front of.');
   server.removeListener('request', framework);
   server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
-    if (isAwsJsonRequest(request)) void endpoint.handle(request, response);
+    if (isAwsJsonRequest(request)) void endpoint.handle(request, response, observer);
     else framework(request, response);
   });
 }

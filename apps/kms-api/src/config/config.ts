@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_MATERIAL_CACHE_SIZE } from '@keyledger/application';
+import { LOG_LEVELS, type LogLevel } from '../observability/log-levels';
 
 /** Everything the service reads from its environment, parsed and checked once at start-up. */
 export interface KeyledgerConfig {
@@ -49,6 +50,10 @@ export interface KeyledgerConfig {
   /** Material kept unsealed in memory for this many (key, material) pairs, zeroed on removal (KEYLEDGER_MATERIAL_CACHE_SIZE; 0: off). */
   materialCacheSize: number;
   logFormat: 'json' | 'text';
+  /** pino level (LOG_LEVEL): fatal, error, warn, info (default: the banner and one line per request), debug, trace, silent. */
+  logLevel: LogLevel;
+  /** When set, GET /metrics wants this bearer token (KEYLEDGER_METRICS_TOKEN); unset, /metrics is open like /health. */
+  metricsToken?: string;
   /** Ed25519 private key signing the audit digests (PEM, base64 PKCS#8 DER, or a file path); unset: a dev key in the data directory. */
   auditSigningKey?: string;
   /** A digest of the log is signed at least this often while the log grows... */
@@ -65,6 +70,8 @@ export interface KeyledgerConfig {
   headersTimeoutMs: number;
   /** Simultaneous connections per server; more are closed as they are accepted (KEYLEDGER_MAX_CONNECTIONS). */
   maxConnections: number;
+  /** KEYLEDGER_SEED_FILE: keys applied at start-up, through the import flow, before the service listens (seed-at-start/). */
+  seedFile?: string;
 }
 
 export class ConfigError extends Error {}
@@ -118,6 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
   if (!/^\d{12}$/.test(account)) throw new ConfigError(`KEYLEDGER_ACCOUNT_ID must be 12 digits, got '${account}'.`);
   const logFormat = env.LOG_FORMAT ?? 'json';
   if (logFormat !== 'json' && logFormat !== 'text') throw new ConfigError(`LOG_FORMAT must be 'json' or 'text', got '${logFormat}'.`);
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${env.LOG_LEVEL}'.`);
   const dataDir = resolve(env.DATA_DIR ?? './data');
   const mode = env.KEYLEDGER_MODE ?? 'development';
   if (mode !== 'development' && mode !== 'production') throw new ConfigError(`KEYLEDGER_MODE must be 'development' or 'production', got '${mode}'.`);
@@ -157,6 +166,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     wrappingKeyPoolSize: integer(env, 'KEYLEDGER_WRAPPING_KEY_POOL_SIZE', 2, 0, 64),
     materialCacheSize: integer(env, 'KEYLEDGER_MATERIAL_CACHE_SIZE', DEFAULT_MATERIAL_CACHE_SIZE, 0, 1_000_000),
     logFormat,
+    logLevel,
+    metricsToken: env.KEYLEDGER_METRICS_TOKEN || undefined,
     auditSigningKey: env.KEYLEDGER_AUDIT_SIGNING_KEY || undefined,
     auditDigestIntervalMs: integer(env, 'KEYLEDGER_AUDIT_DIGEST_INTERVAL_MS', 300_000, 100, 86_400_000),
     auditDigestEveryEvents: integer(env, 'KEYLEDGER_AUDIT_DIGEST_EVERY_EVENTS', 1000, 0, 1_000_000),
@@ -165,5 +176,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     requestTimeoutMs,
     headersTimeoutMs,
     maxConnections: integer(env, 'KEYLEDGER_MAX_CONNECTIONS', 2048, 1, 1_000_000),
+    seedFile: env.KEYLEDGER_SEED_FILE ? resolve(env.KEYLEDGER_SEED_FILE) : undefined,
   };
 }

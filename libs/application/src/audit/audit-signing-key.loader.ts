@@ -14,7 +14,8 @@ export function loadAuditSigningKeyForService(configured: string | undefined, da
       publicKeyFile,
     }),
   );
-  logger.log({
+  // Debug: at info the start-up says only where it serves (keyledger verify prints the key it checks against).
+  logger.debug({
     msg: 'audit digests are signed with Ed25519; verify with this public key',
     publicKeyFingerprint: key.fingerprint,
     publicKey: key.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),

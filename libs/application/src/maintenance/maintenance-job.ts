@@ -9,6 +9,8 @@ import { CLOCK, Clock, ID_GENERATOR, IdGenerator, KEY_READ_MODEL, KeyReadModel }
 export const MAINTENANCE_JOB_OPTIONS = Symbol('MaintenanceJobOptions');
 export interface MaintenanceJobOptions {
   intervalMs: number;
+  /** Told what every sweep did, and whether a kind of work failed (the service's metrics). */
+  onSweep?: (result: SweepResult, failed: boolean) => void;
 }
 
 /** Keys handled per kind of work per sweep; the rest wait for the next sweep. */
@@ -71,32 +73,36 @@ export class MaintenanceJob implements OnApplicationBootstrap, BeforeApplication
   private async sweep(): Promise<SweepResult> {
     const result: SweepResult = { expiredMaterials: 0, deletedKeys: 0, deletedAliases: 0, rotatedKeys: 0 };
     const now = this.clock.now();
-    await this.each('expiry', () => this.readModel.keysWithMaterialDueForExpiry(now, BATCH), async (keyId) => {
+    const succeeded: boolean[] = [];
+    succeeded.push(await this.each('expiry', () => this.readModel.keysWithMaterialDueForExpiry(now, BATCH), async (keyId) => {
       const count: number = await this.commandBus.execute(new ExpireKeyMaterial(keyId, this.ids.uuid()));
       if (count > 0) this.logger.log({ msg: 'key material expired', keyId, materials: count });
       result.expiredMaterials += count;
-    });
-    await this.each('deletion', () => this.readModel.keysDueForDeletion(now, BATCH), async (keyId) => {
+    }));
+    succeeded.push(await this.each('deletion', () => this.readModel.keysDueForDeletion(now, BATCH), async (keyId) => {
       const deleted: number = await this.commandBus.execute(new DeleteKey(keyId, this.ids.uuid()));
       if (deleted > 0) this.logger.log({ msg: 'key deleted', keyId });
       result.deletedKeys += deleted;
       // Also after another instance deleted the key: its aliases go once the key is gone, whoever deleted it.
       result.deletedAliases += (await this.commandBus.execute(new DeleteAliasesOfDeletedKey(keyId, this.ids.uuid()))) as number;
-    });
-    await this.each('rotation', () => this.readModel.keysDueForRotation(now, BATCH), async (keyId) => {
+    }));
+    succeeded.push(await this.each('rotation', () => this.readModel.keysDueForRotation(now, BATCH), async (keyId) => {
       const rotated: number = await this.commandBus.execute(new RotateKeyAutomatically(keyId, this.ids.uuid()));
       if (rotated > 0) this.logger.log({ msg: 'key rotated automatically', keyId });
       result.rotatedKeys += rotated;
-    });
+    }));
+    this.options.onSweep?.(result, succeeded.includes(false));
     return result;
   }
 
-  /** One kind of work; a failure is logged and does not stop the other kinds. */
-  private async each(kind: string, due: () => Promise<string[]>, work: (keyId: string) => Promise<void>): Promise<void> {
+  /** One kind of work; a failure is logged (and answered false) and does not stop the other kinds. */
+  private async each(kind: string, due: () => Promise<string[]>, work: (keyId: string) => Promise<void>): Promise<boolean> {
     try {
       for (const keyId of await due()) await work(keyId);
+      return true;
     } catch (error) {
       this.logger.error({ msg: `${kind} sweep failed`, error: (error as Error).message });
+      return false;
     }
   }
 }

@@ -20,6 +20,8 @@ export interface UsageRecorderOptions {
   catchUpTimeoutMs?: number;
   /** While appends fail, retries back off from flushIntervalMs up to this. Default 1000 ms. */
   maxRetryDelayMs?: number;
+  /** Told the size of every batch written (the service's metrics). */
+  onBatchWritten?: (records: number) => void;
 }
 
 interface Buffered {
@@ -51,6 +53,7 @@ export class BatchingUsageRecorder implements UsageRecorder, BeforeApplicationSh
   private readonly maxBuffered: number;
   private readonly catchUpTimeoutMs: number;
   private readonly maxRetryDelayMs: number;
+  private readonly onBatchWritten?: (records: number) => void;
   private buffer: Buffered[] = [];
   private nextSeq = 1;
   /** The revision of this process's usage stream as last written (NO_STREAM until the first batch). */
@@ -72,6 +75,7 @@ export class BatchingUsageRecorder implements UsageRecorder, BeforeApplicationSh
     @Optional() @Inject(USAGE_RECORDER_OPTIONS) options: UsageRecorderOptions = {},
   ) {
     this.streamId = options.streamId ?? usageStreamId(randomUUID());
+    this.onBatchWritten = options.onBatchWritten;
     this.flushIntervalMs = options.flushIntervalMs ?? 5;
     this.maxBatch = Math.max(1, options.maxBatch ?? 256);
     this.maxBuffered = Math.max(this.maxBatch, options.maxBuffered ?? 10_000);
@@ -211,6 +215,7 @@ export class BatchingUsageRecorder implements UsageRecorder, BeforeApplicationSh
 
   private written(records: number, revision: number, position: number): void {
     this.buffer.splice(0, records);
+    this.onBatchWritten?.(records);
     this.revision = revision;
     this.lastPosition = position;
     if (this.failures > 0) this.logger.log({ msg: 'usage records are written again', streamId: this.streamId, failures: this.failures });

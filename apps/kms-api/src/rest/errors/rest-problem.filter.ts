@@ -21,6 +21,8 @@ export class RestProblemFilter implements ExceptionFilter {
     if (problem.unexpected) {
       this.logger.error({ msg: 'unhandled error', requestId, error: (error as Error)?.message, stack: (error as Error)?.stack });
     }
+    // For the access log and metrics.
+    if (problem.body.awsErrorType) response.locals.errorType = problem.body.awsErrorType;
     response.status(problem.body.status).type(PROBLEM_CONTENT_TYPE).setHeader(REQUEST_ID_HEADER, requestId);
     for (const [name, value] of Object.entries(problem.headers)) response.setHeader(name, value);
     response.send(JSON.stringify(problem.body));

@@ -1,0 +1,45 @@
+import type { LoggerService } from '@nestjs/common';
+import { Logger as PinoNestLogger, PinoLogger } from 'nestjs-pino';
+import pino from 'pino';
+import pinoPretty from 'pino-pretty';
+
+import type { LogLevel } from './log-levels';
+
+export interface LoggingConfig {
+  logLevel: LogLevel;
+  logFormat: 'json' | 'text';
+}
+
+/** Nest's own start-up chatter (modules loaded, every route mapped): debug, so info shows the banner alone. */
+const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
+/**
+ * The one structured logger (pino): JSON lines by default, human-readable lines with LOG_FORMAT=text. Written
+ * asynchronously (pino flushes what is pending when the process exits), so logging stays off the request's path.
+ */
+export function createRootLogger(config: LoggingConfig, destination?: pino.DestinationStream): pino.Logger {
+  const options: pino.LoggerOptions = {
+    level: config.logLevel,
+    base: { service: 'keyledger' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  };
+  if (destination) return pino(options, destination);
+  if (config.logFormat === 'text') return pino(options, pinoPretty({ colorize: false, sync: true, translateTime: 'SYS:standard', ignore: 'service' }));
+  return pino(options, pino.destination({ dest: 1, sync: false }));
+}
+
+/** nestjs-pino's Nest logger over our root logger, with the framework's start-up lines moved to debug. */
+class KeyledgerNestLogger extends PinoNestLogger {
+  override log(message: unknown, ...optionalParams: unknown[]): void {
+    const context = optionalParams[optionalParams.length - 1];
+    if (typeof context === 'string' && FRAMEWORK_CONTEXTS.has(context)) return this.debug(message, ...optionalParams);
+    return super.log(message, ...optionalParams);
+  }
+}
+
+/** The LoggerService Nest and every `new Logger(context)` in the code write through. */
+export function createNestLogger(root: pino.Logger): LoggerService {
+  const params = { pinoHttp: { logger: root } };
+  return new KeyledgerNestLogger(new PinoLogger(params), params);
+}
