@@ -3,6 +3,7 @@ import { StoreUnavailableError } from '@keyledger/event-store';
 import type { ProjectionRunner } from '@keyledger/projections';
 import type { Storage } from '../storage/storage';
 import { ServiceClock } from '../rest/admin/service-clock';
+import type { SeedAtStart, SeedStatus } from '../seed-at-start/seed-at-start';
 import { HEALTH_PROBE_CACHE_MS, HealthController } from './health.controller';
 
 describe('HealthController', () => {
@@ -10,6 +11,7 @@ describe('HealthController', () => {
   let probes: number;
   let controller: HealthController;
   let clock: ServiceClock;
+  let seed: SeedStatus;
   const response = () => {
     const res = { statusCode: 200, status: (code: number) => ((res.statusCode = code), res) };
     return res;
@@ -19,7 +21,8 @@ describe('HealthController', () => {
     probes = 0;
     const storage = { kind: 'eventstoredb', eventStore: { headPosition: () => (probes++, head()) } } as unknown as Storage;
     clock = new ServiceClock();
-    controller = new HealthController(storage, { checkpoint: 40 } as ProjectionRunner, clock, 'development');
+    seed = { status: 'off' };
+    controller = new HealthController(storage, { checkpoint: 40 } as ProjectionRunner, clock, 'development', { get status() { return seed; } } as SeedAtStart);
   });
 
   afterEach(() => jest.useRealTimers());
@@ -71,6 +74,16 @@ describe('HealthController', () => {
     const body = await controller.health(response() as unknown as Response);
     expect(body.clock.offsetSeconds).toBe(7200);
     expect(Date.parse(body.clock.now) - Date.now()).toBeGreaterThan(7199 * 1000);
+  });
+
+  it('is 503 seeding while the seed file is applied, then says what it did', async () => {
+    head = async () => 9;
+    seed = { status: 'seeding', file: '/seeds/keys.json' };
+    const res = response();
+    expect(await controller.health(res as unknown as Response)).toMatchObject({ status: 'seeding', seed });
+    expect(res.statusCode).toBe(503);
+    seed = { status: 'done', file: '/seeds/keys.json', keys: 2, created: 2, imported: 0, updated: 0, unchanged: 0 };
+    expect(await controller.health(response() as unknown as Response)).toMatchObject({ status: 'ok', seed });
   });
 
   it('reports an unexpected failure as degraded too', async () => {

@@ -5,6 +5,7 @@ import { CLOCK, Clock, PROJECTION_PROGRESS } from '@keyledger/application';
 import { storeUnavailableOf } from '@keyledger/event-store';
 import { ProjectionRunner } from '@keyledger/projections';
 import { clockOffsetMs, SERVICE_MODE, type ServiceMode } from '../rest/admin/service-clock';
+import { SeedAtStart } from '../seed-at-start/seed-at-start';
 import { Storage, STORAGE } from '../storage/storage';
 
 /** How long a failed probe of the event store answers /health, so polling a store that is down does not load it. */
@@ -14,7 +15,7 @@ type StoreProbe = { reachable: true; headPosition: number } | { reachable: false
 
 /**
  * Liveness plus what an operator wants to see: the mode, the service clock (and how far the test clock moved it),
- * which store, the log's head, and how far the read models lag.
+ * the seed file applied at start (KEYLEDGER_SEED_FILE), which store, the log's head, and how far the read models lag.
  * The event store is probed with a cheap call (its head position); requests arriving while a probe runs share
  * it. While the store cannot be reached, is too slow or busy, the answer is 503 `degraded` with the reason
  * (`unreachable`, `timeout`, `busy`), that failure is reused for HEALTH_PROBE_CACHE_MS, and the answer is `ok`
@@ -31,10 +32,16 @@ export class HealthController {
     @Inject(PROJECTION_PROGRESS) private readonly projections: ProjectionRunner,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_MODE) private readonly mode: ServiceMode,
+    private readonly seed: SeedAtStart,
   ) {}
 
   @Get()
   async health(@Res({ passthrough: true }) response: Response) {
+    // Only the seeding loopback server can ask before the seed is applied: the service listens after it.
+    if (this.seed.status.status === 'seeding') {
+      response.status(503);
+      return { status: 'seeding', ...this.service() };
+    }
     const store = await this.probeStore();
     const checkpoint = this.projections.checkpoint;
     if (!store.reachable) {
@@ -56,7 +63,12 @@ export class HealthController {
 
   /** The mode, and the service clock when the test clock has moved it (so a test run's odd times explain themselves). */
   private service() {
-    return { mode: this.mode, clock: { now: new Date(this.clock.now()).toISOString(), offsetSeconds: clockOffsetMs(this.clock) / 1000 } };
+    const seed = this.seed.status;
+    return {
+      mode: this.mode,
+      clock: { now: new Date(this.clock.now()).toISOString(), offsetSeconds: clockOffsetMs(this.clock) / 1000 },
+      ...(seed.status !== 'off' && { seed }),
+    };
   }
 
   /** The probe in flight, or the last failed one for HEALTH_PROBE_CACHE_MS after it ended. */

@@ -11,6 +11,9 @@ export interface SeedTarget {
   endpoint: string;
   region: string;
   accessKeyId: string;
+  /** The access key's secret; default $AWS_SECRET_ACCESS_KEY, else `test`. */
+  secretAccessKey?: string;
+  sessionToken?: string;
 }
 
 /**
@@ -374,7 +377,11 @@ export async function seedKeys(seed: LoadedSeedFile, target: SeedTarget, onKey?:
   const kms = new sdk.KMSClient({
     endpoint: target.endpoint,
     region: target.region,
-    credentials: { accessKeyId: target.accessKeyId, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test' },
+    credentials: {
+      accessKeyId: target.accessKeyId,
+      secretAccessKey: target.secretAccessKey ?? process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
+      ...(target.sessionToken !== undefined && { sessionToken: target.sessionToken }),
+    },
     maxAttempts: 1, // CreateKey is not idempotent: a retried call could make a second key with the same description
   });
   const seeder = new Seeder(sdk, kms, target.endpoint);
