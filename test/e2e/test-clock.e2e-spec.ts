@@ -129,7 +129,7 @@ describe('the test clock (development mode)', () => {
   });
 
   it('is in the OpenAPI document', async () => {
-    const document = await (await fetch(`${service.url}/openapi.json`)).json();
+    const document = (await (await fetch(`${service.url}/openapi.json`)).json()) as { paths: Record<string, object> };
     expect(Object.keys(document.paths['/v1/admin/clock'])).toEqual(expect.arrayContaining(['get', 'post']));
   });
 });
