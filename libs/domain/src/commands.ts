@@ -19,6 +19,8 @@ export interface CreateKeyCommand {
   multiRegion: boolean;
   /** For Origin=AWS_KMS: id of the material generated for the key. */
   generatedKeyMaterialId?: string;
+  /** With generated material: the id of the master key the vault seals it under (events.ts SealedUnderMasterKey). */
+  sealedUnderMasterKeyId?: string;
   tags?: Tag[];
   policy?: string;
 }
@@ -57,6 +59,8 @@ export interface ImportKeyMaterialCommand {
   importType?: ImportType;
   keyMaterialDescription?: string;
   keyMaterialId?: string;
+  /** The id of the master key the vault seals the imported material under (events.ts SealedUnderMasterKey). */
+  sealedUnderMasterKeyId?: string;
 }
 
 export interface DeleteImportedKeyMaterialCommand {
@@ -128,6 +132,8 @@ export interface RotateKeyCommand {
   kind: 'RotateKeyOnDemand' | 'RotateKeyAutomatically';
   keyArn: string;
   generatedKeyMaterialId?: string;
+  /** With generated material: the id of the master key the vault seals it under (events.ts SealedUnderMasterKey). */
+  sealedUnderMasterKeyId?: string;
 }
 
 export type KeyCommand =

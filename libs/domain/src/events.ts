@@ -27,7 +27,17 @@ export const KeyEventTypes = {
 
 export type MaterialState = 'CURRENT' | 'NON_CURRENT' | 'PENDING_ROTATION';
 
-export interface KeyCreatedData {
+/**
+ * On the events that bring material into the vault: the id of the master key it was sealed under (16 hex
+ * characters, a hash of the key, not secret). Absent in events recorded before it was kept. A later
+ * `rotate-master-key` re-seals the material and records that in MasterKeyRotated.v1 (stream
+ * `keyledger-master-key`), not here.
+ */
+export interface SealedUnderMasterKey {
+  sealedUnderMasterKeyId?: string;
+}
+
+export interface KeyCreatedData extends SealedUnderMasterKey {
   keyId: string;
   arn: string;
   accountId: string;
@@ -88,9 +98,10 @@ export type RotationType = 'AUTOMATIC' | 'ON_DEMAND';
 
 /**
  * `keyMaterialId` becomes CURRENT and the previous current material NON_CURRENT (still decrypts old
- * ciphertexts). For AWS_KMS keys the new material was generated; for EXTERNAL keys it was pending rotation.
+ * ciphertexts). For AWS_KMS keys the new material was generated (and `sealedUnderMasterKeyId` names its master
+ * key); for EXTERNAL keys it was pending rotation (its import event names the master key).
  */
-export interface KeyMaterialRotatedData {
+export interface KeyMaterialRotatedData extends SealedUnderMasterKey {
   keyMaterialId: string;
   previousKeyMaterialId: string;
   rotationType: RotationType;
@@ -108,7 +119,7 @@ export interface ImportParametersIssuedData {
   publicKeyFingerprint: string;
 }
 
-export interface KeyMaterialImportedData {
+export interface KeyMaterialImportedData extends SealedUnderMasterKey {
   keyMaterialId: string;
   importType: ImportType;
   /** true when the same material was imported before (a re-import restores or re-times it). */

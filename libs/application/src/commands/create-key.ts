@@ -59,6 +59,8 @@ export class CreateKeyHandler implements ICommandHandler<CreateKey, CreatedKey> 
           origin,
           multiRegion: input.multiRegion ?? false,
           generatedKeyMaterialId,
+          // The vault seals the generated material under this id (see ImportKeyMaterialHandler).
+          sealedUnderMasterKeyId: material ? this.vault.masterKeyId : undefined,
           tags: input.tags,
           policy: input.policy,
         },

@@ -87,6 +87,9 @@ export class ImportKeyMaterialHandler implements ICommandHandler<ImportKeyMateri
       importType: input.importType,
       keyMaterialDescription: input.keyMaterialDescription,
       keyMaterialId: input.keyMaterialId,
+      // Passed in, not added by the beforeAppend hook: the decider builds the whole event, and the vault seals
+      // under this id (fixed for its lifetime), so the event says what the vault did without amending a decision.
+      sealedUnderMasterKeyId: this.vault.masterKeyId,
     };
     let stored: string | undefined;
     try {

@@ -62,7 +62,9 @@ async function rotate(
 ): Promise<KeyChangeResult> {
   const generated = new GeneratedRotationMaterial(key.keyId, key.state);
   try {
-    const command: RotateKeyCommand = { kind, keyArn: key.keyArn, generatedKeyMaterialId: generated.keyMaterialId };
+    // The vault seals the generated material under this id (see ImportKeyMaterialHandler).
+    const sealedUnderMasterKeyId = generated.material ? vault.masterKeyId : undefined;
+    const command: RotateKeyCommand = { kind, keyArn: key.keyArn, generatedKeyMaterialId: generated.keyMaterialId, sealedUnderMasterKeyId };
     const result = await executor.execute(key.keyId, command, ctx, generated.hooks(vault, key.keyId));
     return { keyId: key.keyId, keyArn: key.keyArn, revision: result.revision, state: result.state, decision: result.decision };
   } finally {

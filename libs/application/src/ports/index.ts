@@ -29,6 +29,8 @@ export interface IdGenerator {
  * never removes material that a later import brought back.
  */
 export interface MaterialVault {
+  /** The id of the master key `put` seals under (not secret): events record it. Absent for test doubles that do not seal. */
+  readonly masterKeyId?: string;
   put(keyId: string, keyMaterialId: string, material: Buffer, revision: number): Promise<void>;
   get(keyId: string, keyMaterialId: string): Promise<Buffer | undefined>;
   /** Removes the material if it was stored by an event before `revision`. */

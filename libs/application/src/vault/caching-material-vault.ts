@@ -23,6 +23,10 @@ export class CachingMaterialVault implements MaterialVault {
     private readonly maxEntries = DEFAULT_MATERIAL_CACHE_SIZE,
   ) {}
 
+  get masterKeyId(): string | undefined {
+    return this.inner.masterKeyId;
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -68,6 +68,10 @@ export class EventStoreDbMaterialVault implements MaterialVault {
     this.calls = new StoreCalls(timeoutMs);
   }
 
+  get masterKeyId(): string {
+    return this.sealer.masterKeyId;
+  }
+
   private readonly readPage = <T>(what: string, open: () => AsyncIterable<T>) => this.calls.read(what, open);
   private readonly write = <T>(what: string, call: () => Promise<T>) => this.calls.run(what, call, { write: true });
 

@@ -61,6 +61,10 @@ export class SqliteMaterialVault implements MaterialVault {
     this.refuseForeignMasterKeys();
   }
 
+  get masterKeyId(): string {
+    return this.sealer.masterKeyId;
+  }
+
   /**
    * Fail closed at start-up: with the wrong master key every import would work and every use would fail. Rows
    * sealed under a previous master key (during a rotation) are accepted: the sealer opens them.

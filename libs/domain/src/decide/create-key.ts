@@ -59,6 +59,7 @@ export function decideCreateKey(command: CreateKeyCommand, state: KeyState, now:
         multiRegion: false,
         creationDate: toIso(now),
         ...(command.origin === 'AWS_KMS' ? { keyMaterialId: command.generatedKeyMaterialId } : {}),
+        ...(command.origin === 'AWS_KMS' && command.sealedUnderMasterKeyId !== undefined ? { sealedUnderMasterKeyId: command.sealedUnderMasterKeyId } : {}),
         ...(command.tags?.length ? { tags: command.tags } : {}),
         ...(command.policy !== undefined ? { policy: command.policy } : {}),
       },

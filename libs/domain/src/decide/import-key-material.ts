@@ -135,6 +135,7 @@ export function decideImportKeyMaterial(command: ImportKeyMaterialCommand, state
     importTokenId: token.importTokenId,
     wrappingAlgorithm: token.wrappingAlgorithm as WrappingAlgorithm,
     wrappingKeySpec: token.wrappingKeySpec as WrappingKeySpec,
+    ...(command.sealedUnderMasterKeyId !== undefined ? { sealedUnderMasterKeyId: command.sealedUnderMasterKeyId } : {}),
   };
   return [{ type: KeyEventTypes.KeyMaterialImported, data }];
 }

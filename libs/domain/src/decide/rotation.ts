@@ -1,6 +1,6 @@
 import { EnableKeyRotationCommand, KeyLifecycleCommand, RotateKeyCommand } from '../commands';
 import { KmsError, KmsErrors } from '../errors';
-import { KeyEvent, KeyEventTypes } from '../events';
+import { KeyEvent, KeyEventTypes, KeyMaterialRotatedData } from '../events';
 import { currentMaterial, effectiveState, keyStateName } from '../key-lifecycle';
 import { keyFamily } from '../key-spec';
 import { KeyAttributes, KeyState } from '../key-state';
@@ -59,8 +59,13 @@ export function decideRotateKeyOnDemand(command: RotateKeyCommand, state: KeySta
   }
   const next = nextMaterial(key, effectiveState(state, now), command);
   const previous = currentMaterial(state)!.keyMaterialId;
-  return [{ type: KeyEventTypes.KeyMaterialRotated, data: { keyMaterialId: next, previousKeyMaterialId: previous, rotationType: 'ON_DEMAND', rotationDate: toIso(now) } }];
+  const data: KeyMaterialRotatedData = { keyMaterialId: next, previousKeyMaterialId: previous, rotationType: 'ON_DEMAND', rotationDate: toIso(now), ...sealedUnder(key, command) };
+  return [{ type: KeyEventTypes.KeyMaterialRotated, data }];
 }
+
+/** Only generated material enters the vault at a rotation; EXTERNAL material was sealed (and recorded) at its import. */
+const sealedUnder = (key: KeyAttributes, command: RotateKeyCommand): { sealedUnderMasterKeyId?: string } =>
+  key.origin === 'AWS_KMS' && command.sealedUnderMasterKeyId !== undefined ? { sealedUnderMasterKeyId: command.sealedUnderMasterKeyId } : {};
 
 function nextMaterial(key: KeyAttributes, state: KeyState, command: RotateKeyCommand): string {
   if (key.origin === 'AWS_KMS') {
@@ -92,6 +97,7 @@ export function decideRotateKeyAutomatically(command: RotateKeyCommand, state: K
         rotationType: 'AUTOMATIC',
         rotationDate: toIso(now),
         nextRotationDate: toIso(now + state.rotation.rotationPeriodInDays * DAY_MS),
+        ...sealedUnder(key, command),
       },
     },
   ];
