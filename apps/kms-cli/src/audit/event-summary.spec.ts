@@ -116,3 +116,32 @@ describe('event summaries of aliases', () => {
     ]);
   });
 });
+
+describe('event summaries name the master key that sealed the material', () => {
+  const MASTER_KEY = '0123456789abcdef';
+
+  it('on creation with generated material, import and rotation; older events without the id read as before', () => {
+    const created = { keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', origin: 'AWS_KMS', multiRegion: false, description: '', keyMaterialId: OLD_MATERIAL };
+    expect(summary('KeyCreated.v1', { ...created, sealedUnderMasterKeyId: MASTER_KEY, tags: [{ TagKey: 'env', TagValue: 'prod' }] })).toBe(
+      `created SYMMETRIC_DEFAULT ENCRYPT_DECRYPT origin AWS_KMS, generated material 3f2a9c01… sealed under master key ${MASTER_KEY}, tagged env=prod`,
+    );
+    const imported = { keyMaterialId: NEW_MATERIAL, importType: 'NEW_KEY_MATERIAL', reimport: false, materialState: 'CURRENT', expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', wrappingKeySpec: 'RSA_2048', wrappingAlgorithm: 'RSAES_OAEP_SHA_256' };
+    expect(summary('KeyMaterialImported.v1', { ...imported, sealedUnderMasterKeyId: MASTER_KEY })).toBe(
+      `imported material 9b1c44e2… DOES NOT EXPIRE wrapped RSA_2048/RSAES_OAEP_SHA_256, sealed under master key ${MASTER_KEY}`,
+    );
+    expect(summary('KeyMaterialImported.v1', imported)).toBe('imported material 9b1c44e2… DOES NOT EXPIRE wrapped RSA_2048/RSAES_OAEP_SHA_256');
+    const rotation = { keyMaterialId: NEW_MATERIAL, previousKeyMaterialId: OLD_MATERIAL, rotationType: 'ON_DEMAND', rotationDate: '2027-01-05T10:00:00.000Z' };
+    expect(summary('KeyMaterialRotated.v1', { ...rotation, sealedUnderMasterKeyId: MASTER_KEY })).toBe(
+      `rotated key material on demand: 9b1c44e2… sealed under master key ${MASTER_KEY} (was 3f2a9c01…)`,
+    );
+  });
+
+  it('MasterKeyRotated.v1: how much was re-sealed, under which key, from which, and what is left', () => {
+    const rewrapped = [{ keyId: KEY, keyMaterialId: OLD_MATERIAL }, { keyId: OTHER, keyMaterialId: NEW_MATERIAL }];
+    const data = { fromMasterKeyIds: ['fedcba9876543210'], toMasterKeyId: MASTER_KEY, rewrapped, remaining: 0 };
+    expect(summary('MasterKeyRotated.v1', data, 'keyledger-master-key')).toBe(`re-sealed 2 key materials under master key ${MASTER_KEY} (from fedcba9876543210)`);
+    expect(summary('MasterKeyRotated.v1', { ...data, rewrapped: [], fromMasterKeyIds: [], remaining: 1 }, 'keyledger-master-key')).toBe(
+      `re-sealed 0 key materials under master key ${MASTER_KEY}; 1 key material still under another master key`,
+    );
+  });
+});

@@ -28,9 +28,12 @@ function tagList(tags: Json | undefined): string {
     .join(', ');
 }
 
+/** ` sealed under master key <id>` when the event names the master key that sealed the material (events since issue 9). */
+const sealedUnder = (d: JsonObject): string => (typeof d.sealedUnderMasterKeyId === 'string' ? ` sealed under master key ${d.sealedUnderMasterKeyId}` : '');
+
 function created(d: JsonObject): string {
   const description = d.description ? ` ${JSON.stringify(d.description)}` : '';
-  const generated = d.keyMaterialId ? `, generated material ${shortId(d.keyMaterialId)}` : '';
+  const generated = d.keyMaterialId ? `, generated material ${shortId(d.keyMaterialId)}${sealedUnder(d)}` : '';
   const tags = list(d.tags).length > 0 ? `, tagged ${tagList(d.tags)}` : '';
   const policy = d.policy !== undefined ? ', with its own key policy' : '';
   return `created ${str(d.keySpec)} ${str(d.keyUsage)} origin ${str(d.origin)}${d.multiRegion ? ' multi-Region' : ''}${description}${generated}${tags}${policy}`;
@@ -40,7 +43,8 @@ function imported(d: JsonObject): string {
   const verb = d.reimport ? 're-imported' : 'imported';
   const state = d.materialState && d.materialState !== 'CURRENT' ? ` as ${str(d.materialState)}` : '';
   const type = d.importType === 'NEW_KEY_MATERIAL' ? '' : ` (${str(d.importType)})`;
-  return `${verb} material ${shortId(d.keyMaterialId)}${state} ${expiry(d)}${type} wrapped ${str(d.wrappingKeySpec)}/${str(d.wrappingAlgorithm)}`;
+  const sealed = sealedUnder(d);
+  return `${verb} material ${shortId(d.keyMaterialId)}${state} ${expiry(d)}${type} wrapped ${str(d.wrappingKeySpec)}/${str(d.wrappingAlgorithm)}${sealed && `,${sealed}`}`;
 }
 
 function deletionScheduled(d: JsonObject): string {
@@ -59,7 +63,7 @@ function policyPut(d: JsonObject): string {
 }
 
 function rotated(d: JsonObject): string {
-  const materials = `${shortId(d.keyMaterialId)} (was ${shortId(d.previousKeyMaterialId)})`;
+  const materials = `${shortId(d.keyMaterialId)}${sealedUnder(d)} (was ${shortId(d.previousKeyMaterialId)})`;
   if (d.rotationType === 'ON_DEMAND') return `rotated key material on demand: ${materials}`;
   if (d.rotationType === 'AUTOMATIC') {
     return `rotated key material automatically: ${materials}${d.nextRotationDate ? `, next rotation ${str(d.nextRotationDate)}` : ''}`;
@@ -80,6 +84,15 @@ const targetOf = (d: JsonObject): string => str(((d.target ?? {}) as JsonObject)
 function aliasDeleted(d: JsonObject): string {
   if (d.reason === 'KeyDeleted') return `deleted alias ${aliasName(d)} with its key ${str(d.targetKeyId)}`;
   return `deleted alias ${aliasName(d)} (it pointed at key ${str(d.targetKeyId)})`;
+}
+
+/** Written by `rotate-master-key` (apps/kms-cli/src/commands/rotate-master-key.ts) in stream `keyledger-master-key`. */
+export const MASTER_KEY_ROTATED = 'MasterKeyRotated.v1';
+
+function masterKeyRotated(d: JsonObject): string {
+  const from = list(d.fromMasterKeyIds).map(str);
+  const remaining = typeof d.remaining === 'number' && d.remaining > 0 ? `; ${plural(d.remaining, 'key material')} still under another master key` : '';
+  return `re-sealed ${plural(list(d.rewrapped).length, 'key material')} under master key ${str(d.toMasterKeyId)}${from.length > 0 ? ` (from ${from.join(', ')})` : ''}${remaining}`;
 }
 
 function refused(event: RecordedEvent): string {
@@ -132,6 +145,8 @@ export function summarizeEvent(event: RecordedEvent): string {
       return 'disabled automatic rotation';
     case KeyEventTypes.KeyMaterialRotated:
       return rotated(d);
+    case MASTER_KEY_ROTATED:
+      return masterKeyRotated(d);
     case AliasEventTypes.AliasCreated:
       return `created alias ${aliasName(d)} for key ${targetOf(d)}`;
     case AliasEventTypes.AliasRetargeted:
