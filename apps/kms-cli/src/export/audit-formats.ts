@@ -1,7 +1,8 @@
 import type { AuditRow } from '../audit/audit-row';
 
-export type ExportFormat = 'jsonl' | 'csv';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['jsonl', 'csv'];
+export type ExportFormat = 'jsonl' | 'csv' | 'cloudtrail';
+/** cloudtrail writes hourly files into a directory instead of lines (cloudtrail-files.ts). */
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['jsonl', 'csv', 'cloudtrail'];
 
 /** CSV columns, in order; `data` is the payload as JSON. */
 export const CSV_COLUMNS = [
@@ -56,7 +57,7 @@ export function csvRecord(row: AuditRow): string {
 }
 
 /** Turns rows into the lines of one export format: a header line first for CSV, CRLF-terminated as RFC 4180 says. */
-export function exportFormatter(format: ExportFormat): { header?: string; line: (row: AuditRow) => string } {
+export function exportFormatter(format: Exclude<ExportFormat, 'cloudtrail'>): { header?: string; line: (row: AuditRow) => string } {
   if (format === 'csv') return { header: `${CSV_COLUMNS.join(',')}\r\n`, line: (row) => `${csvRecord(row)}\r\n` };
   return { line: (row) => `${JSON.stringify(row)}\n` };
 }
