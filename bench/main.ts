@@ -125,7 +125,7 @@ async function finishService(
     store: info.store,
     env: shownEnv(info.env),
     effective: {
-      wrappingKeyPoolSize: effective.wrappingKeyPoolSize,
+      wrappingKeyPoolSize: effective.wrappingKeyPoolSize.RSA_2048,
       expiryIntervalMs: effective.expiryIntervalMs,
       logFormat: effective.logFormat,
       host: effective.host,
@@ -381,7 +381,7 @@ export async function main(): Promise<void> {
       log(`  ${keygen.pairs} pairs in ${keygen.seconds.toFixed(1)} s = ${keygen.perSecond.toFixed(1)} pairs/s`);
       runs.push(
         await withService(repoDir, tempRoot, 'import-limits', 'GetParametersForImport bursts of the pool size, sustained import flows', {}, async (service) => {
-          const poolSize = loadConfig({ ...service.env }).wrappingKeyPoolSize;
+          const poolSize = loadConfig({ ...service.env }).wrappingKeyPoolSize.RSA_2048;
           importLimitResults = await importLimits(service, poolSize, keygen, config, log);
         }),
       );

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
@@ -16,6 +17,8 @@ import {
   COMMAND_HANDLERS,
   DisabledUsageRecorder,
   EVENT_STORE,
+  KEY_STATE_CACHE_OPTIONS,
+  KeyStateCacheOptions,
   MAINTENANCE_JOB_OPTIONS,
   MaintenanceJobOptions,
   MaintenanceJob,
@@ -161,6 +164,7 @@ export class KeyledgerModule implements OnApplicationBootstrap, BeforeApplicatio
         { provide: AUDIT_LOG, useFactory: (db: Database.Database) => new SqliteAuditLog(db), inject: [READ_MODEL_DB] },
         { provide: USAGE_LOG, useFactory: (db: Database.Database) => new SqliteUsageLog(db), inject: [READ_MODEL_DB] },
         KeyledgerMetrics,
+        { provide: KEY_STATE_CACHE_OPTIONS, useValue: { maxKeys: config.keyStateCacheSize } satisfies KeyStateCacheOptions },
         { provide: METRICS_TOKEN, useValue: config.metricsToken },
         {
           provide: USAGE_RECORDER_OPTIONS,
@@ -172,8 +176,8 @@ export class KeyledgerModule implements OnApplicationBootstrap, BeforeApplicatio
         {
           provide: WRAPPING_KEY_SOURCE,
           useFactory: (c: KeyledgerConfig) => {
-            const size = c.wrappingKeyPoolSize;
-            const pool = new WrappingKeyPool({ RSA_2048: size, RSA_3072: size, RSA_4096: size });
+            // As many generations at once as the machine has cores (they run on libuv's thread pool).
+            const pool = new WrappingKeyPool(c.wrappingKeyPoolSize, availableParallelism());
             pool.warmUp();
             return pool;
           },

@@ -24,6 +24,7 @@ export * from './lifecycle';
 export * from './maintenance/maintenance-job';
 export * from './import/wrapping-key-pool';
 export * from './key-command-executor';
+export * from './key-state-cache';
 export * from './key-resolution';
 export * from './ports';
 export * from './queries/describe-key';

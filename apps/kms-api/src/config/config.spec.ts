@@ -26,3 +26,26 @@ describe('loadConfig: the store timeout (KEYLEDGER_STORE_TIMEOUT_MS)', () => {
     for (const value of ['0', '99', '600001', 'fast']) expect(() => loadConfig({ KEYLEDGER_STORE_TIMEOUT_MS: value })).toThrow(ConfigError);
   });
 });
+
+describe('loadConfig: the wrapping key pool (KEYLEDGER_WRAPPING_KEY_POOL_SIZE)', () => {
+  it('defaults to a test suite burst per spec, takes one size for all, or sizes per spec', () => {
+    expect(loadConfig({}).wrappingKeyPoolSize).toEqual({ RSA_2048: 8, RSA_3072: 2, RSA_4096: 2 });
+    expect(loadConfig({ KEYLEDGER_WRAPPING_KEY_POOL_SIZE: '0' }).wrappingKeyPoolSize).toEqual({ RSA_2048: 0, RSA_3072: 0, RSA_4096: 0 });
+    expect(loadConfig({ KEYLEDGER_WRAPPING_KEY_POOL_SIZE: 'RSA_2048=16, RSA_4096=0' }).wrappingKeyPoolSize).toEqual({ RSA_2048: 16, RSA_3072: 2, RSA_4096: 0 });
+  });
+
+  it('refuses sizes out of range and unknown specs, saying what it takes', () => {
+    for (const value of ['-1', '65', 'many', 'RSA_1024=2', 'RSA_2048=', 'RSA_2048=2=3', 'RSA_2048=x']) {
+      expect(() => loadConfig({ KEYLEDGER_WRAPPING_KEY_POOL_SIZE: value })).toThrow(/KEYLEDGER_WRAPPING_KEY_POOL_SIZE must be an integer from 0 to 64, or a list like 'RSA_2048=8,RSA_3072=2,RSA_4096=1'/);
+    }
+  });
+});
+
+describe('loadConfig: logs and caches', () => {
+  it('takes LOG_LEVEL, KEYLEDGER_MATERIAL_CACHE_SIZE and KEYLEDGER_METRICS_TOKEN', () => {
+    expect(loadConfig({})).toMatchObject({ logLevel: 'info', materialCacheSize: 1000, metricsToken: undefined });
+    expect(loadConfig({ LOG_LEVEL: 'debug', KEYLEDGER_MATERIAL_CACHE_SIZE: '0', KEYLEDGER_METRICS_TOKEN: 't' })).toMatchObject({ logLevel: 'debug', materialCacheSize: 0, metricsToken: 't' });
+    expect(() => loadConfig({ LOG_LEVEL: 'verbose' })).toThrow(ConfigError);
+    expect(() => loadConfig({ KEYLEDGER_MATERIAL_CACHE_SIZE: '-1' })).toThrow(ConfigError);
+  });
+});

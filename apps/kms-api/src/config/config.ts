@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULT_MATERIAL_CACHE_SIZE } from '@keyledger/application';
+import { DEFAULT_KEY_STATE_CACHE_SIZE, DEFAULT_MATERIAL_CACHE_SIZE } from '@keyledger/application';
+import type { WrappingKeySpec } from '@keyledger/domain';
 import { LOG_LEVELS, type LogLevel } from '../observability/log-levels';
 
 /** Everything the service reads from its environment, parsed and checked once at start-up. */
@@ -45,10 +46,12 @@ export interface KeyledgerConfig {
   defaultAccountId: string;
   defaultRegion: string;
   expiryIntervalMs: number;
-  /** Wrapping key pairs kept ready per RSA size (0 disables the pool). */
-  wrappingKeyPoolSize: number;
+  /** Wrapping key pairs kept ready per RSA size (KEYLEDGER_WRAPPING_KEY_POOL_SIZE; 0 disables a size's pool). */
+  wrappingKeyPoolSize: Record<WrappingKeySpec, number>;
   /** Material kept unsealed in memory for this many (key, material) pairs, zeroed on removal (KEYLEDGER_MATERIAL_CACHE_SIZE; 0: off). */
   materialCacheSize: number;
+  /** Folded key states kept in memory (KEYLEDGER_KEY_STATE_CACHE_SIZE; 0: off); each use still reads the events after the cached revision. */
+  keyStateCacheSize: number;
   logFormat: 'json' | 'text';
   /** pino level (LOG_LEVEL): fatal, error, warn, info (default: the banner and one line per request), debug, trace, silent. */
   logLevel: LogLevel;
@@ -82,6 +85,35 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got '${raw}'.`);
   return value;
+}
+
+const WRAPPING_KEY_SPECS: readonly WrappingKeySpec[] = ['RSA_2048', 'RSA_3072', 'RSA_4096'];
+
+/**
+ * Pairs kept ready per wrapping key spec, sized for a test suite's burst of imports: RSA_2048 (the usual choice)
+ * 8, RSA_3072 2, RSA_4096 2. Filling them takes about 2 s of one core in the background after start-up (an
+ * RSA_4096 pair alone takes 0.3-1.5 s); a request that finds its pool empty waits for the next pair.
+ */
+export const DEFAULT_WRAPPING_KEY_POOL_SIZES: Readonly<Record<WrappingKeySpec, number>> = { RSA_2048: 8, RSA_3072: 2, RSA_4096: 2 };
+
+/** `n` (every spec), or `RSA_2048=8,RSA_4096=1` (specs not named keep their default). */
+function wrappingKeyPoolSizes(raw: string | undefined): Record<WrappingKeySpec, number> {
+  const sizes = { ...DEFAULT_WRAPPING_KEY_POOL_SIZES };
+  if (raw === undefined || raw.trim() === '') return sizes;
+  const invalid = () =>
+    new ConfigError(`KEYLEDGER_WRAPPING_KEY_POOL_SIZE must be an integer from 0 to 64, or a list like 'RSA_2048=8,RSA_3072=2,RSA_4096=1', got '${raw}'.`);
+  const size = (text: string) => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > 64) throw invalid();
+    return value;
+  };
+  if (!raw.includes('=')) return Object.fromEntries(WRAPPING_KEY_SPECS.map((spec) => [spec, size(raw)])) as Record<WrappingKeySpec, number>;
+  for (const entry of raw.split(',')) {
+    const [spec, value, ...rest] = entry.split('=').map((part) => part.trim());
+    if (rest.length > 0 || !WRAPPING_KEY_SPECS.includes(spec as WrappingKeySpec) || value === undefined) throw invalid();
+    sizes[spec as WrappingKeySpec] = size(value);
+  }
+  return sizes;
 }
 
 function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -163,8 +195,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     defaultAccountId: account,
     defaultRegion: env.KEYLEDGER_REGION ?? env.AWS_REGION ?? 'us-east-1',
     expiryIntervalMs: integer(env, 'KEYLEDGER_EXPIRY_INTERVAL_MS', 1000, 50, 3_600_000),
-    wrappingKeyPoolSize: integer(env, 'KEYLEDGER_WRAPPING_KEY_POOL_SIZE', 2, 0, 64),
+    wrappingKeyPoolSize: wrappingKeyPoolSizes(env.KEYLEDGER_WRAPPING_KEY_POOL_SIZE),
     materialCacheSize: integer(env, 'KEYLEDGER_MATERIAL_CACHE_SIZE', DEFAULT_MATERIAL_CACHE_SIZE, 0, 1_000_000),
+    keyStateCacheSize: integer(env, 'KEYLEDGER_KEY_STATE_CACHE_SIZE', DEFAULT_KEY_STATE_CACHE_SIZE, 0, 10_000_000),
     logFormat,
     logLevel,
     metricsToken: env.KEYLEDGER_METRICS_TOKEN || undefined,
