@@ -1,6 +1,7 @@
 import { AliasEventTypes, KeyEventTypes } from '@keyledger/domain';
 import type { Json, JsonObject, RecordedEvent } from '@keyledger/event-store';
 import { isRefusal } from './audit-row';
+import { MASTER_KEY_ROTATED } from './master-key-seals';
 
 const MAX_GENERIC_SUMMARY = 120;
 
@@ -85,9 +86,6 @@ function aliasDeleted(d: JsonObject): string {
   if (d.reason === 'KeyDeleted') return `deleted alias ${aliasName(d)} with its key ${str(d.targetKeyId)}`;
   return `deleted alias ${aliasName(d)} (it pointed at key ${str(d.targetKeyId)})`;
 }
-
-/** Written by `rotate-master-key` (apps/kms-cli/src/commands/rotate-master-key.ts) in stream `keyledger-master-key`. */
-export const MASTER_KEY_ROTATED = 'MasterKeyRotated.v1';
 
 function masterKeyRotated(d: JsonObject): string {
   const from = list(d.fromMasterKeyIds).map(str);

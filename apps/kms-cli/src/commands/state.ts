@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { keyStreamId } from '@keyledger/domain';
 import { keyNotFound } from '../audit/key-history';
+import { MASTER_KEY_STREAM_ID } from '../audit/master-key-seals';
 import { withEventLog } from '../event-log/read-only-event-log';
 import { parseKeyReference, parseTime, resolveDataDir, withDataDir } from '../options';
 import { writeLines } from '../output';
@@ -39,7 +40,7 @@ export function register(program: Command): void {
       // In pages, and only up to the moment asked for: a long history costs what precedes it, not all of it.
       const at = await keyStateAtInPages(keyId, (fromRevision, maxCount) => log.readStream(keyStreamId(keyId), { fromRevision, maxCount }), bound);
       if (!at) throw keyNotFound(log, keyId);
-      return keyStateView(at, log.readAliasEvents());
+      return keyStateView(at, log.readAliasEvents(), log.readStream(MASTER_KEY_STREAM_ID));
     });
     await writeLines(process.stdout, [JSON.stringify(output, null, 2)]);
   });

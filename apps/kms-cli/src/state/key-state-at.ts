@@ -15,6 +15,7 @@ import {
 } from '@keyledger/domain';
 import type { RecordedEvent } from '@keyledger/event-store';
 import { eventTime } from '../audit/audit-row';
+import { RecordedSeal, sealRecordedBy, sealedUnderAt } from '../audit/master-key-seals';
 import { CliError } from '../cli-error';
 // The application library's one place that turns stored events into domain events (and would upcast old
 // versions), imported on its own: its index loads NestJS and every handler, which would triple the start-up time.
@@ -30,6 +31,8 @@ export interface KeyStateAt {
   state: KeyState;
   /** Once deleted: how many key materials KeyDeleted shredded. */
   shreddedKeyMaterials?: number;
+  /** By material id: the master key the event that brought it into the vault names (the latest such event). */
+  seals: Record<string, RecordedSeal>;
 }
 
 /** How many events `state` reads from the log at once; the event loop runs between pages. */
@@ -76,6 +79,7 @@ class PrefixFold {
   private last?: RecordedEvent;
   private deleted = false;
   private shredded?: number;
+  private readonly seals: Record<string, RecordedSeal> = {};
 
   constructor(private readonly bound: { asOf?: number; revision?: number }) {}
 
@@ -86,6 +90,8 @@ class PrefixFold {
       this.first ??= event;
       if ((asOf !== undefined && eventTime(event) > asOf) || (revision !== undefined && event.revision > revision)) return false;
       this.state = foldEvents(toKeyEvents([event]), this.state);
+      const seal = sealRecordedBy(event);
+      if (seal) this.seals[seal[0]] = seal[1];
       if (event.type === KeyEventTypes.KeyDeleted && !this.deleted) {
         this.deleted = true;
         this.shredded = Array.isArray(event.data.keyMaterialIds) ? event.data.keyMaterialIds.length : undefined;
@@ -109,6 +115,7 @@ class PrefixFold {
       metadata: toKeyMetadata(state, asOf),
       state: effectiveState(state, asOf),
       ...(this.shredded !== undefined && { shreddedKeyMaterials: this.shredded }),
+      seals: { ...this.seals },
     };
   }
 }
@@ -132,6 +139,8 @@ export interface KeyMaterialView {
   ImportState?: string;
   RotationType?: string;
   RotationDate?: number;
+  /** The master key the material is sealed under at that moment, from its key event and any later re-seal (absent: not recorded). */
+  SealedUnderMasterKeyId?: string;
 }
 
 /** What `state` prints: KeyMetadata as DescribeKey answers it, plus the key's settings DescribeKey does not show. */
@@ -146,11 +155,14 @@ export interface KeyStateView {
   KeyRotationStatus: RotationStatusView;
   /** Symmetric keys: every material of the key, first material first (asymmetric and HMAC keys have one, unnamed). */
   KeyMaterials?: KeyMaterialView[];
+  /** Asymmetric and HMAC keys: the master key their one material is sealed under (as KeyMaterialView's). */
+  KeyMaterialSealedUnderMasterKeyId?: string;
   /** Present once the key was deleted: when, and how much key material was shredded. */
   Deleted?: { DeletionDate: string; KeyMaterialsShredded: number };
 }
 
 const seconds = (ms: number): number => ms / 1000;
+const withSealedUnder = (id: string | undefined) => (id === undefined ? {} : { SealedUnderMasterKeyId: id });
 
 /** The names of the aliases that point at the key at `asOf`, folding each alias stream up to then. */
 export function aliasesAt(keyId: string, aliasEvents: Iterable<RecordedEvent>, asOf: number): string[] {
@@ -171,10 +183,18 @@ export function aliasesAt(keyId: string, aliasEvents: Iterable<RecordedEvent>, a
 
 const rank = (m: KeyState['materials'][number]): number => (m.materialState === 'PENDING_ROTATION' ? Number.MAX_SAFE_INTEGER : (m.rotationDate ?? 0));
 
-/** The whole view of a key at a moment; `aliasEvents` are the alias streams' events (any order within a stream is kept). */
-export function keyStateView(at: KeyStateAt, aliasEvents: Iterable<RecordedEvent>): KeyStateView {
+/**
+ * The whole view of a key at a moment; `aliasEvents` are the alias streams' events (any order within a stream is kept),
+ * `masterKeyEvents` the master key stream's (its re-seals).
+ */
+export function keyStateView(at: KeyStateAt, aliasEvents: Iterable<RecordedEvent>, masterKeyEvents: readonly RecordedEvent[] = []): KeyStateView {
   const { state } = at;
   const key = state.key!;
+  // Only material the vault holds at that moment is sealed under anything (deleted or expired material is shredded).
+  const sealedUnder = (m: KeyState['materials'][number]) =>
+    m.importState === 'IMPORTED' && state.deletedAt === undefined
+      ? sealedUnderAt(at.seals[m.keyMaterialId], { keyId: key.keyId, keyMaterialId: m.keyMaterialId }, masterKeyEvents, at.asOf)
+      : undefined;
   const metadata: KeyMetadata = { ...at.metadata };
   if (state.deletedAt !== undefined) {
     metadata.KeyState = DELETED_KEY_STATE;
@@ -204,7 +224,11 @@ export function keyStateView(at: KeyStateAt, aliasEvents: Iterable<RecordedEvent
         ...(key.origin === 'EXTERNAL' && { ImportState: m.importState }),
         ...(m.rotationType !== undefined && { RotationType: m.rotationType }),
         ...(m.rotationDate !== undefined && { RotationDate: seconds(m.rotationDate) }),
+        ...withSealedUnder(sealedUnder(m)),
       }));
+  } else if (state.materials.length > 0) {
+    const sealed = sealedUnder(state.materials[0]);
+    if (sealed !== undefined) view.KeyMaterialSealedUnderMasterKeyId = sealed;
   }
   if (state.deletedAt !== undefined) {
     view.Deleted = { DeletionDate: new Date(state.deletedAt).toISOString(), KeyMaterialsShredded: at.shreddedKeyMaterials ?? 0 };
