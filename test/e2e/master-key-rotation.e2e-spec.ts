@@ -9,6 +9,7 @@ import { runCli, runCliOk } from '../../apps/kms-cli/testing/run-cli';
 import { createExternalKey, getImportParameters, importMaterial } from '../support/byok-flow';
 import { wrapForImport } from '../support/client-wrapping';
 import { readEventLog } from '../support/event-log';
+import { restClient } from '../support/rest-client';
 import { kmsClientFor } from '../support/multi-instance-scenarios';
 import { ServiceProcess, startServiceProcess } from '../support/service-process';
 
@@ -34,6 +35,13 @@ function vaultRows(dataDir: string): Array<{ keyId: string; masterKeyId: string 
   } finally {
     db.close();
   }
+}
+
+/** The master key id each material-bringing event of the key records, in stream order. */
+function sealedUnder(dataDir: string, keyId: string): Array<[string, unknown]> {
+  return readEventLog(dataDir, `kms-key-${keyId}`)
+    .filter((event) => typeof event.data.keyMaterialId === 'string' && event.type !== 'KeyMaterialDeleted.v1')
+    .map((event) => [event.type, event.data.sealedUnderMasterKeyId]);
 }
 
 async function encrypt(kms: KMSClient, keyId: string, plaintext: Buffer): Promise<Uint8Array> {
@@ -78,6 +86,9 @@ describe('master key rotation (embedded store, real processes)', () => {
     const ciphertexts = [await encrypt(kms, imported.KeyId!, plaintext), await encrypt(kms, generated.KeyId!, plaintext)];
     await stop();
     expect(vaultRows(dataDir).every((row) => row.masterKeyId === keyA.id)).toBe(true);
+    // The events name the master key that sealed each material: the one in the vault rows' headers.
+    expect(sealedUnder(dataDir, imported.KeyId!)).toEqual([['KeyMaterialImported.v1', keyA.id]]);
+    expect(sealedUnder(dataDir, generated.KeyId!)).toEqual([['KeyCreated.v1', keyA.id]]);
 
     // 2. B current, A previous: old ciphertexts decrypt, the old token imports, new material is sealed under B.
     const rotatingEnv = { KEYLEDGER_MASTER_KEY: keyB.toBase64(), KEYLEDGER_PREVIOUS_MASTER_KEYS: keyA.toBase64() };
@@ -97,6 +108,8 @@ describe('master key rotation (embedded store, real processes)', () => {
     expect(rowsBefore.find((row) => row.keyId === pending.KeyId)?.masterKeyId).toBe(keyB.id);
     expect(rowsBefore.find((row) => row.keyId === fresh.KeyId)?.masterKeyId).toBe(keyB.id);
     expect(rowsBefore.filter((row) => row.masterKeyId === keyA.id).map((row) => row.keyId).sort()).toEqual([imported.KeyId, generated.KeyId].sort());
+    expect(sealedUnder(dataDir, pending.KeyId!)).toEqual([['KeyMaterialImported.v1', keyB.id]]);
+    expect(sealedUnder(dataDir, fresh.KeyId!)).toEqual([['KeyCreated.v1', keyB.id]]);
 
     const dryRun = await runCliOk(['rotate-master-key', '--data-dir', dataDir, '--dry-run'], rotatingEnv);
     expect(dryRun.stdout).toMatch(new RegExp(`${keyA.id}\\s+previous\\s+2`));
@@ -138,6 +151,14 @@ describe('master key rotation (embedded store, real processes)', () => {
     // 3. B only: every ciphertext decrypts, nothing under A is left in the vault or its files.
     kms = await start({ KEYLEDGER_MASTER_KEY: keyB.toBase64() });
     for (const ciphertext of ciphertexts) expect(await decrypt(kms, ciphertext)).toEqual(plaintext);
+    // After the rotation a new import (and a re-import of the material sealed under A) records the new key.
+    const afterRotation = await createExternalKey(kms);
+    await importMaterial(kms, afterRotation.KeyId!, randomBytes(32));
+    expect(sealedUnder(dataDir, afterRotation.KeyId!)).toEqual([['KeyMaterialImported.v1', keyB.id]]);
+    // The REST history shows the event data as recorded, the field included.
+    const history = await restClient(service!.url).get(`/v1/keys/${imported.KeyId}/events`);
+    expect(history.status).toBe(200);
+    expect(history.body.events.find((e: { type: string }) => e.type === 'KeyMaterialImported.v1').data.sealedUnderMasterKeyId).toBe(keyA.id);
     expect(vaultRows(dataDir).filter((row) => row.masterKeyId !== keyB.id)).toEqual([]);
     await stop();
     for (const name of ['vault.sqlite', 'vault.sqlite-wal']) {
@@ -151,6 +172,14 @@ describe('master key rotation (embedded store, real processes)', () => {
     expect(rotations[0].data).toMatchObject({ fromMasterKeyIds: [keyA.id], toMasterKeyId: keyB.id, remaining: 0 });
     expect((rotations[0].data.rewrapped as Array<{ keyId: string }>).map((entry) => entry.keyId).sort()).toEqual([imported.KeyId, generated.KeyId].sort());
     expect(rotations[0].metadata.previousEventHash).toBeNull();
+
+    // The CLI: the timeline says which master key sealed the material, `state` where it is sealed now (re-sealed under B).
+    const audit = await runCliOk(['audit', imported.KeyId!, '--data-dir', dataDir]);
+    expect(audit.stdout).toContain(`sealed under master key ${keyA.id}`);
+    const state = JSON.parse((await runCliOk(['state', imported.KeyId!, '--data-dir', dataDir])).stdout);
+    expect(state.KeyMaterials.map((m: { SealedUnderMasterKeyId?: string }) => m.SealedUnderMasterKeyId)).toEqual([keyB.id]);
+    const stateBefore = JSON.parse((await runCliOk(['state', imported.KeyId!, '--data-dir', dataDir, '--revision', '2'])).stdout);
+    expect(stateBefore.KeyMaterials.map((m: { SealedUnderMasterKeyId?: string }) => m.SealedUnderMasterKeyId)).toEqual([keyA.id]);
 
     const verify = await runCliOk(['verify', '--data-dir', dataDir]);
     expect(verify.stdout).toMatch(/^OK:/);
