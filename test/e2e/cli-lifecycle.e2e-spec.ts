@@ -175,7 +175,7 @@ describe('keyledger seed / audit / state: aliases, tags, enabled state and rotat
     expect((await cli('audit', paymentsKey)).split('\n')[1]).toBe(`4 events in stream kms-key-${paymentsKey}, 2 alias events`);
 
     expect((await timeline(keyOf('legacy').keyId)).slice(-2)).toEqual([
-      ['2', 'KeyMaterialImported.v1', expect.stringMatching(/^imported material [0-9a-f]{8}… DOES NOT EXPIRE wrapped RSA_2048\/RSAES_OAEP_SHA_256$/)],
+      ['2', 'KeyMaterialImported.v1', expect.stringMatching(/^imported material [0-9a-f]{8}… DOES NOT EXPIRE wrapped RSA_2048\/RSAES_OAEP_SHA_256, sealed under master key [0-9a-f]{16}$/)],
       ['3', 'KeyDisabled.v1', 'disabled the key'],
     ]);
 
@@ -183,14 +183,14 @@ describe('keyledger seed / audit / state: aliases, tags, enabled state and rotat
     const [first, second] = [firstMaterial, rotationMaterial].map((m) => `${computeKeyMaterialId(rotated, m).slice(0, 8)}…`);
     expect((await timeline(rotated)).slice(3)).toEqual([
       ['3', 'ImportParametersIssued.v1', expect.stringMatching(/^import parameters issued /)],
-      ['4', 'KeyMaterialImported.v1', `imported material ${second} as PENDING_ROTATION DOES NOT EXPIRE wrapped RSA_2048/RSAES_OAEP_SHA_256`],
+      ['4', 'KeyMaterialImported.v1', expect.stringMatching(new RegExp(`^imported material ${second} as PENDING_ROTATION DOES NOT EXPIRE wrapped RSA_2048/RSAES_OAEP_SHA_256, sealed under master key [0-9a-f]{16}$`))],
       ['5', 'KeyMaterialRotated.v1', `rotated key material on demand: ${second} (was ${first})`],
       ['-', 'AliasCreated.v1', `created alias alias/rotated for key ${rotated}`],
     ]);
 
     const generated = await timeline(keyOf('rotated-generated').keyId);
     expect(generated.map((row) => row[1])).toEqual(['KeyCreated.v1', 'KeyMaterialRotated.v1', 'KeyTagged.v1']);
-    expect(generated[1][2]).toMatch(new RegExp(`^rotated key material on demand: ${keyOf('rotated-generated').keyMaterialId!.slice(0, 8)}… \\(was [0-9a-f]{8}…\\)$`));
+    expect(generated[1][2]).toMatch(new RegExp(`^rotated key material on demand: ${keyOf('rotated-generated').keyMaterialId!.slice(0, 8)}… sealed under master key [0-9a-f]{16} \\(was [0-9a-f]{8}…\\)$`));
   });
 
   it('state --as-of before the disable shows Enabled; now it shows Disabled, with tags, aliases and rotation', async () => {
