@@ -56,6 +56,8 @@ const EVERY_ROUTE = [
   'DELETE /v1/aliases/{aliasName}',
   'GET /v1/audit',
   'GET /v1/audit/verification',
+  'GET /v1/admin/clock',
+  'POST /v1/admin/clock',
 ];
 
 /** The OpenAPI document is complete and true: every route it lists exists, and a client built from it alone runs the import flow. */

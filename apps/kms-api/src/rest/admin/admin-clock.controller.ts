@@ -36,7 +36,7 @@ export class AdminClockController {
   @Get()
   @ApiOperation({ operationId: 'getClock', summary: "The service clock: its time, the mode and how far it runs ahead of the wall clock" })
   @ApiPlainResponse(ClockResource, 'The service clock.')
-  @ApiProblemsWith({}, 500)
+  @ApiProblemsWith({}, 400, 500)
   getClock(@Req() request: RestRequest): ClockResource {
     this.contexts.identify(request, 'GetClock');
     return this.describe();
