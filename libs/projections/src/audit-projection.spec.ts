@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditEventTypes, DIGEST_STREAM_ID, refusalStreamForAccount, refusalStreamForKey } from '@keyledger/audit';
 import { KeyEventTypes, keyStreamId, NO_STREAM_REVISION } from '@keyledger/domain';
-import { InMemoryEventStore, JsonObject, NewEvent } from '@keyledger/event-store';
+import { InMemoryEventStore, JsonObject, NewEvent, RecordedEvent } from '@keyledger/event-store';
 import { AuditProjection } from './audit-projection';
 import { SqliteAuditLog } from './audit-read-model';
 import { KeyProjection } from './key-projection';
 import { ProjectionRunner } from './projection-runner';
 import { openReadModelDatabase } from './read-model-database';
+import { STORED_DATA_JSON } from './stored-event-json';
 
 const keyId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const user = (accessKeyId: string) => ({ type: 'User', accountId: '111122223333', accessKeyId });
@@ -118,6 +119,55 @@ describe('the audit read model', () => {
     expect(await audit.query({ limit: 100 })).toEqual(before);
     await runner.stop();
     db.close();
+  });
+
+  it('stores the same record whether an event carries its stored data text (a replay) or not (the live feed)', async () => {
+    const { db, runner } = await caughtUp();
+    await runner.stop();
+    const live = db.prepare('SELECT * FROM audit_records ORDER BY position').all();
+    const projection = new AuditProjection(db);
+    db.exec('DELETE FROM audit_records');
+    // As the replay feed reads rows: the data's JSON text as the store wrote it rides along with the event.
+    for (const e of await store.readAll()) projection.apply({ ...e, [STORED_DATA_JSON]: JSON.stringify(e.data) } as RecordedEvent);
+    expect(db.prepare('SELECT * FROM audit_records ORDER BY position').all()).toEqual(live);
+    db.close();
+  });
+
+  it('loads a rebuild without its secondary indexes and builds them at the end, to the same answers', async () => {
+    const { db, runner, audit } = await caughtUp();
+    const indexes = () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_records' ORDER BY name").pluck().all();
+    const before = { indexes: indexes(), page: await audit.query({ keyId: keyId(1), limit: 100 }) };
+    expect(before.indexes).toHaveLength(4);
+    const projection = new AuditProjection(db);
+    projection.beginRebuild();
+    expect(indexes()).toEqual([]);
+    projection.endRebuild();
+    expect(indexes()).toEqual(before.indexes);
+
+    const seen: string[] = [];
+    const spy = { name: 'spy', apply: () => seen.push(indexes().join(',')), reset: () => undefined };
+    const rebuilding = new ProjectionRunner(store, db, [new AuditProjection(db), spy]);
+    await runner.stop();
+    await rebuilding.rebuild();
+    await rebuilding.waitForPosition(await store.headPosition(), 2000);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the runner sees it has caught up at its next idle moment
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((names) => names === '')).toBe(true);
+    expect(indexes()).toEqual(before.indexes);
+    expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL again after the bulk load
+    expect(await audit.query({ keyId: keyId(1), limit: 100 })).toEqual(before.page);
+    await rebuilding.stop();
+    db.close();
+  });
+
+  it('a database opened after a bulk load was stopped half way gets its indexes back', async () => {
+    const { db, runner } = await caughtUp();
+    await runner.stop();
+    new AuditProjection(db).beginRebuild();
+    db.close();
+    const reopened = openReadModelDatabase(join(dir, 'read-models.sqlite'));
+    expect(reopened.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_records'").pluck().get()).toBe(4);
+    reopened.close();
   });
 
   it('fills itself from the whole log when added to an existing read-model database', async () => {

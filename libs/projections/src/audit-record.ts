@@ -8,6 +8,12 @@ import type { JsonObject, RecordedEvent } from '@keyledger/event-store';
  * streams). Key events are changes that happened; `RequestRefused` events are requests that were refused.
  */
 export function toAuditRecord(event: RecordedEvent): AuditRecord | undefined {
+  const fields = auditRecordFields(event);
+  return fields && { ...fields, data: event.data };
+}
+
+/** The audit record of an event without its data (which the audit projection may store as the log's own text). */
+export function auditRecordFields(event: RecordedEvent): Omit<AuditRecord, 'data'> | undefined {
   const keyId = keyIdFromStreamId(event.streamId) ?? aliasTargetKeyId(event);
   const refused = isRefusalStream(event.streamId) && event.type === AuditEventTypes.RequestRefused;
   if (keyId === undefined && !refused) return undefined;
@@ -24,7 +30,6 @@ export function toAuditRecord(event: RecordedEvent): AuditRecord | undefined {
     operation: text(event.metadata, 'operation') ?? refusal?.operation,
     outcome: refused ? 'Refused' : 'Succeeded',
     ...(refusal && { errorType: refusal.errorType, errorMessage: refusal.errorMessage }),
-    data: event.data,
   };
 }
 

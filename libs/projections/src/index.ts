@@ -13,3 +13,4 @@ export * from './usage-projection';
 export * from './usage-schema';
 export * from './alias-projection';
 export * from './sqlite-alias-read-model';
+export * from './stored-event-json';

@@ -4,19 +4,31 @@ import type { RecordedEvent } from '@keyledger/event-store';
 import { toKeyEvent } from '@keyledger/application';
 import { Projection } from './projection';
 
+interface Folded {
+  state: KeyState;
+  lastPosition: number;
+  /** Position of the event that created the row, when the row is new in this batch. */
+  createdPosition: number;
+  dirty: boolean;
+}
+
 /**
  * One row per key with the key's folded state (the same `evolve` the write side uses), plus the schedule of
  * material expiries the expiry job reads. Each row remembers the last position applied to it.
+ *
+ * Within a batch, states are folded in memory: a key's row is read (and parsed) at most once per batch, and
+ * written once at its end (`flush`), however many of its events the batch holds.
  */
 export class KeyProjection implements Projection {
   readonly name = 'keys';
   private readonly statements;
+  private readonly folded = new Map<string, Folded>();
 
   constructor(private readonly db: Database.Database) {
     this.statements = {
-      find: db.prepare('SELECT state, last_position AS lastPosition FROM key_summaries WHERE key_id = ?'),
+      find: db.prepare('SELECT state, last_position AS lastPosition, created_position AS createdPosition FROM key_summaries WHERE key_id = ?'),
       upsert: db.prepare(`INSERT INTO key_summaries (key_id, account_id, region, arn, created_position, state, last_position, deleted, deletion_due, rotation_due)
-        VALUES (@keyId, @accountId, @region, @arn, @position, @state, @position, @deleted, @deletionDue, @rotationDue)
+        VALUES (@keyId, @accountId, @region, @arn, @createdPosition, @state, @position, @deleted, @deletionDue, @rotationDue)
         ON CONFLICT (key_id) DO UPDATE SET state = excluded.state, last_position = excluded.last_position,
           deleted = excluded.deleted, deletion_due = excluded.deletion_due, rotation_due = excluded.rotation_due`),
       clearSchedule: db.prepare('DELETE FROM material_expiry_schedule WHERE key_id = ?'),
@@ -28,18 +40,51 @@ export class KeyProjection implements Projection {
 
   apply(recorded: RecordedEvent): void {
     const keyId = keyIdFromStreamId(recorded.streamId);
+    if (!keyId) return;
     const event = toKeyEvent(recorded);
-    if (!keyId || !event) return;
-    const row = this.statements.find.get(keyId) as { state: string; lastPosition: number } | undefined;
-    if (row && row.lastPosition >= recorded.position) return;
-    const state = evolve(row ? (JSON.parse(row.state) as KeyState) : initialState(), event);
+    if (!event) return;
+    const folded = this.folded.get(keyId) ?? this.load(keyId);
+    if (folded && folded.lastPosition >= recorded.position) return;
+    const state = evolve(folded ? folded.state : initialState(), event);
     if (!state.key) return;
+    this.folded.set(keyId, { state, lastPosition: recorded.position, createdPosition: folded?.createdPosition ?? recorded.position, dirty: true });
+  }
+
+  flush(): void {
+    for (const [keyId, folded] of this.folded) {
+      if (folded.dirty) this.write(keyId, folded);
+    }
+    this.folded.clear();
+  }
+
+  discard(): void {
+    this.folded.clear();
+  }
+
+  reset(): void {
+    this.folded.clear();
+    this.statements.resetKeys.run();
+    this.statements.resetSchedule.run();
+  }
+
+  /** The stored row, remembered for the rest of the batch (also when there is none, as undefined). */
+  private load(keyId: string): Folded | undefined {
+    const row = this.statements.find.get(keyId) as { state: string; lastPosition: number; createdPosition: number } | undefined;
+    if (!row) return undefined;
+    const folded = { state: JSON.parse(row.state) as KeyState, lastPosition: row.lastPosition, createdPosition: row.createdPosition, dirty: false };
+    this.folded.set(keyId, folded);
+    return folded;
+  }
+
+  private write(keyId: string, { state, lastPosition, createdPosition }: Folded): void {
+    const key = state.key!;
     this.statements.upsert.run({
       keyId,
-      accountId: state.key.accountId,
-      region: state.key.region,
-      arn: state.key.arn,
-      position: recorded.position,
+      accountId: key.accountId,
+      region: key.region,
+      arn: key.arn,
+      createdPosition,
+      position: lastPosition,
       state: JSON.stringify(state),
       ...maintenanceColumns(state),
     });
@@ -49,11 +94,6 @@ export class KeyProjection implements Projection {
         this.statements.schedule.run(keyId, m.keyMaterialId, m.validTo);
       }
     }
-  }
-
-  reset(): void {
-    this.statements.resetKeys.run();
-    this.statements.resetSchedule.run();
   }
 }
 

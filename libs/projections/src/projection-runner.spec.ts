@@ -107,6 +107,7 @@ describe('ProjectionRunner with the key projection', () => {
     const before = await readModel.findKey(scope, keyId(1));
     const projection = new KeyProjection(db);
     for (const e of await store.readAll()) projection.apply(e);
+    projection.flush();
     expect(await readModel.findKey(scope, keyId(1))).toEqual(before);
     db.close();
   });
@@ -121,6 +122,78 @@ describe('ProjectionRunner with the key projection', () => {
     await runner.waitForPosition(await store.headPosition(), 2000);
     const after = [await readModel.findKey(scope, keyId(1)), await readModel.findKey(scope, keyId(2)), await readModel.listKeys(scope, { limit: 10 })];
     expect(after).toEqual(before);
+    await runner.stop();
+    db.close();
+  });
+
+  it('applies what the subscription delivers back to back in batches, one transaction and one checkpoint each', async () => {
+    for (let n = 3; n <= 10; n += 1) await store.appendToStream(keyStreamId(keyId(n)), [created(n)], NO_STREAM_REVISION); // positions 5..12
+    const db = openReadModelDatabase(join(dir, 'read-models.sqlite'));
+    const calls: string[] = [];
+    const spy = { name: 'spy', apply: (e: { position: number }) => calls.push(`apply ${e.position}`), flush: () => calls.push('flush'), reset: () => undefined };
+    const batches: Array<[number, number]> = [];
+    const runner = new ProjectionRunner(store, db, [new KeyProjection(db), spy], { batchSize: 5, onBatch: (position, events) => batches.push([position, events]) });
+    runner.start();
+    expect(await runner.waitForPosition(12, 2000)).toBe(true);
+    expect(batches).toEqual([[5, 5], [10, 5], [12, 2]]);
+    expect(calls.filter((c) => c === 'flush')).toHaveLength(3);
+    expect(calls.indexOf('flush')).toBe(5); // after the first batch's last event
+    expect(db.prepare('SELECT position FROM projection_checkpoints').pluck().get()).toBe(12);
+    expect(db.prepare('SELECT COUNT(*) FROM key_summaries').pluck().get()).toBe(10);
+
+    // A live append does not wait for a batch to fill.
+    const appended = await store.appendToStream(keyStreamId(keyId(11)), [created(11)], NO_STREAM_REVISION);
+    expect(await runner.waitForPosition(appended.position, 2000)).toBe(true);
+    expect(batches[batches.length - 1]).toEqual([appended.position, 1]);
+    await runner.stop();
+    db.close();
+  });
+
+  it('folds a key once per batch: its row is written once, with the state of its last event', async () => {
+    await store.appendToStream(keyStreamId(keyId(1)), [event(KeyEventTypes.KeyMaterialDeleted, { keyMaterialId: 'b'.repeat(64) })], 1);
+    const db = openReadModelDatabase(join(dir, 'read-models.sqlite'));
+    db.exec(`CREATE TABLE writes (key_id TEXT); CREATE TRIGGER count_writes AFTER INSERT ON key_summaries BEGIN INSERT INTO writes VALUES (new.key_id); END;
+      CREATE TRIGGER count_updates AFTER UPDATE ON key_summaries BEGIN INSERT INTO writes VALUES (new.key_id); END;`);
+    const runner = new ProjectionRunner(store, db, [new KeyProjection(db)]);
+    runner.start();
+    await runner.waitForPosition(await store.headPosition(), 2000);
+    expect(db.prepare('SELECT key_id FROM writes ORDER BY key_id').pluck().all()).toEqual([keyId(1), keyId(2)]);
+    const state = await new SqliteKeyReadModel(db).findKey(scope, keyId(1));
+    expect(state!.materials[0].importState).toBe('PENDING_IMPORT');
+    expect(db.prepare('SELECT created_position, last_position FROM key_summaries WHERE key_id = ?').get(keyId(1))).toEqual({ created_position: 1, last_position: 5 });
+    expect(await foldedFurtherIn(db)).toEqual(state);
+    await runner.stop();
+    db.close();
+
+    async function foldedFurtherIn(current: typeof db) {
+      // A key whose state comes from an earlier batch is read back from its row and folded further.
+      await store.appendToStream(keyStreamId(keyId(1)), [event(KeyEventTypes.KeyMaterialDeleted, { keyMaterialId: 'b'.repeat(64) })], 2);
+      await runner.waitForPosition(await store.headPosition(), 2000);
+      expect(current.prepare('SELECT last_position FROM key_summaries WHERE key_id = ?').pluck().get(keyId(1))).toBe(6);
+      return new SqliteKeyReadModel(current).findKey(scope, keyId(1));
+    }
+  });
+
+  it('rolls a failing batch back whole: the read models and the checkpoint stay at the batch before', async () => {
+    for (let n = 3; n <= 6; n += 1) await store.appendToStream(keyStreamId(keyId(n)), [created(n)], NO_STREAM_REVISION); // positions 5..8
+    const db = openReadModelDatabase(join(dir, 'read-models.sqlite'));
+    let discarded = 0;
+    const failing = {
+      name: 'failing',
+      apply: (e: { position: number }) => {
+        if (e.position === 7) throw new Error('boom');
+      },
+      discard: () => (discarded += 1),
+      reset: () => undefined,
+    };
+    const runner = new ProjectionRunner(store, db, [new KeyProjection(db), failing], { batchSize: 4 });
+    runner.start();
+    expect(await runner.waitForPosition(4, 2000)).toBe(true);
+    expect(await runner.waitForPosition(8, 200)).toBe(false);
+    expect(runner.checkpoint).toBe(4);
+    expect(discarded).toBe(1);
+    expect(db.prepare('SELECT position FROM projection_checkpoints').pluck().get()).toBe(4);
+    expect(db.prepare('SELECT key_id FROM key_summaries ORDER BY key_id').pluck().all()).toEqual([keyId(1), keyId(2)]);
     await runner.stop();
     db.close();
   });

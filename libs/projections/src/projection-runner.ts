@@ -1,38 +1,61 @@
 import type Database from 'better-sqlite3';
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import type { EventStore, RecordedEvent } from '@keyledger/event-store';
 import type { ProjectionProgress } from '@keyledger/application';
 import { Projection } from './projection';
 
 const CHECKPOINT_NAME = 'read-models';
+/** Most events applied in one transaction. */
+export const DEFAULT_PROJECTION_BATCH = 4000;
+
+export interface ProjectionRunnerOptions {
+  /** Most events applied in one transaction (default DEFAULT_PROJECTION_BATCH). */
+  batchSize?: number;
+  /** Called after each committed batch with the checkpoint it reached and how many events it applied. */
+  onBatch?: (position: number, events: number) => void;
+}
 
 /**
  * Feeds the projections from the global log through a catch-up subscription that starts at the stored
- * checkpoint. Events are applied one at a time, in order, each in one transaction with the checkpoint, so a
- * crash at any point resumes exactly where the read models are.
+ * checkpoint. Events are applied in order, in batches: each batch in one transaction with the checkpoint, so a
+ * crash at any point resumes exactly where the read models are (the interrupted batch is applied again).
+ *
+ * A batch holds what the subscription delivers without waiting: the events it hands out back to back (a page
+ * of the log) are collected until the batch is full or the subscription has to wait for the store, which a
+ * macrotask scheduled at the batch's first event detects. So a live append is applied, and its waiters are
+ * released, as soon as it arrives; only a catch-up fills whole batches.
  */
 export class ProjectionRunner implements ProjectionProgress {
   private readonly logger = new Logger(ProjectionRunner.name);
   private readonly statements;
-  private readonly applyInTransaction: (event: RecordedEvent) => void;
+  private readonly applyBatch: (events: RecordedEvent[]) => void;
+  private readonly batchSize: number;
   private abort?: AbortController;
   private loop?: Promise<void>;
   private position = 0;
   private waiters: Array<{ position: number; resolve: (reached: boolean) => void }> = [];
+  /** Set by rebuild() until the runner has caught up with the log: the projections are bulk loading. */
+  private rebuilding?: { synchronous: number };
 
   constructor(
     private readonly store: EventStore,
     private readonly db: Database.Database,
     private readonly projections: Projection[],
+    private readonly options: ProjectionRunnerOptions = {},
   ) {
+    this.batchSize = Math.max(1, options.batchSize ?? DEFAULT_PROJECTION_BATCH);
     this.statements = {
       read: db.prepare('SELECT position FROM projection_checkpoints WHERE name = ?'),
       write: db.prepare(`INSERT INTO projection_checkpoints (name, position) VALUES (?, ?)
         ON CONFLICT (name) DO UPDATE SET position = excluded.position`),
     };
-    this.applyInTransaction = db.transaction((event: RecordedEvent) => {
-      for (const projection of this.projections) projection.apply(event);
-      this.statements.write.run(CHECKPOINT_NAME, event.position);
+    this.applyBatch = db.transaction((events: RecordedEvent[]) => {
+      for (const event of events) {
+        for (const projection of this.projections) projection.apply(event);
+      }
+      for (const projection of this.projections) projection.flush?.();
+      this.statements.write.run(CHECKPOINT_NAME, events[events.length - 1].position);
     });
   }
 
@@ -53,16 +76,24 @@ export class ProjectionRunner implements ProjectionProgress {
     this.abort?.abort();
     await this.loop;
     this.loop = undefined;
+    this.endRebuild();
     for (const waiter of this.waiters.splice(0)) waiter.resolve(false);
   }
 
-  /** Drops every read model and replays the whole log into them. */
+  /**
+   * Drops every read model and replays the whole log into them. Until it has caught up, the database is a bulk
+   * load: projections may drop secondary indexes (built once at the end) and commits skip fsync (a crash
+   * leaves read models that are rebuildable by definition; the checkpoint is only ever behind them).
+   */
   async rebuild(): Promise<void> {
     await this.stop();
     this.db.transaction(() => {
       for (const projection of this.projections) projection.reset();
+      for (const projection of this.projections) projection.beginRebuild?.();
       this.statements.write.run(CHECKPOINT_NAME, 0);
     })();
+    this.rebuilding = { synchronous: this.db.pragma('synchronous', { simple: true }) as number };
+    this.db.pragma('synchronous = OFF');
     this.start();
   }
 
@@ -83,17 +114,75 @@ export class ProjectionRunner implements ProjectionProgress {
   }
 
   private async run(signal: AbortSignal): Promise<void> {
+    let batch: RecordedEvent[] = [];
+    let pending: NodeJS.Immediate | undefined;
+    /** Applies the collected events; false when that failed (the read models then stop here). */
+    const flush = (): boolean => {
+      if (pending) clearImmediate(pending);
+      pending = undefined;
+      if (batch.length === 0) return true;
+      const events = batch;
+      batch = [];
+      try {
+        this.commit(events);
+        return true;
+      } catch (error) {
+        this.logger.error({ msg: 'applying events failed; read models stop here', position: this.position, error: (error as Error).message });
+        this.abort?.abort();
+        return false;
+      }
+    };
+    const flushWhenIdle = (): void => {
+      pending = undefined;
+      if (flush() && this.rebuilding) void this.endRebuildWhenCaughtUp();
+    };
     try {
       for await (const event of this.store.subscribeToAll({ after: this.position, signal })) {
-        this.applyInTransaction(event);
-        this.position = event.position;
-        this.releaseWaiters();
+        batch.push(event);
+        if (batch.length >= this.batchSize) {
+          if (!flush()) return;
+          await nextMacrotask(); // a long catch-up lets timers and requests in between batches
+        } else if (!pending) {
+          pending = setImmediate(flushWhenIdle);
+        }
       }
     } catch (error) {
       if (!signal.aborted) {
         this.logger.error({ msg: 'projection subscription failed; read models stop here', position: this.position, error: (error as Error).message });
       }
+    } finally {
+      flush(); // what was delivered before the subscription ended
     }
+  }
+
+  private commit(events: RecordedEvent[]): void {
+    try {
+      this.applyBatch(events);
+    } catch (error) {
+      for (const projection of this.projections) projection.discard?.();
+      throw error;
+    }
+    this.position = events[events.length - 1].position;
+    this.options.onBatch?.(this.position, events.length);
+    this.releaseWaiters();
+  }
+
+  private async endRebuildWhenCaughtUp(): Promise<void> {
+    try {
+      if (this.rebuilding && this.position >= (await this.store.headPosition())) this.endRebuild();
+    } catch {
+      // The store is unavailable: the next idle moment asks again.
+    }
+  }
+
+  private endRebuild(): void {
+    if (!this.rebuilding) return;
+    const { synchronous } = this.rebuilding;
+    this.rebuilding = undefined;
+    this.db.transaction(() => {
+      for (const projection of this.projections) projection.endRebuild?.();
+    })();
+    this.db.pragma(`synchronous = ${synchronous}`);
   }
 
   private releaseWaiters(): void {

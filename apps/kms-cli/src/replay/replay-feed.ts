@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import { STORED_DATA_JSON, type WithStoredDataJson } from '@keyledger/projections';
 import type { AppendResult, EventStore, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from '@keyledger/event-store';
 import { CliError } from '../cli-error';
 import type { ReadOnlyEventLog } from '../event-log/read-only-event-log';
@@ -7,26 +8,23 @@ import type { ReadOnlyEventLog } from '../event-log/read-only-event-log';
 export interface ReplayFeedOptions {
   /** Last position to deliver: the head of the log when the replay started. */
   until: number;
+  /** Events read from the log at a time. */
   pageSize: number;
-  /** The read-models database being rebuilt: each page is applied in one transaction of it. */
-  readModels: Database.Database;
-  /** Called after each page is committed, with the number of events applied so far. */
-  onPage?: (applied: number) => void;
   /** Ends the subscription after the current page. */
   interrupt?: AbortSignal;
 }
 
 /**
  * The event source a ProjectionRunner replays from: the read-only log, page by page, up to a fixed position,
- * after which the subscription ends (a live store's subscription would wait for more).
+ * after which the subscription ends (a live store's subscription would wait for more). Between pages it yields
+ * to the event loop, which lets the progress bar redraw and Ctrl-C through, and lets the runner commit the
+ * page as one batch.
  *
- * Speed: the runner applies each event in a transaction of its own. The feed opens one transaction around each
- * page, so those become savepoints and the database commits once per page instead of once per event. The
- * runner asks for the next event only after applying the previous one, so when the page's last event has been
- * handed out and the runner comes back, the whole page is applied and can be committed.
+ * Speed: pages are read as plain row arrays on a connection of its own, and each event keeps its data's stored
+ * JSON text (STORED_DATA_JSON) so the audit projection need not serialise it again.
  */
 export class ReplayFeed implements EventStore {
-  private applied = 0;
+  private delivered = 0;
   private resolveFinished!: () => void;
   /** Settles when the subscription has ended: every event delivered, the runner stopped, or it failed. */
   readonly finished = new Promise<void>((resolve) => (this.resolveFinished = resolve));
@@ -36,29 +34,48 @@ export class ReplayFeed implements EventStore {
     private readonly options: ReplayFeedOptions,
   ) {}
 
-  get eventsApplied(): number {
-    return this.applied;
+  /** Events with after < position <= until, at most `limit`, from a read-only connection opened for the loop. */
+  private *pages(db: Database.Database, after: number): Generator<WithStoredDataJson[]> {
+    const statement = db
+      .prepare('SELECT position, stream_id, revision, type, data, metadata, recorded_at FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?')
+      .raw(true);
+    let position = after;
+    for (;;) {
+      const rows = statement.all(position, this.options.until, this.options.pageSize) as Array<[number, string, number, string, string, string, number]>;
+      if (rows.length === 0) return;
+      position = rows[rows.length - 1][0];
+      yield rows.map(([position, streamId, revision, type, data, metadata, recordedAt]) => ({
+        streamId,
+        revision,
+        position,
+        type,
+        data: JSON.parse(data),
+        metadata: JSON.parse(metadata),
+        recordedAt,
+        [STORED_DATA_JSON]: data,
+      }));
+    }
+  }
+
+  /** Events handed to the runner so far. */
+  get eventsDelivered(): number {
+    return this.delivered;
   }
 
   async *subscribeToAll({ after, signal }: SubscribeOptions): AsyncGenerator<RecordedEvent> {
-    const { readModels: db, until, pageSize, onPage, interrupt } = this.options;
-    let position = after;
+    const { interrupt } = this.options;
+    const db = new Database(this.log.filename, { readonly: true, fileMustExist: true });
     try {
-      while (!signal.aborted && !interrupt?.aborted) {
-        const page = this.log.readPage(position, until, pageSize);
-        if (page.length === 0) return;
-        db.exec('BEGIN');
+      for (const page of this.pages(db, after)) {
+        if (signal.aborted || interrupt?.aborted) return;
         for (const event of page) {
           yield event;
-          position = event.position;
+          this.delivered += 1;
         }
-        db.exec('COMMIT');
-        this.applied += page.length;
-        onPage?.(this.applied);
-        await yieldToEventLoop(); // lets the progress bar redraw and Ctrl-C through
+        await yieldToEventLoop();
       }
     } finally {
-      if (db.inTransaction) db.exec('ROLLBACK');
+      db.close();
       this.resolveFinished();
     }
   }
