@@ -11,7 +11,8 @@
  *
  * Writes its section of docs/benchmarks.md (keeping the `npm run bench` section) and prints it. Knobs:
  * BENCH_REPLAY_EVENTS, BENCH_HISTORY_SIZES, BENCH_REPLAY_EVENTS_PER_KEY (25), BENCH_HISTORY_HTTP (1; 0 skips the
- * service), BENCH_HISTORY_MAX_SECONDS (900, overall bound), BENCH_REPORT, BENCH_KEEP_TMP=1.
+ * service), BENCH_HISTORY_MAX_SECONDS (900, overall bound), BENCH_REPORT, BENCH_KEEP_TMP=1, and
+ * BENCH_HISTORY_ONLY=replay: generate the same log and measure the replay only (printed; the report is not written).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { keyStreamId } from '@keyledger/domain';
 import { SqliteEventStore } from '@keyledger/event-store';
 import { toAuditRow } from '../apps/kms-cli/src/audit/audit-row';
 import { ReadOnlyEventLog } from '../apps/kms-cli/src/event-log/read-only-event-log';
+import { replayProgressBar } from '../apps/kms-cli/src/replay/progress-bar';
 import { rebuildReadModels, type RebuildResult } from '../apps/kms-cli/src/replay/rebuild-read-models';
 import { keyStateAt } from '../apps/kms-cli/src/state/key-state-at';
 import { sampleMachineBusy } from './cpu';
@@ -52,6 +54,8 @@ interface HistoryConfig {
   maxSeconds: number;
   reportPath: string;
   keepTemp: boolean;
+  /** Measure the replay only (step 3 skipped, nothing written to the report). */
+  replayOnly: boolean;
 }
 
 function loadHistoryConfig(): HistoryConfig {
@@ -64,7 +68,15 @@ function loadHistoryConfig(): HistoryConfig {
     maxSeconds,
     reportPath: process.env.BENCH_REPORT ?? 'docs/benchmarks.md',
     keepTemp: process.env.BENCH_KEEP_TMP === '1',
+    replayOnly: onlyPart() === 'replay',
   };
+}
+
+function onlyPart(): 'replay' | undefined {
+  const only = process.env.BENCH_HISTORY_ONLY;
+  if (only === undefined || only === '') return undefined;
+  if (only !== 'replay') throw new Error(`BENCH_HISTORY_ONLY must be 'replay', got '${only}'.`);
+  return only;
 }
 
 /** Repetitions per measurement, fewer for long histories (each read of 100,000 events takes seconds). */
@@ -208,7 +220,7 @@ function render(r: HistoryResults): string {
     '- **The log**: generated in-process through the service\'s own `SqliteEventStore` wrapped in `ChainingEventStore` (so every event carries its hash-chain link, as the service writes them), ' +
       `in the event shapes and metadata the service writes: first the keys whose history is measured (${config.sizes.map(count).join(', ')} events, appended 1,000 events per transaction), then ordinary keys of ${config.perKey} events each (one transaction per key) up to the total. ` +
       'A key\'s stream is `KeyCreated` followed by cycles of `ImportParametersIssued` → `KeyMaterialImported` → `KeyMaterialDeleted` or `KeyMaterialExpired`, one simulated minute apart. No key material is in the vault.',
-    '- **Replay**: `rebuildReadModels` (what `keyledger replay` runs): every projection rebuilt from position 0 into a fresh read-models file with the service\'s `ProjectionRunner`, 2,000 events per transaction. Throughput = events / wall time of the rebuild.',
+    '- **Replay**: `rebuildReadModels` (what `keyledger replay` runs): every projection rebuilt from position 0 into a fresh read-models file with the service\'s `ProjectionRunner`, a page of 2,000 events per transaction as a bulk load (key states folded in memory per page, audit indexes built once at the end), with the CLI\'s progress bar fed after every page. Throughput = events / wall time of the rebuild.',
     '- **History costs, in-process**: the CLI\'s code paths on the same log, median of repeated calls (one warm-up call first; 200 repetitions for small histories, 30 for 1,000 events, 5 for 100,000). ' +
       '`keyledger state --as-of` is also run as a process (3 runs), which includes Node.js start-up and loading the code.',
     config.http
@@ -346,19 +358,26 @@ export async function main(): Promise<void> {
     const generated = { events, keys, seconds: (now() - started) / 1000, bytes: statSync(join(tempDir, 'events.sqlite')).size };
     log(`generated ${count(events)} events in ${count(keys)} streams in ${generated.seconds.toFixed(1)} s`);
 
-    // 2. Replay every projection from zero, as `keyledger replay` does.
+    // 2. Replay every projection from zero, as `keyledger replay` does, progress bar included.
     let lastLogged = 0;
+    const bar = replayProgressBar();
     const replay = await rebuildReadModels({
       dataDir: tempDir,
       target: join(tempDir, 'read-models.sqlite'),
       onProgress: (applied, total) => {
+        bar.update(applied, total);
         if (applied - lastLogged >= total / 10 || applied === total) {
           lastLogged = applied;
           log(`  replayed ${count(applied)} / ${count(total)}`);
         }
       },
-    });
+    }).finally(() => bar.stop());
     log(`replay: ${count(replay.events)} events in ${replay.seconds.toFixed(1)} s = ${count(replay.eventsPerSecond)} events/s`);
+    if (config.replayOnly) {
+      log(`BENCH_HISTORY_ONLY=replay: rows ${Object.entries(replay.rows).map(([t, n]) => `${t} ${count(n)}`).join(', ')}; the report was not written`);
+      succeeded = true;
+      return;
+    }
 
     // 3. Point-in-time state and history reads for one key, as its history grows: in-process, then over HTTP.
     const inProcess = measured.map(({ keyId, events: size }) => {

@@ -11,7 +11,7 @@ export interface RebuildOptions {
   dataDir: string;
   /** The read-models database to replace. */
   target: string;
-  /** Events read and applied per transaction (default 5000). */
+  /** Events read and applied per transaction (default 2000). */
   pageSize?: number;
   /** Called once before the first event (applied = 0) and after each committed page. */
   onProgress?: (applied: number, total: number) => void;
@@ -55,7 +55,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     db.pragma('journal_mode = MEMORY');
     db.pragma('cache_size = -131072');
     const projections = readModelProjections(db);
-    const pageSize = options.pageSize ?? 5000;
+    const pageSize = options.pageSize ?? 2000;
     const feed = new ReplayFeed(log, { until: headPosition, pageSize, interrupt: options.interrupt });
     let applied = 0;
     const runner = new ProjectionRunner(feed, db, projections, {
