@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { EventStoreDBClient, FORWARDS, START } from '@eventstore/db-client';
-import { MasterKey, MaterialSealer } from '@keyledger/crypto';
+import { EventStoreDBClient, FORWARDS, jsonEvent, START } from '@eventstore/db-client';
+import { MasterKey, MaterialSealer, sealedMaterialMasterKeyId, type MasterKeyRing } from '@keyledger/crypto';
 import {
   itWithDouble,
   startTestEventStoreDb,
@@ -17,7 +17,7 @@ describe('EventStoreDbMaterialVault', () => {
   let streamPrefix: string;
   const opened: EventStoreDbMaterialVault[] = [];
 
-  async function openVault(key = masterKey): Promise<EventStoreDbMaterialVault> {
+  async function openVault(key: MasterKey | MasterKeyRing = masterKey): Promise<EventStoreDbMaterialVault> {
     const vault = await EventStoreDbMaterialVault.open({ connectionString: server.connectionString, sealer: new MaterialSealer(key), streamPrefix });
     opened.push(vault);
     return vault;
@@ -153,6 +153,120 @@ describe('EventStoreDbMaterialVault', () => {
 
     await expect(openVault(MasterKey.generate())).rejects.toThrow(MasterKeyMismatchError);
     expect(await (await openVault()).list()).toHaveLength(1);
+  });
+
+  describe('master key rotation', () => {
+    const newKey = MasterKey.generate();
+    const rotating = { current: newKey, previous: [masterKey] };
+
+    /** The master key id in the header of every sealed blob of the stream in `$all`, deleted or not, in order. */
+    async function blobsOf(keyId: string, keyMaterialId: string): Promise<Buffer[]> {
+      const stream = `${streamPrefix}${keyId}/${keyMaterialId}`;
+      const out: Buffer[] = [];
+      for await (const resolved of client.readAll({ direction: FORWARDS, fromPosition: START })) {
+        const event = resolved.event;
+        if (event?.streamId === stream && event.type === MATERIAL_SEALED) out.push(Buffer.from((event.data as { sealed: string }).sealed, 'base64'));
+      }
+      return out;
+    }
+
+    it('opens over material sealed under a previous key of the ring, and counts material per master key id', async () => {
+      const old = await openVault();
+      await old.put('key-1', 'm1', randomBytes(32), 1);
+      await old.put('key-2', 'm1', randomBytes(32), 1);
+
+      const vault = await openVault(rotating);
+      await vault.put('key-3', 'm1', randomBytes(32), 1);
+
+      expect(await vault.countByMasterKeyId()).toEqual({ [masterKey.id]: 2, [newKey.id]: 1 });
+      await expect(openVault(newKey)).rejects.toThrow(new RegExp(`sealed under master key\\(s\\) ${masterKey.id}`));
+      await expect(openVault({ current: MasterKey.generate(), previous: [newKey] })).rejects.toThrow(MasterKeyMismatchError);
+    });
+
+    it('re-seals live material under the current key, never brings back shredded material, and leaves old blobs only under the old key', async () => {
+      const old = await openVault();
+      const live = randomBytes(32);
+      const deleted = randomBytes(32);
+      const halfShredded = randomBytes(32);
+      await old.put('key-1', 'm1', live, 4);
+      await old.put('key-2', 'm1', deleted, 1);
+      await old.shred('key-2', 'm1', 2);
+      await old.put('key-3', 'm1', halfShredded, 1);
+      // A shred that stopped between its marker and the delete.
+      await client.appendToStream(`${streamPrefix}key-3/m1`, jsonEvent({ type: MATERIAL_SHREDDED, data: { keyId: 'key-3', keyMaterialId: 'm1', revision: 2 } }));
+
+      const vault = await openVault(rotating);
+      await vault.put('key-4', 'm1', randomBytes(32), 1); // already under the new key
+      const report = await vault.resealUnderCurrentMasterKey();
+
+      expect(report).toEqual({ toMasterKeyId: newKey.id, fromMasterKeyIds: [masterKey.id], rewrapped: [{ keyId: 'key-1', keyMaterialId: 'm1' }], remaining: 0 });
+      expect(await vault.countByMasterKeyId()).toEqual({ [newKey.id]: 2 });
+      expect(await vault.list()).toEqual(expect.arrayContaining([{ keyId: 'key-1', keyMaterialId: 'm1', revision: 4 }]));
+      await expect(readStream(client, `${streamPrefix}key-2/m1`)).rejects.toMatchObject({ type: 'stream-not-found' });
+      expect(await vault.get('key-3', 'm1')).toBeUndefined();
+
+      // Independently: the latest blob opens under the new key alone; every old blob, live or deleted, only under the old key.
+      const [oldLive, newLive] = await blobsOf('key-1', 'm1');
+      expect(sealedMaterialMasterKeyId(newLive)).toBe(newKey.id);
+      expect(new MaterialSealer(newKey).open(newLive, materialContext('key-1', 'm1'))).toEqual(live);
+      expect(new MaterialSealer(masterKey).open(oldLive, materialContext('key-1', 'm1'))).toEqual(live);
+      const [oldDeleted, ...none] = await blobsOf('key-2', 'm1');
+      expect(none).toEqual([]);
+      expect(() => new MaterialSealer(newKey).open(oldDeleted, materialContext('key-2', 'm1'))).toThrow();
+      expect(new MaterialSealer(masterKey).open(oldDeleted, materialContext('key-2', 'm1'))).toEqual(deleted);
+      expect(await blobsOf('key-3', 'm1')).toHaveLength(1);
+
+      // The new key alone opens the vault and the material; a second run has nothing to do.
+      expect(await (await openVault(newKey)).get('key-1', 'm1')).toEqual(live);
+      expect(await vault.resealUnderCurrentMasterKey()).toEqual({ toMasterKeyId: newKey.id, fromMasterKeyIds: [], rewrapped: [], remaining: 0 });
+    });
+
+    it('lets shreds and puts that run during a re-seal win, and never revives a shredded stream', async () => {
+      const old = await openVault();
+      const ids = Array.from({ length: 12 }, (_, i) => `key-${i}`);
+      for (const id of ids) await old.put(id, 'm1', randomBytes(32), 1);
+      const other = await openVault(rotating); // another instance, serving
+      const reimported = randomBytes(32);
+      const racing: Array<Promise<void>> = [];
+      // While the re-seal handles one material, the other instance shreds or re-imports the next one.
+      const sealer = new (class extends MaterialSealer {
+        override open(sealed: Buffer, context: string): Buffer {
+          const next = ids.indexOf(/kms-key\/(key-\d+)\//.exec(context)![1]) + 1;
+          if (next < ids.length && next % 3 !== 2) {
+            racing.push(next % 3 === 0 ? other.shred(ids[next], 'm1', 2) : other.put(ids[next], 'm1', reimported, 2));
+          }
+          return super.open(sealed, context);
+        }
+      })(rotating);
+      const vault = await EventStoreDbMaterialVault.open({ connectionString: server.connectionString, sealer, streamPrefix });
+      opened.push(vault);
+
+      const report = await vault.resealUnderCurrentMasterKey();
+      await Promise.all(racing);
+
+      expect(racing.length).toBeGreaterThan(0);
+      const final = await openVault(newKey);
+      for (const [i, id] of ids.entries()) {
+        if (i % 3 === 0 && i > 0) {
+          expect(await final.get(id, 'm1')).toBeUndefined();
+          await expect(readStream(client, `${streamPrefix}${id}/m1`)).rejects.toMatchObject({ type: 'stream-not-found' });
+        } else if (i % 3 === 1) {
+          expect(await final.get(id, 'm1')).toEqual(reimported);
+        }
+      }
+      expect(report.remaining).toBe(0);
+    });
+
+    itWithDouble('once scavenged, keeps only the re-sealed blob of live material', async () => {
+      const old = await openVault();
+      await old.put('key-1', 'm1', randomBytes(32), 1);
+      const vault = await openVault(rotating);
+      await vault.resealUnderCurrentMasterKey();
+
+      server.double!.scavenge();
+
+      expect((await blobsOf('key-1', 'm1')).map(sealedMaterialMasterKeyId)).toEqual([newKey.id]);
+    });
   });
 });
 

@@ -12,7 +12,7 @@ import {
   type LatestEvent,
 } from '@keyledger/event-store';
 import { MaterialVault } from '../ports';
-import { MasterKeyMismatchError } from './sqlite-material-vault';
+import { MasterKeyMismatchError, type MasterKeyResealReport } from './sqlite-material-vault';
 
 export const MATERIAL_SEALED = 'KeyMaterialSealed.v1';
 /** Carries no secret: it exists so that a deleted stream's last event, which a scavenge keeps, is harmless. */
@@ -20,6 +20,9 @@ export const MATERIAL_SHREDDED = 'KeyMaterialShredded.v1';
 
 /** Optimistic-concurrency retries before giving up on a (key, material) another instance keeps changing. */
 const MAX_ATTEMPTS = 5;
+
+/** What a re-seal did. No WAL here: superseded blobs stay in the log until a scavenge (see the class comment). */
+export type EventStoreDbResealReport = Omit<MasterKeyResealReport, 'walTruncated'>;
 
 interface SealedMaterialData {
   keyId: string;
@@ -51,7 +54,8 @@ export interface EventStoreDbMaterialVaultOptions {
  * backups and replicas) until a scavenge, and a scavenge always keeps a stream's last event. So `shred`
  * first appends a KeyMaterialShredded marker (no secret), then soft-deletes the stream; the streams also
  * carry `$maxCount: 1`. After the next scavenge on every node only the marker remains. Until then the sealed
- * blob is still on disk, protected by the master key. See docs/eventstoredb.md.
+ * blob is still on disk, protected by the master key it was sealed under: rotating that key away
+ * (`resealUnderCurrentMasterKey`, then destroying the old key) makes it unrecoverable too. See docs/eventstoredb.md.
  */
 export class EventStoreDbMaterialVault implements MaterialVault {
   private readonly namespace: StreamNamespace;
@@ -142,8 +146,68 @@ export class EventStoreDbMaterialVault implements MaterialVault {
     return (await this.heldMaterial()).map(({ keyId, keyMaterialId, revision }) => ({ keyId, keyMaterialId, revision }));
   }
 
+  /** How many held materials are sealed under each master key id (a pass over the log). */
+  async countByMasterKeyId(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const entry of await this.heldMaterial()) {
+      const id = String(masterKeyIdOf(entry));
+      counts[id] = (counts[id] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  /**
+   * Master key rotation: appends every material held under a previous master key again, re-sealed under the
+   * current one. The append expects the revision read, so a concurrent put or shred wins (a shred appends its
+   * marker before deleting); a shredded or deleted stream is never written to. Material still under another key
+   * afterwards is counted in `remaining` (run again). The superseded blobs stay in the log until a scavenge:
+   * once the old master key is destroyed they cannot be opened.
+   */
+  async resealUnderCurrentMasterKey(): Promise<EventStoreDbResealReport> {
+    const current = this.sealer.masterKeyId;
+    const from = new Set<string>();
+    const rewrapped: EventStoreDbResealReport['rewrapped'] = [];
+    for (const entry of await this.heldMaterial()) {
+      try {
+        if (await this.reseal(entry.keyId, entry.keyMaterialId, from)) rewrapped.push({ keyId: entry.keyId, keyMaterialId: entry.keyMaterialId });
+      } catch (error) {
+        if (!isConflict(error)) throw error; // changed on every attempt: left for `remaining` and the next run
+      }
+    }
+    const remaining = (await this.heldMaterial()).filter((entry) => masterKeyIdOf(entry) !== current).length;
+    return { toMasterKeyId: current, fromMasterKeyIds: [...from].sort(), rewrapped, remaining };
+  }
+
   async close(): Promise<void> {
     await this.client.dispose();
+  }
+
+  /** Re-seals one (key, material) if its latest event holds it under a previous master key; true if it did. */
+  private async reseal(keyId: string, keyMaterialId: string, from: Set<string>): Promise<boolean> {
+    const stream = this.streamOf(keyId, keyMaterialId);
+    let resealed = false;
+    await this.retryOnConflict(async () => {
+      resealed = false;
+      const latest = await readLatestEvent(this.client, stream, this.readPage);
+      // Missing (deleted) or ending with the shred marker: nothing to re-seal, and nothing to bring back.
+      if (latest?.type !== MATERIAL_SEALED) return;
+      const data = sealedData(latest);
+      const id = masterKeyIdOf(data);
+      if (id === this.sealer.masterKeyId || !this.sealer.opens(id)) return;
+      from.add(String(id));
+      const context = materialContext(keyId, keyMaterialId);
+      const material = this.sealer.open(Buffer.from(data.sealed, 'base64'), context);
+      try {
+        const next: SealedMaterialData = { ...data, sealed: this.sealer.seal(material, context).toString('base64') };
+        await this.write('appendToStream', () =>
+          this.client.appendToStream(stream, jsonEvent({ type: MATERIAL_SEALED, data: { ...next } }), { expectedRevision: latest.revision }),
+        );
+        resealed = true;
+      } finally {
+        material.fill(0);
+      }
+    });
+    return resealed;
   }
 
   private async heldMaterial(): Promise<SealedMaterialData[]> {
@@ -159,16 +223,20 @@ export class EventStoreDbMaterialVault implements MaterialVault {
     return held;
   }
 
-  /** Fail closed at start-up: with the wrong master key every import would work and every use would fail. */
+  /**
+   * Fail closed at start-up: with the wrong master key every import would work and every use would fail.
+   * Material sealed under a previous master key (during a rotation) is accepted: the sealer opens it.
+   */
   private async refuseForeignMasterKeys(): Promise<void> {
     const foreign = new Set<string>();
     for (const entry of await this.heldMaterial()) {
-      const id = sealedMaterialMasterKeyId(Buffer.from(entry.sealed, 'base64'));
-      if (id !== this.sealer.masterKeyId) foreign.add(String(id));
+      const id = masterKeyIdOf(entry);
+      if (!this.sealer.opens(id)) foreign.add(String(id));
     }
     if (foreign.size > 0) {
+      const previous = this.sealer.previousMasterKeyIds;
       throw new MasterKeyMismatchError(
-        `The EventStoreDB material vault (streams '${this.namespace.prefix}*') holds key material sealed under master key(s) ${[...foreign].join(', ')}, but the configured master key is ${this.sealer.masterKeyId}. Configure the master key this vault was created with.`,
+        `The EventStoreDB material vault (streams '${this.namespace.prefix}*') holds key material sealed under master key(s) ${[...foreign].join(', ')}, but the configured master key is ${this.sealer.masterKeyId}${previous.length > 0 ? ` (previous: ${previous.join(', ')})` : ''}. Configure the master key this vault was created with.`,
       );
     }
   }
@@ -183,8 +251,7 @@ export class EventStoreDbMaterialVault implements MaterialVault {
       try {
         return await attempt();
       } catch (error) {
-        const conflict = error instanceof Error && isCommandError(error) && error.type === ErrorType.WRONG_EXPECTED_VERSION;
-        if (!conflict || tries >= MAX_ATTEMPTS) throw error;
+        if (!isConflict(error) || tries >= MAX_ATTEMPTS) throw error;
       }
     }
   }
@@ -193,6 +260,15 @@ export class EventStoreDbMaterialVault implements MaterialVault {
 /** The same AAD context as SqliteMaterialVault, so a blob opens only for its key and material. */
 export function materialContext(keyId: string, keyMaterialId: string): string {
   return `kms-key/${keyId}/material/${keyMaterialId}`;
+}
+
+function isConflict(error: unknown): boolean {
+  return error instanceof Error && isCommandError(error) && error.type === ErrorType.WRONG_EXPECTED_VERSION;
+}
+
+/** The master key id in the blob's header (null if the blob is not ours). */
+function masterKeyIdOf(data: SealedMaterialData): string | null {
+  return sealedMaterialMasterKeyId(Buffer.from(data.sealed, 'base64'));
 }
 
 function sealedData(event: LatestEvent): SealedMaterialData {
