@@ -5,9 +5,10 @@ import { Command, Option } from 'commander';
 import { SqliteMaterialVault, type MasterKeyResealReport } from '@keyledger/application';
 import { ChainingEventStore } from '@keyledger/audit';
 import { InvalidMasterKeyError, MasterKey, MaterialSealer, type MasterKeyRing } from '@keyledger/crypto';
-import { NO_STREAM, SqliteEventStore, WrongExpectedRevisionError, type JsonObject } from '@keyledger/event-store';
+import { NO_STREAM, SqliteEventStore, WrongExpectedRevisionError, type EventStore, type JsonObject } from '@keyledger/event-store';
 import { CliError } from '../cli-error';
 import { eventLogFile } from '../event-log/read-only-event-log';
+import { eventStoreDbTargetFromEnvironment, openEventStoreDbLog, openEventStoreDbVault, type EventStoreDbTarget } from '../eventstoredb-target';
 import { resolveDataDir, withDataDir } from '../options';
 import { writeLines } from '../output';
 
@@ -17,49 +18,88 @@ export const MASTER_KEY_ROTATED = 'MasterKeyRotated.v1';
 /** Exit code when material is still sealed under a previous key afterwards (run again). */
 export const ROTATION_INCOMPLETE_EXIT_CODE = 1;
 
+/** What both vaults report (the embedded one also says whether its WAL was truncated). */
+type ResealReport = Omit<MasterKeyResealReport, 'walTruncated'>;
+
 interface RotateOptions {
   dataDir?: string;
   dryRun?: boolean;
 }
 
-/** `rotate-master-key`: re-seals the vault under KEYLEDGER_MASTER_KEY, from the keys in KEYLEDGER_PREVIOUS_MASTER_KEYS. */
+/**
+ * `rotate-master-key`: re-seals the vault under KEYLEDGER_MASTER_KEY, from the keys in KEYLEDGER_PREVIOUS_MASTER_KEYS:
+ * the embedded vault in the data directory, or the EventStoreDB vault when KEYLEDGER_EVENTSTORE_URL is set.
+ */
 export function register(program: Command): void {
   withDataDir(
     program
       .command('rotate-master-key')
       .description(
-        'master key rotation: re-seal every key material sealed under a previous master key (KEYLEDGER_PREVIOUS_MASTER_KEYS) with the current one (KEYLEDGER_MASTER_KEY), beside a running service',
+        'master key rotation: re-seal every key material sealed under a previous master key (KEYLEDGER_PREVIOUS_MASTER_KEYS) with the current one (KEYLEDGER_MASTER_KEY), beside a running service; on EventStoreDB when KEYLEDGER_EVENTSTORE_URL is set',
       )
-      .addOption(new Option('--dry-run', 'only count the vault rows per master key id; change nothing')),
+      .addOption(new Option('--dry-run', 'only count the key materials per master key id; change nothing')),
   ).action(async (options: RotateOptions) => {
-    if (process.env.KEYLEDGER_EVENTSTORE_URL) {
-      throw new CliError('rotate-master-key works on the embedded store only; the EventStoreDB material vault (KEYLEDGER_EVENTSTORE_URL) is not supported.');
-    }
-    const dataDir = resolveDataDir(options.dataDir);
     const ring = masterKeyRingFromEnvironment(process.env);
-    const vaultFile = join(dataDir, 'vault.sqlite');
-    if (!existsSync(vaultFile)) throw new CliError(`No material vault at ${vaultFile} (use --data-dir or DATA_DIR).`);
-    const vault = openVault(vaultFile, ring);
-    try {
-      if (options.dryRun) {
-        await writeLines(process.stdout, describeCounts(vault.countByMasterKeyId(), ring));
-        return;
-      }
-      const report = vault.resealUnderCurrentMasterKey();
-      if (report.rewrapped.length > 0 || report.remaining > 0) await recordRotation(dataDir, report);
-      await writeLines(process.stdout, describeReport(report));
-      if (report.remaining > 0 || !report.walTruncated) {
-        throw new CliError(
-          report.remaining > 0
-            ? `${report.remaining} key material(s) are still sealed under another master key (changed concurrently?): run rotate-master-key again.`
-            : 'the vault WAL could not be truncated (another reader held it), so it may still hold old blobs: run rotate-master-key again.',
-          ROTATION_INCOMPLETE_EXIT_CODE,
-        );
-      }
-    } finally {
-      vault.close();
-    }
+    const eventStoreDb = eventStoreDbTargetFromEnvironment(process.env);
+    if (eventStoreDb) await rotateOnEventStoreDb(eventStoreDb, ring, options.dryRun === true);
+    else await rotateEmbedded(resolveDataDir(options.dataDir), ring, options.dryRun === true);
   });
+}
+
+async function rotateEmbedded(dataDir: string, ring: MasterKeyRing, dryRun: boolean): Promise<void> {
+  const vaultFile = join(dataDir, 'vault.sqlite');
+  if (!existsSync(vaultFile)) throw new CliError(`No material vault at ${vaultFile} (use --data-dir or DATA_DIR).`);
+  const vault = openVault(vaultFile, ring);
+  try {
+    if (dryRun) {
+      await writeLines(process.stdout, describeCounts(vault.countByMasterKeyId(), ring));
+      return;
+    }
+    const report = vault.resealUnderCurrentMasterKey();
+    if (report.rewrapped.length > 0 || report.remaining > 0) {
+      const file = eventLogFile(dataDir);
+      if (!existsSync(file)) throw new CliError(`No event log at ${file} (use --data-dir or DATA_DIR).`);
+      await recordRotation(() => new ChainingEventStore(new SqliteEventStore({ filename: file })), report);
+    }
+    await writeLines(process.stdout, describeReport(report));
+    if (report.remaining > 0) throw remainingError(report);
+    if (!report.walTruncated) {
+      throw new CliError(
+        'the vault WAL could not be truncated (another reader held it), so it may still hold old blobs: run rotate-master-key again.',
+        ROTATION_INCOMPLETE_EXIT_CODE,
+      );
+    }
+  } finally {
+    vault.close();
+  }
+}
+
+/**
+ * On EventStoreDB the re-sealed material is appended to its vault stream and the event goes to the deployment's
+ * log. Superseded blobs (and those of deleted material) stay in the database files until a scavenge, sealed under
+ * the old master key: destroying that key after the rotation is what makes them unrecoverable.
+ */
+async function rotateOnEventStoreDb(target: EventStoreDbTarget, ring: MasterKeyRing, dryRun: boolean): Promise<void> {
+  const vault = await openEventStoreDbVault(target, ring);
+  try {
+    if (dryRun) {
+      await writeLines(process.stdout, describeCounts(await vault.countByMasterKeyId(), ring));
+      return;
+    }
+    const report = await vault.resealUnderCurrentMasterKey();
+    if (report.rewrapped.length > 0 || report.remaining > 0) await recordRotation(() => openEventStoreDbLog(target), report);
+    await writeLines(process.stdout, describeReport(report));
+    if (report.remaining > 0) throw remainingError(report);
+  } finally {
+    await vault.close();
+  }
+}
+
+function remainingError(report: ResealReport): CliError {
+  return new CliError(
+    `${report.remaining} key material(s) are still sealed under another master key (changed concurrently?): run rotate-master-key again.`,
+    ROTATION_INCOMPLETE_EXIT_CODE,
+  );
 }
 
 export function masterKeyRingFromEnvironment(env: NodeJS.ProcessEnv): MasterKeyRing {
@@ -91,11 +131,9 @@ function openVault(file: string, ring: MasterKeyRing): SqliteMaterialVault {
   }
 }
 
-/** Appends MasterKeyRotated.v1 through the ChainingEventStore, exactly as the service appends (hash-chained). */
-async function recordRotation(dataDir: string, report: MasterKeyResealReport): Promise<void> {
-  const file = eventLogFile(dataDir);
-  if (!existsSync(file)) throw new CliError(`No event log at ${file} (use --data-dir or DATA_DIR).`);
-  const store = new ChainingEventStore(new SqliteEventStore({ filename: file }));
+/** Appends MasterKeyRotated.v1 through a ChainingEventStore, exactly as the service appends (hash-chained). */
+async function recordRotation(openLog: () => EventStore, report: ResealReport): Promise<void> {
+  const store = openLog();
   const data = {
     fromMasterKeyIds: report.fromMasterKeyIds,
     toMasterKeyId: report.toMasterKeyId,
@@ -129,7 +167,7 @@ async function recordRotation(dataDir: string, report: MasterKeyResealReport): P
   }
 }
 
-function describeReport(report: MasterKeyResealReport): string[] {
+function describeReport(report: ResealReport): string[] {
   const from = report.fromMasterKeyIds.length > 0 ? ` (from master key ${report.fromMasterKeyIds.join(', ')})` : '';
   return [
     `Re-sealed ${report.rewrapped.length} key material(s) under master key ${report.toMasterKeyId}${from}.`,
