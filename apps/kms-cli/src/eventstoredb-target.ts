@@ -1,4 +1,4 @@
-import { EventStoreDbMaterialVault } from '@keyledger/application';
+import { EventStoreDbMaterialVault, MasterKeyMismatchError } from '@keyledger/application';
 import { ChainingEventStore } from '@keyledger/audit';
 import { MaterialSealer, type MasterKeyRing } from '@keyledger/crypto';
 import { EventStoreDbEventStore, keyledgerStreamPrefixes, type EventStore } from '@keyledger/event-store';
@@ -34,6 +34,7 @@ export async function openEventStoreDbVault(target: EventStoreDbTarget, ring: Ma
   try {
     return await EventStoreDbMaterialVault.open({ connectionString: target.connectionString, sealer: new MaterialSealer(ring), streamPrefix: target.prefixes.vault });
   } catch (error) {
+    if (error instanceof MasterKeyMismatchError) throw new CliError(error.message);
     throw new CliError(`Cannot open the EventStoreDB material vault (streams '${target.prefixes.vault}*'): ${(error as Error).message}`);
   }
 }
