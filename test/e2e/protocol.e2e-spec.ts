@@ -250,7 +250,8 @@ describe('AWS JSON 1.1 protocol (raw HTTP)', () => {
     });
 
     it('an unknown route is a 404 with an AWS error body, not a 500', async () => {
-      for (const [method, path] of [['GET', '/nope'], ['POST', '/nope'], ['GET', '/'], ['DELETE', '/health']]) {
+      // (GET / is the pointer to /docs, /console and /health: test/e2e/console-routes.e2e-spec.ts.)
+      for (const [method, path] of [['GET', '/nope'], ['POST', '/nope'], ['PUT', '/'], ['DELETE', '/health']]) {
         const response = await fetch(`${kl.url}${path}`, { method, headers: { 'X-Amz-Target': 'TrentService.ListKeys' } });
         expectAwsError(
           { status: response.status, headers: response.headers, text: await response.text() },

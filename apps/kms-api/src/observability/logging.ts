@@ -25,6 +25,7 @@ export function createRootLogger(config: LoggingConfig, destination?: pino.Desti
     formatters: { level: (label) => ({ level: label }) },
   };
   if (destination) return pino(options, destination);
+  if (config.logLevel === 'silent') return pino(options); // nothing is written: no stream, no flush timer
   if (config.logFormat === 'text') return pino(options, pinoPretty({ colorize: false, sync: true, translateTime: 'SYS:standard', ignore: 'service' }));
   // Lines are gathered up to 4 KiB and flushed at least every LOG_FLUSH_INTERVAL_MS: one write per many requests
   // instead of one per access-log line (pino flushes what is pending when the process exits).
