@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,8 @@ import { testBearerTokenOf } from '../support/test-credentials';
 /** Debian's chromium package (.ci/run installs it); the test drives it through playwright-core, nothing downloaded. */
 const CHROMIUM = process.env.KEYLEDGER_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const SCREENSHOT = join(__dirname, '..', '..', 'docs', 'console-timeline.png');
+/** The docs' screenshot is refreshed on request (KEYLEDGER_UPDATE_SCREENSHOT=1), so a test run leaves the tree clean. */
+const SCREENSHOT = process.env.KEYLEDGER_UPDATE_SCREENSHOT === '1' ? join(__dirname, '..', '..', 'docs', 'console-timeline.png') : join(tmpdir(), `keyledger-console-timeline-${process.pid}.png`);
 const HOUR = 3_600_000;
 const AUDITOR = 'AKIAAUDITTEST';
 
