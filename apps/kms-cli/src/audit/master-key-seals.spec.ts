@@ -1,27 +1,10 @@
 import type { RecordedEvent } from '@keyledger/event-store';
+import { ARN, at, event, FIRST, iso, KEY, keyEvent, SECOND } from '../testing/key-event-fixtures';
 import { keyStateAt, keyStateView } from '../state/key-state-at';
 import { MASTER_KEY_ROTATED, MASTER_KEY_STREAM_ID } from './master-key-seals';
 
-const KEY = '0f0e0d0c-0b0a-4908-8706-050403020100';
-const ARN = `arn:aws:kms:us-east-1:000000000000:key/${KEY}`;
-const FIRST = '3f2a9c01' + 'a'.repeat(56);
-const SECOND = '9b1c44e2' + 'b'.repeat(56);
 const MASTER_A = 'aaaaaaaaaaaaaaaa';
 const MASTER_B = 'bbbbbbbbbbbbbbbb';
-const T0 = Date.parse('2027-01-05T10:00:00.000Z');
-const at = (minutes: number) => T0 + minutes * 60_000;
-const iso = (minutes: number) => new Date(at(minutes)).toISOString();
-
-const event = (streamId: string, revision: number, minutes: number, type: string, data: object): RecordedEvent => ({
-  streamId,
-  revision,
-  position: minutes + 1,
-  type,
-  data: data as RecordedEvent['data'],
-  metadata: { timestamp: iso(minutes) },
-  recordedAt: at(minutes),
-});
-const keyEvent = (revision: number, minutes: number, type: string, data: object = {}) => event(`kms-key-${KEY}`, revision, minutes, type, data);
 const created = (data: object) =>
   keyEvent(0, 0, 'KeyCreated.v1', { keyId: KEY, arn: ARN, accountId: '000000000000', region: 'us-east-1', description: '', keyUsage: 'ENCRYPT_DECRYPT', multiRegion: false, creationDate: iso(0), ...data });
 const imported = (revision: number, minutes: number, keyMaterialId: string, extra: object = {}) =>
