@@ -33,7 +33,8 @@ describe('logs', () => {
   });
   afterAll(() => service?.stop());
 
-  it('says at info only where it serves, which store, which mode and where the data is (no route mapping)', () => {
+  it('says at info only where it serves, which store, which mode and where the data is (no route mapping)', async () => {
+    await waitFor(() => service.output().includes('Keyledger is serving')); // lines are flushed every 100 ms
     const info = lines(service).filter((l) => l.level === 'info' && l.msg !== 'request');
     expect(info).toHaveLength(1);
     expect(info[0]).toMatchObject({ msg: 'Keyledger is serving', url: service.url, store: 'embedded', mode: 'development', dataDir: dir });
@@ -88,6 +89,7 @@ describe('LOG_LEVEL', () => {
     }
     const chatty = await startServiceProcess({ DATA_DIR: dataDir(), LOG_LEVEL: 'debug' });
     try {
+      await waitFor(() => chatty.output().includes('Keyledger is serving'));
       expect(lines(chatty).some((l) => l.level === 'debug' && /Mapped \{/.test(l.msg))).toBe(true);
     } finally {
       await chatty.stop();
@@ -103,6 +105,7 @@ describe('LOG_LEVEL', () => {
   it('LOG_FORMAT=text writes human-readable lines', async () => {
     const text = await startServiceProcess({ DATA_DIR: dataDir(), LOG_FORMAT: 'text' });
     try {
+      await waitFor(() => text.output().includes('Keyledger is serving'));
       expect(text.output()).toMatch(/INFO.*Keyledger is serving/);
       expect(text.output().split('\n').some((l) => l.startsWith('{'))).toBe(false);
     } finally {

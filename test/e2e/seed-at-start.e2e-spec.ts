@@ -8,7 +8,7 @@ import { computeKeyMaterialId } from '@keyledger/crypto';
 import { loadConfig } from '../../apps/kms-api/src/config/config';
 import { createKeyledgerApp } from '../../apps/kms-api/src/create-app';
 import { readChanges } from '../support/event-log';
-import { runServiceExpectingFailure } from '../support/service-process';
+import { runServiceExpectingFailure, startServiceProcess } from '../support/service-process';
 import { testCredentialsFile } from '../support/test-credentials';
 
 const MATERIAL = randomBytes(32);
@@ -105,6 +105,24 @@ describe('KEYLEDGER_SEED_FILE: keys applied at start-up through the import flow'
     const stranger = { KEYLEDGER_SEED_FILE: seedFile(dir, { accessKeyId: 'AKIANOBODY', keys: KEYS.keys }) };
     await expect(start(join(dir, 'data2'), stranger)).rejects.toThrow("the seed file's accessKeyId 'AKIANOBODY' is not a principal of this service");
   });
+
+  it('as a process, the banner carries the seed summary and is the only start-up line at info', async () => {
+    const service = await startServiceProcess({ DATA_DIR: join(dir, 'banner-data'), KEYLEDGER_SEED_FILE: seedFile(dir, KEYS) });
+    try {
+      // Log lines are flushed every 100 ms: wait for the banner.
+      for (let i = 0; i < 40 && !service.output().includes('Keyledger is serving'); i++) await new Promise((r) => setTimeout(r, 50));
+      const info = service
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.level === 'info' && line.msg !== 'request');
+      expect(info).toHaveLength(1);
+      expect(info[0]).toMatchObject({ msg: 'Keyledger is serving', seed: { status: 'done', keys: KEYS.keys.length, created: KEYS.keys.length } });
+    } finally {
+      await service.stop();
+    }
+  }, 30_000);
 
   it('the service process exits non-zero with that one line, no stack', async () => {
     const file = seedFile(dir, { keys: [{ description: 'short', material: { hex: 'abcd' } }] });

@@ -6,6 +6,7 @@ import { ConfigError, KeyledgerConfig, loadConfig } from './config/config';
 import { createKeyledgerApp } from './create-app';
 import { stopGracefullyOnSignals } from './graceful-shutdown';
 import { createRootLogger } from './observability/logging';
+import { SeedAtStart } from './seed-at-start';
 import { Storage, STORAGE } from './storage/storage';
 
 async function main(): Promise<void> {
@@ -16,7 +17,15 @@ async function main(): Promise<void> {
   const app = await createKeyledgerApp(config, { log: createRootLogger(config) });
   await app.listen(config.port, config.host);
   const logger = new Logger('Keyledger');
-  logger.log({ msg: 'Keyledger is serving', url: await app.getUrl(), ...storeOf(config, app.get<Storage>(STORAGE)), mode: config.mode, dataDir: config.dataDir });
+  const seed = app.get(SeedAtStart).status;
+  logger.log({
+    msg: 'Keyledger is serving',
+    url: await app.getUrl(),
+    ...storeOf(config, app.get<Storage>(STORAGE)),
+    mode: config.mode,
+    dataDir: config.dataDir,
+    ...(seed.status !== 'off' && { seed }),
+  });
 
   stopGracefullyOnSignals(app, logger);
 }

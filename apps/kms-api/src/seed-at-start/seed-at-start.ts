@@ -86,10 +86,11 @@ export class SeedAtStart {
           secretAccessKey: credential.secretAccessKey,
           sessionToken: credential.sessionToken,
         },
-        (key) => this.logger.log({ msg: `seed key ${key.action}`, keyId: key.keyId, description: key.description, keySpec: key.keySpec, ...(key.changes.length > 0 && { changes: key.changes }) }),
+        (key) => this.logger.debug({ msg: `seed key ${key.action}`, keyId: key.keyId, description: key.description, keySpec: key.keySpec, ...(key.changes.length > 0 && { changes: key.changes }) }),
       );
       this.current = { status: 'done', file, keys: keys.length, ...countActions(keys) };
-      this.logger.log({ msg: 'seed file applied', file, principal: credential.principal, accountId: credential.accountId, ...countActions(keys) });
+      // Debug: at info the start-up says one thing, where it serves; the banner carries the seed's summary.
+      this.logger.debug({ msg: 'seed file applied', file, principal: credential.principal, accountId: credential.accountId, ...countActions(keys) });
     } catch (error) {
       throw new SeedAtStartError(`KEYLEDGER_SEED_FILE ${file} could not be applied: ${(error as Error).message}`);
     } finally {
