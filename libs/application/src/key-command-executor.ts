@@ -9,7 +9,7 @@ import {
   KeyCommand,
   KeyEvent,
   keyArn,
-  KeyEventTypes,
+  materialRemovedBy,
   KeyState,
   KmsError,
   KmsErrors,
@@ -176,11 +176,7 @@ export class KeyCommandExecutor {
   /** Deleted or expired material, and all material of a deleted key, is destroyed as soon as the log says so (crypto-shredding). */
   private async shredRemovedMaterial(keyId: string, events: KeyEvent[], firstRevision: number): Promise<void> {
     for (const [index, event] of events.entries()) {
-      if (event.type === KeyEventTypes.KeyMaterialDeleted || event.type === KeyEventTypes.KeyMaterialExpired) {
-        await this.vault.shred(keyId, event.data.keyMaterialId, firstRevision + index);
-      } else if (event.type === KeyEventTypes.KeyDeleted) {
-        for (const keyMaterialId of event.data.keyMaterialIds) await this.vault.shred(keyId, keyMaterialId, firstRevision + index);
-      }
+      for (const keyMaterialId of materialRemovedBy(event)) await this.vault.shred(keyId, keyMaterialId, firstRevision + index);
     }
   }
 }

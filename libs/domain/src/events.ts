@@ -166,6 +166,19 @@ export type KeyEventType = KeyEvent['type'];
 const KNOWN_TYPES = new Set<string>(Object.values(KeyEventTypes));
 export const isKeyEventType = (type: string): type is KeyEventType => KNOWN_TYPES.has(type);
 
+/** The material an event removes from the key for good (deleted, expired, or all of a deleted key's): what must be shredded. */
+export function materialRemovedBy(event: KeyEvent): string[] {
+  switch (event.type) {
+    case KeyEventTypes.KeyMaterialDeleted:
+    case KeyEventTypes.KeyMaterialExpired:
+      return [event.data.keyMaterialId];
+    case KeyEventTypes.KeyDeleted:
+      return event.data.keyMaterialIds;
+    default:
+      return [];
+  }
+}
+
 /**
  * An event produced by `decide`. `initiatedBy: 'service'` marks events the service records on its own
  * behalf (an expiry noticed while handling someone else's command), so the audit trail does not attribute

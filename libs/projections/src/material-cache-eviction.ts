@@ -1,4 +1,5 @@
-import { KeyEventTypes, keyIdFromStreamId } from '@keyledger/domain';
+import { keyIdFromStreamId, materialRemovedBy } from '@keyledger/domain';
+import { toKeyEvent } from '@keyledger/application';
 import type { RecordedEvent } from '@keyledger/event-store';
 import { Projection } from './projection';
 
@@ -19,22 +20,11 @@ export class MaterialCacheEviction implements Projection {
 
   apply(recorded: RecordedEvent): void {
     const keyId = keyIdFromStreamId(recorded.streamId);
-    if (!keyId) return;
-    for (const keyMaterialId of removedMaterial(recorded)) this.cache.forget(keyId, keyMaterialId);
+    const event = toKeyEvent(recorded);
+    if (!keyId || !event) return;
+    // The same material the writing instance shreds from the vault (KeyCommandExecutor).
+    for (const keyMaterialId of materialRemovedBy(event)) this.cache.forget(keyId, keyMaterialId);
   }
 
   reset(): void {}
-}
-
-function removedMaterial(recorded: RecordedEvent): string[] {
-  const data = recorded.data as { keyMaterialId?: unknown; keyMaterialIds?: unknown };
-  switch (recorded.type) {
-    case KeyEventTypes.KeyMaterialDeleted:
-    case KeyEventTypes.KeyMaterialExpired:
-      return typeof data.keyMaterialId === 'string' ? [data.keyMaterialId] : [];
-    case KeyEventTypes.KeyDeleted:
-      return Array.isArray(data.keyMaterialIds) ? data.keyMaterialIds.filter((id): id is string => typeof id === 'string') : [];
-    default:
-      return [];
-  }
 }
