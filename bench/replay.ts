@@ -28,8 +28,7 @@ import { replayProgressBar } from '../apps/kms-cli/src/replay/progress-bar';
 import { rebuildReadModels, type RebuildResult } from '../apps/kms-cli/src/replay/rebuild-read-models';
 import { keyStateAt } from '../apps/kms-cli/src/state/key-state-at';
 import { sampleMachineBusy } from './cpu';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../apps/kms-api/src/auth/sigv4-verifier';
+import { sigV4Headers } from '../apps/kms-cli/src/sigv4-request';
 import { benchAbort, LatencyStats, now, summarize } from './measure';
 import { writeReportSection } from './report-file';
 import { ServiceProcess } from './service-process';
@@ -153,15 +152,12 @@ function measureInProcess(dataDir: string, keyId: string, events: number, repoDi
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
 
 /** Requests are signed with SigV4 as `test`/`test` (the service's development default), as any client must. */
-const signer = new SignatureV4({ credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, region: 'us-east-1', service: 'kms', sha256: NodeSha256 });
+const SIGN_AS = { accessKeyId: 'test', secretAccessKey: 'test', region: 'us-east-1' };
 
 async function httpCall(url: string, timeoutMs: number, post?: { target: string; body: string }): Promise<{ status: number; bytes: number }> {
-  const target = new URL(url);
-  const unsigned: Record<string, string> = { host: target.host };
-  if (post) Object.assign(unsigned, { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': post.target });
-  const query = Object.fromEntries(target.searchParams);
-  const signed = await signer.sign({ method: post ? 'POST' : 'GET', protocol: 'http:', hostname: target.hostname, port: Number(target.port), path: target.pathname, query, headers: unsigned, body: post?.body });
-  const headers = { ...(signed.headers as Record<string, string>), ...(post ? { 'content-length': String(Buffer.byteLength(post.body)) } : {}) };
+  const unsigned: Record<string, string> = post ? { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': post.target } : {};
+  const signed = await sigV4Headers(url, post ? 'POST' : 'GET', unsigned, post?.body, SIGN_AS);
+  const headers = { ...signed, ...(post ? { 'content-length': String(Buffer.byteLength(post.body)) } : {}) };
   return new Promise((resolvePromise, reject) => {
     const req = request(url, { method: post ? 'POST' : 'GET', headers, timeout: timeoutMs, agent: keepAlive }, (response) => {
       let bytes = 0;

@@ -1,7 +1,6 @@
-import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../../../kms-api/src/auth/sigv4-verifier';
 import { CliError } from '../cli-error';
 import { describeCallError } from '../seed/kms-sdk';
+import { sigV4Headers } from '../sigv4-request';
 
 export interface ServiceTarget {
   endpoint: string;
@@ -29,23 +28,8 @@ export function serviceTarget(endpoint: string | undefined): ServiceTarget {
 export async function callService<T>(target: ServiceTarget, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
   const url = new URL(path, `${target.endpoint}/`);
   const text = body === undefined ? '' : JSON.stringify(body);
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey, sessionToken: target.sessionToken },
-    region: target.region,
-    service: 'kms',
-    sha256: NodeSha256,
-    applyChecksum: false,
-  });
-  const signed = await signer.sign({
-    method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: url.port ? Number(url.port) : undefined,
-    path: url.pathname,
-    headers: { host: url.host, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: text,
-  });
-  const { host: _host, ...headers } = signed.headers as Record<string, string>;
+  const contentType: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  const headers = await sigV4Headers(url.href, method, contentType, text, target);
   let response: Response;
   try {
     response = await fetch(url, { method, headers, body: body === undefined ? undefined : text });
