@@ -44,7 +44,9 @@ export type WrappingAlgorithm = 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256' | 'RSA
 
 export const WRAPPING_KEY_SPECS = ['RSA_2048', 'RSA_3072', 'RSA_4096', 'SM2'] as const;
 export type WrappingKeySpecName = (typeof WRAPPING_KEY_SPECS)[number];
-export type WrappingKeySpec = 'RSA_2048' | 'RSA_3072' | 'RSA_4096';
+/** The wrapping key specs this service implements (SM2 is China Regions only). */
+export const IMPLEMENTED_WRAPPING_KEY_SPECS = ['RSA_2048', 'RSA_3072', 'RSA_4096'] as const;
+export type WrappingKeySpec = (typeof IMPLEMENTED_WRAPPING_KEY_SPECS)[number];
 
 /** The AWS model's request enums, in the model's order (its order shows in validation messages). */
 export const ENCRYPTION_ALGORITHMS = ['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'SM2PKE'] as const;
@@ -150,7 +152,7 @@ export function isImplementedWrappingAlgorithm(name: string): name is WrappingAl
 }
 
 export function isImplementedWrappingKeySpec(name: string): name is WrappingKeySpec {
-  return name === 'RSA_2048' || name === 'RSA_3072' || name === 'RSA_4096';
+  return (IMPLEMENTED_WRAPPING_KEY_SPECS as readonly string[]).includes(name);
 }
 
 /** Expected plaintext material per key spec (§6.1), for messages and checks. */

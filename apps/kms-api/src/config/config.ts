@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_KEY_STATE_CACHE_SIZE, DEFAULT_MATERIAL_CACHE_SIZE } from '@keyledger/application';
-import type { WrappingKeySpec } from '@keyledger/domain';
+import { IMPLEMENTED_WRAPPING_KEY_SPECS, isImplementedWrappingKeySpec, type WrappingKeySpec } from '@keyledger/domain';
 import { LOG_LEVELS, type LogLevel } from '../observability/log-levels';
 
 /** Everything the service reads from its environment, parsed and checked once at start-up. */
@@ -87,8 +87,6 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
-const WRAPPING_KEY_SPECS: readonly WrappingKeySpec[] = ['RSA_2048', 'RSA_3072', 'RSA_4096'];
-
 /**
  * Pairs kept ready per wrapping key spec, sized for a test suite's burst of imports: RSA_2048 (the usual choice)
  * 8, RSA_3072 2, RSA_4096 2. Filling them takes about 2 s of one core in the background after start-up (an
@@ -107,11 +105,11 @@ function wrappingKeyPoolSizes(raw: string | undefined): Record<WrappingKeySpec, 
     if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > 64) throw invalid();
     return value;
   };
-  if (!raw.includes('=')) return Object.fromEntries(WRAPPING_KEY_SPECS.map((spec) => [spec, size(raw)])) as Record<WrappingKeySpec, number>;
+  if (!raw.includes('=')) return Object.fromEntries(IMPLEMENTED_WRAPPING_KEY_SPECS.map((spec) => [spec, size(raw)])) as Record<WrappingKeySpec, number>;
   for (const entry of raw.split(',')) {
     const [spec, value, ...rest] = entry.split('=').map((part) => part.trim());
-    if (rest.length > 0 || !WRAPPING_KEY_SPECS.includes(spec as WrappingKeySpec) || value === undefined) throw invalid();
-    sizes[spec as WrappingKeySpec] = size(value);
+    if (rest.length > 0 || !isImplementedWrappingKeySpec(spec) || value === undefined) throw invalid();
+    sizes[spec] = size(value);
   }
   return sizes;
 }

@@ -1,12 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PROJECTION_PROGRESS, WRAPPING_KEY_SOURCE, WrappingKeyPool } from '@keyledger/application';
-import { EVENT_STORE } from '@keyledger/application';
+import { EVENT_STORE, PROJECTION_PROGRESS, WRAPPING_KEY_SOURCE, WrappingKeyPool } from '@keyledger/application';
+import { IMPLEMENTED_WRAPPING_KEY_SPECS } from '@keyledger/domain';
 import type { EventStore } from '@keyledger/event-store';
 import type { ProjectionRunner } from '@keyledger/projections';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestOutcome } from './request-outcome';
-
-const WRAPPING_KEY_SPECS = ['RSA_2048', 'RSA_3072', 'RSA_4096'] as const;
 
 /**
  * The service's Prometheus metrics (prom-client), in a registry of its own per application: requests by
@@ -69,7 +67,7 @@ export class KeyledgerMetrics {
       labelNames: ['spec'] as const,
       registers: [this.registry],
       collect() {
-        for (const spec of WRAPPING_KEY_SPECS) this.set({ spec }, pool.readyCount(spec));
+        for (const spec of IMPLEMENTED_WRAPPING_KEY_SPECS) this.set({ spec }, pool.readyCount(spec));
       },
     });
   }
