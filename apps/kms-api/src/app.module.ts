@@ -9,7 +9,6 @@ import {
   AUDIT_DIGEST_OPTIONS,
   AuditDigestOptions,
   AUDIT_LOG,
-  CachingMaterialVault,
   AuditDigestJob,
   BatchingUsageRecorder,
   CLOCK,
@@ -156,7 +155,7 @@ export class KeyledgerModule implements OnApplicationBootstrap, BeforeApplicatio
           provide: PROJECTION_PROGRESS,
           // Beside the read models: cached plaintext material is dropped as soon as the log says it was removed.
           useFactory: (store: EventStore, db: Database.Database, storage: Storage) =>
-            new ProjectionRunner(store, db, [...readModelProjections(db), ...(storage.vault instanceof CachingMaterialVault ? [new MaterialCacheEviction(storage.vault)] : [])]),
+            new ProjectionRunner(store, db, [...readModelProjections(db), new MaterialCacheEviction(storage.vault)]),
           inject: [EVENT_STORE, READ_MODEL_DB, STORAGE],
         },
         { provide: KEY_READ_MODEL, useFactory: (db: Database.Database) => new SqliteKeyReadModel(db), inject: [READ_MODEL_DB] },

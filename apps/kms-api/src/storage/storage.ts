@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CachingMaterialVault, EventStoreDbMaterialVault, MaterialVault, SqliteMaterialVault } from '@keyledger/application';
+import { CachingMaterialVault, EventStoreDbMaterialVault, SqliteMaterialVault } from '@keyledger/application';
 import { ChainingEventStore } from '@keyledger/audit';
 import { MasterKey, MasterKeyRing, MaterialSealer } from '@keyledger/crypto';
 import { EventStore, EventStoreDbEventStore, keyledgerStreamPrefixes, SqliteEventStore } from '@keyledger/event-store';
@@ -7,13 +7,12 @@ import { KeyledgerConfig } from '../config/config';
 
 export const STORAGE = Symbol('Storage');
 
-export type ClosableVault = MaterialVault & { close(): void | Promise<void> };
-
 /** Where the event log and the material vault live: both embedded, or both on EventStoreDB. */
 export interface Storage {
   kind: 'embedded' | 'eventstoredb';
   eventStore: EventStore;
-  vault: ClosableVault;
+  /** Always behind the material cache; its close() zeroes the cache and closes the vault. */
+  vault: CachingMaterialVault;
 }
 
 /**
