@@ -12,7 +12,8 @@ let instances: ServiceProcess[] = [];
 describeTwoInstanceScenarios(
   'two instances on one embedded store',
   async () => {
-    const common = { DATA_DIR: dataDir, KEYLEDGER_EXPIRY_INTERVAL_MS: '100', LOG_FORMAT: 'json' };
+    // A long trust time, so what makes a use see the other instance's writes is the subscription, not the timeout.
+    const common = { DATA_DIR: dataDir, KEYLEDGER_EXPIRY_INTERVAL_MS: '100', LOG_FORMAT: 'json', KEYLEDGER_KEY_STATE_TRUST_MS: '60000' };
     instances = await Promise.all(
       ['a', 'b'].map((name) => startServiceProcess({ ...common, KEYLEDGER_READ_MODELS_FILE: join(dataDir, `read-models-${name}.sqlite`) })),
     );

@@ -29,6 +29,8 @@ describeTwoInstanceScenarios(
           KEYLEDGER_MASTER_KEY: masterKey,
           KEYLEDGER_EXPIRY_INTERVAL_MS: '100',
           LOG_FORMAT: 'json',
+          // A long trust time, so what makes a use see the other instance's writes is the subscription, not the timeout.
+          KEYLEDGER_KEY_STATE_TRUST_MS: '60000',
         }),
       ),
     );

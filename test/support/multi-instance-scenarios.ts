@@ -2,6 +2,8 @@ import {
   DecryptCommand,
   DeleteImportedKeyMaterialCommand,
   DescribeKeyCommand,
+  DisableKeyCommand,
+  EnableKeyCommand,
   EncryptCommand,
   ImportKeyMaterialCommand,
   KMSClient,
@@ -82,6 +84,26 @@ export function describeTwoInstanceScenarios(name: string, start: () => Promise<
       ]);
       expect(deletions.lost).toEqual([]);
       expect(keyStream(await env.readLog(), key.KeyId!).filter((e) => e.type === 'KeyMaterialDeleted.v1')).toHaveLength(1);
+    });
+
+    it("a disable through one instance stops uses through the other once its subscription delivers it; the writer's own next use is refused at once", async () => {
+      const key = await createExternalKey(kmsA);
+      await importMaterial(kmsA, key.KeyId!, randomBytes(32));
+      const encryptOn = (kms: KMSClient) => kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from('x') }));
+      await eventually(() => encryptOn(kmsB).then(() => true, () => false), Boolean); // B has the key's state cached now
+      await encryptOn(kmsB);
+
+      await kmsA.send(new DisableKeyCommand({ KeyId: key.KeyId }));
+      await expect(encryptOn(kmsA)).rejects.toMatchObject({ name: 'DisabledException' });
+      const disabledAt = Date.now();
+      const refusedOnB = await eventually(() => encryptOn(kmsB).then(() => undefined, (error: Error) => error.name), (name) => name !== undefined);
+      expect(refusedOnB).toBe('DisabledException');
+      // The instances trust a cached state for 60 s (KEYLEDGER_KEY_STATE_TRUST_MS), so only the subscription can
+      // have told B this soon; the bound is loose because CI machines are slow, the lag is usually tens of ms.
+      expect(Date.now() - disabledAt).toBeLessThan(10_000);
+
+      await kmsA.send(new EnableKeyCommand({ KeyId: key.KeyId }));
+      await eventually(() => encryptOn(kmsB).then(() => true, () => false), Boolean);
     });
 
     it('both expiry jobs run, and each expired material is recorded exactly once', async () => {

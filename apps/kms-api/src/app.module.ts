@@ -16,8 +16,8 @@ import {
   COMMAND_HANDLERS,
   DisabledUsageRecorder,
   EVENT_STORE,
-  KEY_STATE_CACHE_OPTIONS,
-  KeyStateCacheOptions,
+  KEY_STATE_CACHE,
+  KeyStateCache,
   MAINTENANCE_JOB_OPTIONS,
   MaintenanceJobOptions,
   MaintenanceJob,
@@ -44,7 +44,7 @@ import {
 import { AuditSigningKey, AuditSigningKeyError } from '@keyledger/audit';
 import { ImportTokenSealer, type MasterKeyRing } from '@keyledger/crypto';
 import { EventStore, EventStoreDbCheckpointStore, keyledgerStreamPrefixes } from '@keyledger/event-store';
-import { MaterialCacheEviction, openReadModelDatabase, ProjectionRunner, readModelProjections, SqliteAliasReadModel, SqliteAuditLog, SqliteKeyReadModel, SqliteUsageLog } from '@keyledger/projections';
+import { KeyStateCacheRefresh, MaterialCacheEviction, openReadModelDatabase, ProjectionRunner, readModelProjections, SqliteAliasReadModel, SqliteAuditLog, SqliteKeyReadModel, SqliteUsageLog } from '@keyledger/projections';
 import { AwsJsonEndpoint } from './aws-json/aws-json-endpoint';
 import { KeyledgerMetrics } from './observability/metrics';
 import { METRICS_TOKEN, MetricsController } from './observability/metrics.controller';
@@ -153,17 +153,18 @@ export class KeyledgerModule implements OnApplicationBootstrap, BeforeApplicatio
         { provide: READ_MODEL_DB, useFactory: () => openReadModelDatabase(config.readModelsFile) },
         {
           provide: PROJECTION_PROGRESS,
-          // Beside the read models: cached plaintext material is dropped as soon as the log says it was removed.
-          useFactory: (store: EventStore, db: Database.Database, storage: Storage) =>
-            new ProjectionRunner(store, db, [...readModelProjections(db), new MaterialCacheEviction(storage.vault)]),
-          inject: [EVENT_STORE, READ_MODEL_DB, STORAGE],
+          // Beside the read models: cached plaintext material is dropped as soon as the log says it was removed, and
+          // cached key states stop being trusted for uses once another instance writes past them.
+          useFactory: (store: EventStore, db: Database.Database, storage: Storage, keyStates: KeyStateCache) =>
+            new ProjectionRunner(store, db, [...readModelProjections(db), new MaterialCacheEviction(storage.vault), new KeyStateCacheRefresh(keyStates)]),
+          inject: [EVENT_STORE, READ_MODEL_DB, STORAGE, KEY_STATE_CACHE],
         },
         { provide: KEY_READ_MODEL, useFactory: (db: Database.Database) => new SqliteKeyReadModel(db), inject: [READ_MODEL_DB] },
         { provide: ALIAS_READ_MODEL, useFactory: (db: Database.Database) => new SqliteAliasReadModel(db), inject: [READ_MODEL_DB] },
         { provide: AUDIT_LOG, useFactory: (db: Database.Database) => new SqliteAuditLog(db), inject: [READ_MODEL_DB] },
         { provide: USAGE_LOG, useFactory: (db: Database.Database) => new SqliteUsageLog(db), inject: [READ_MODEL_DB] },
         KeyledgerMetrics,
-        { provide: KEY_STATE_CACHE_OPTIONS, useValue: { maxKeys: config.keyStateCacheSize } satisfies KeyStateCacheOptions },
+        { provide: KEY_STATE_CACHE, useValue: new KeyStateCache({ maxKeys: config.keyStateCacheSize, trustMs: config.keyStateTrustMs }) },
         { provide: METRICS_TOKEN, useValue: config.metricsToken },
         {
           provide: USAGE_RECORDER_OPTIONS,

@@ -20,10 +20,10 @@ import {
 } from '@keyledger/domain';
 import { EventStore, JsonObject, RecordedEvent, WrongExpectedRevisionError } from '@keyledger/event-store';
 import { noteRefusalFacts } from './audit/refusal-facts';
-import { KEY_STATE_CACHE_OPTIONS, KeyStateCache, type KeyStateCacheOptions } from './key-state-cache';
+import { KEY_STATE_CACHE, KeyStateCache } from './key-state-cache';
 import { CLOCK, Clock, EVENT_STORE, MATERIAL_VAULT, MaterialVault, PROJECTION_PROGRESS, ProjectionProgress } from './ports';
 import { eventMetadata, RequestContext, serviceContext } from './request-context';
-import { toKeyEvents } from './stored-events';
+import { asStoredKeyEvents, toKeyEvents } from './stored-events';
 
 /** Conflicting appends are re-decided this many times before giving up (decide is pure, so retrying is safe). */
 const MAX_ATTEMPTS = 8;
@@ -72,9 +72,9 @@ export interface ExecutionHooks {
  * conflicting append means someone else wrote first: the command is re-decided against the new state.
  *
  * Loading is flat in a key's history: folded states are cached (KeyStateCache), and a load asks the store only
- * for the events after the cached revision (one indexed range read, usually empty). The store is always asked,
- * so writes by other instances are seen as soon as they are committed; a stale state can only cost a conflict
- * and a retry, since every append names the revision its decision was made on.
+ * for the events after the cached revision (one indexed range read, usually empty). Commands always ask the
+ * store; a stale state can only cost a conflict and a retry, since every append names the revision its decision
+ * was made on. Cryptographic uses (`loadForUse`) skip the read while the cache says the state is current.
  */
 @Injectable()
 export class KeyCommandExecutor {
@@ -86,9 +86,19 @@ export class KeyCommandExecutor {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(MATERIAL_VAULT) private readonly vault: MaterialVault,
     @Inject(PROJECTION_PROGRESS) private readonly progress: ProjectionProgress,
-    @Optional() @Inject(KEY_STATE_CACHE_OPTIONS) cacheOptions: KeyStateCacheOptions = {},
+    @Optional() @Inject(KEY_STATE_CACHE) states?: KeyStateCache,
   ) {
-    this.states = new KeyStateCache(cacheOptions.maxKeys);
+    this.states = states ?? new KeyStateCache();
+  }
+
+  /**
+   * The key's state for a cryptographic use: the cached state while it is current (this instance's own writes
+   * replace it as they commit; another instance's are seen once the subscription delivers them, or at the latest
+   * after KeyStateCache.trustMs), otherwise `load`. Expiry is not part of this: the use checks it against the clock.
+   */
+  loadForUse(keyId: string): Promise<LoadedKey> {
+    const current = this.states.current(keyId);
+    return current ? Promise.resolve(current) : this.load(keyId);
   }
 
   /**
@@ -100,16 +110,22 @@ export class KeyCommandExecutor {
     let loaded: LoadedKey | undefined = this.states.get(keyId);
     for (;;) {
       const fromRevision = loaded ? loaded.revision + 1 : 0;
+      const readAt = this.states.now();
       const recorded = await this.store.readStream(streamId, { fromRevision, maxCount: LOAD_PAGE_SIZE });
-      if (recorded.length === 0) return loaded ?? { state: initialState(), revision: NO_STREAM_REVISION, position: 0 };
+      if (recorded.length === 0) {
+        if (!loaded) return { state: initialState(), revision: NO_STREAM_REVISION, position: 0 };
+        this.states.set(keyId, loaded, readAt);
+        return loaded;
+      }
       if (loaded && recorded[0].revision !== fromRevision) {
         // Not the continuation of what was cached (cannot happen with a well-behaved store): start over from the store.
         this.logger.warn({ msg: 'key stream does not continue the cached state; reading it from the start', keyId, cachedRevision: loaded.revision });
         loaded = undefined;
         continue;
       }
-      loaded = this.fold(keyId, loaded, recorded);
-      if (recorded.length < LOAD_PAGE_SIZE) return loaded;
+      const complete = recorded.length < LOAD_PAGE_SIZE;
+      loaded = this.fold(keyId, loaded, recorded, complete ? readAt : undefined);
+      if (complete) return loaded;
       await yieldToEventLoop();
     }
   }
@@ -152,6 +168,9 @@ export class KeyCommandExecutor {
       }));
       try {
         const appended = await this.store.appendToStream(keyStreamId(keyId), stored, revision);
+        // Exact as of this append (it named the revision it was decided on): the next use here sees it at once.
+        const written = { state: foldEvents(asStoredKeyEvents(stored), state), revision: appended.nextExpectedRevision, position: appended.position };
+        this.states.set(keyId, written, this.states.now());
         await this.shredRemovedMaterial(keyId, decision.events, revision + 1);
         if (!(await this.progress.waitForPosition(appended.position, READ_YOUR_WRITES_TIMEOUT_MS))) {
           this.logger.warn({ msg: 'read models lag behind a committed write', keyId, position: appended.position });
@@ -165,11 +184,12 @@ export class KeyCommandExecutor {
     throw new KmsError('KMSInternalException', 'The request could not be completed because the key is being changed concurrently. Retry the request.');
   }
 
-  private fold(keyId: string, cached: LoadedKey | undefined, recorded: RecordedEvent[]): LoadedKey {
+  /** `readAt`: when the read that reached the stream's end began (undefined for a page of a longer read). */
+  private fold(keyId: string, cached: LoadedKey | undefined, recorded: RecordedEvent[], readAt: number | undefined): LoadedKey {
     const last = recorded[recorded.length - 1];
     // foldEvents never changes the state it starts from (evolve returns new objects), so the cached one stays valid.
     const loaded = { state: foldEvents(toKeyEvents(recorded), cached?.state ?? initialState()), revision: last.revision, position: last.position };
-    this.states.set(keyId, loaded);
+    this.states.set(keyId, loaded, readAt);
     return loaded;
   }
 

@@ -3,6 +3,7 @@ import { InMemoryEventStore, NewEvent, ReadStreamOptions } from '@keyledger/even
 import { KeyCommandExecutor } from './key-command-executor';
 import { KeyStateCache } from './key-state-cache';
 import { MaterialVault } from './ports';
+import { RequestContext } from './request-context';
 import { toKeyEvents } from './stored-events';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
@@ -19,8 +20,25 @@ class RecordingStore extends InMemoryEventStore {
   }
 }
 
-const executorOn = (store: InMemoryEventStore, maxKeys?: number) =>
-  new KeyCommandExecutor(store, { now: () => NOW }, vault, { waitForPosition: async () => true }, maxKeys === undefined ? undefined : { maxKeys });
+const executorOn = (store: InMemoryEventStore, maxKeys?: number, cache = new KeyStateCache({ maxKeys })) =>
+  new KeyCommandExecutor(store, { now: () => NOW }, vault, { waitForPosition: async () => true }, cache);
+
+/** A monotonic clock the test moves by hand. */
+const manualClock = () => {
+  const clock = { t: 1000, now: () => clock.t };
+  return clock;
+};
+
+const ctx: RequestContext = {
+  accountId: '000000000000',
+  region: 'us-east-1',
+  principal: { type: 'User', accountId: '000000000000', accessKeyId: 'test' },
+  requestId: 'req-1',
+  correlationId: 'req-1',
+  operation: 'Test',
+};
+const arnOf = (id: string) => `arn:aws:kms:us-east-1:000000000000:key/${id}`;
+const disabled: NewEvent = { type: KeyEventTypes.KeyDisabled, data: {}, metadata: {} };
 
 const created = (id: string): NewEvent => ({
   type: KeyEventTypes.KeyCreated,
@@ -66,7 +84,7 @@ describe('KeyStateCache', () => {
   const entry = (revision: number) => ({ state: { enabled: true, materials: [] }, revision, position: revision + 1 });
 
   it('evicts the least recently used key beyond its size', () => {
-    const cache = new KeyStateCache(2);
+    const cache = new KeyStateCache({ maxKeys: 2 });
     cache.set('a', entry(0));
     cache.set('b', entry(0));
     cache.get('a'); // b is now the least recently used
@@ -81,10 +99,52 @@ describe('KeyStateCache', () => {
     cache.set('a', entry(3));
     expect(cache.get('a')?.revision).toBe(5);
     expect(Object.isFrozen(cache.get('a')!.state.materials)).toBe(true);
-    const off = new KeyStateCache(0);
-    off.set('a', entry(1));
+    const off = new KeyStateCache({ maxKeys: 0 });
+    off.set('a', entry(1), 0);
     expect(off.get('a')).toBeUndefined();
-    expect(() => new KeyStateCache(-1)).toThrow(RangeError);
+    expect(off.current('a')).toBeUndefined();
+    expect(() => new KeyStateCache({ maxKeys: -1 })).toThrow(RangeError);
+    expect(() => new KeyStateCache({ trustMs: -1 })).toThrow(RangeError);
+  });
+
+  it('trusts a confirmed state for trustMs, and not once the log is known to hold a later revision', () => {
+    const clock = manualClock();
+    const cache = new KeyStateCache({ trustMs: 100 }, clock.now);
+    cache.set('a', entry(3), clock.t);
+    expect(cache.current('a')?.revision).toBe(3);
+    clock.t += 100;
+    expect(cache.current('a')?.revision).toBe(3);
+    clock.t += 1;
+    expect(cache.current('a')).toBeUndefined();
+    expect(cache.get('a')?.revision).toBe(3); // still the starting point for a load
+
+    cache.set('a', entry(3), clock.t); // a load found nothing new: confirmed again
+    expect(cache.current('a')?.revision).toBe(3);
+    cache.saw('a', 4);
+    expect(cache.current('a')).toBeUndefined();
+    cache.saw('a', 2); // an older revision changes nothing
+    cache.set('a', entry(4), clock.t);
+    expect(cache.current('a')?.revision).toBe(4);
+  });
+
+  it('does not trust a page of a longer read, nor a slower read that finishes after the subscription saw more', () => {
+    const clock = manualClock();
+    const cache = new KeyStateCache({}, clock.now);
+    cache.set('a', entry(999)); // no checkedAt: only a starting point
+    expect(cache.current('a')).toBeUndefined();
+    expect(cache.get('a')?.revision).toBe(999);
+
+    cache.set('b', entry(1), clock.t);
+    cache.saw('b', 2);
+    cache.set('b', entry(1), clock.t); // a read that began before revision 2 was committed
+    expect(cache.current('b')).toBeUndefined();
+  });
+
+  it('never trusts anything at trustMs 0', () => {
+    const cache = new KeyStateCache({ trustMs: 0 }, () => 5);
+    cache.set('a', entry(1), 4);
+    expect(cache.current('a')).toBeUndefined();
+    expect(cache.get('a')?.revision).toBe(1);
   });
 });
 
@@ -179,5 +239,66 @@ describe('KeyCommandExecutor.load with the key state cache', () => {
       }
     }
     for (const { state, snapshot } of handedOut) expect(JSON.stringify(state)).toBe(snapshot);
+  });
+});
+
+describe('KeyCommandExecutor.loadForUse', () => {
+  async function givenKey(n: number) {
+    const store = new RecordingStore();
+    const id = keyId(n);
+    await store.appendToStream(keyStreamId(id), [created(id)], NO_STREAM_REVISION);
+    const clock = manualClock();
+    const cache = new KeyStateCache({ trustMs: 1000 }, clock.now);
+    return { store, id, clock, cache, executor: executorOn(store, undefined, cache) };
+  }
+
+  it('answers repeated uses from the cache without asking the store', async () => {
+    const { store, id, executor } = await givenKey(20);
+    for (let n = 0; n < 5; n++) expect((await executor.loadForUse(id)).state.enabled).toBe(true);
+    expect(store.reads).toEqual([{ fromRevision: 0, maxCount: 1000 }]);
+  });
+
+  it("sees this instance's own command at once, without a read, equal to a full fold", async () => {
+    const { store, id, executor } = await givenKey(21);
+    await executor.loadForUse(id);
+    const reads = store.reads.length;
+    await executor.execute(id, { kind: 'DisableKey', keyArn: arnOf(id) }, ctx);
+    const afterExecute = store.reads.length;
+
+    const used = await executor.loadForUse(id);
+    expect(used).toMatchObject({ revision: 1, state: { enabled: false } });
+    expect(store.reads.length).toBe(afterExecute); // the use did not read
+    expect(afterExecute).toBe(reads + 1); // the command did (commands always ask the store)
+    expect(used.state).toEqual(await fullFold(store, id));
+  });
+
+  it("sees another instance's write once the subscription reports it", async () => {
+    const { store, id, executor, cache } = await givenKey(22);
+    await executor.loadForUse(id);
+    await store.appendToStream(keyStreamId(id), [disabled], 0); // another instance, not yet delivered here
+
+    expect((await executor.loadForUse(id)).state.enabled).toBe(true); // the stated staleness: subscription lag
+    cache.saw(id, 1); // what KeyStateCacheRefresh does when the event arrives
+    expect((await executor.loadForUse(id)).state.enabled).toBe(false);
+    expect(store.reads.map((r) => r?.fromRevision)).toEqual([0, 1]);
+  });
+
+  it("sees another instance's write after trustMs even if the subscription says nothing", async () => {
+    const { store, id, executor, clock } = await givenKey(23);
+    await executor.loadForUse(id);
+    await store.appendToStream(keyStreamId(id), [disabled], 0);
+    clock.t += 1001;
+    expect((await executor.loadForUse(id)).state.enabled).toBe(false);
+  });
+
+  it("still reads the store on every use at trustMs 0 (exact across instances)", async () => {
+    const store = new RecordingStore();
+    const id = keyId(24);
+    await store.appendToStream(keyStreamId(id), [created(id)], NO_STREAM_REVISION);
+    const executor = executorOn(store, undefined, new KeyStateCache({ trustMs: 0 }));
+    await executor.loadForUse(id);
+    await store.appendToStream(keyStreamId(id), [disabled], 0);
+    expect((await executor.loadForUse(id)).state.enabled).toBe(false);
+    expect(store.reads.map((r) => r?.fromRevision)).toEqual([0, 1]);
   });
 });

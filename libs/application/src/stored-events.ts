@@ -12,3 +12,10 @@ export function toKeyEvent(recorded: RecordedEvent): KeyEvent | undefined {
 
 export const toKeyEvents = (recorded: RecordedEvent[]): KeyEvent[] =>
   recorded.map(toKeyEvent).filter((e): e is KeyEvent => e !== undefined);
+
+/**
+ * The domain events as a read would return them after `events` are appended: data round-trips through JSON as
+ * every store keeps it, so a state folded from them equals one folded from the store.
+ */
+export const asStoredKeyEvents = (events: ReadonlyArray<{ type: string; data: unknown }>): KeyEvent[] =>
+  events.filter((event) => isKeyEventType(event.type)).map((event) => ({ type: event.type, data: JSON.parse(JSON.stringify(event.data)) }) as unknown as KeyEvent);

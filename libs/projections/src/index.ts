@@ -3,6 +3,7 @@ export * from './audit-read-model';
 export * from './audit-record';
 export * from './key-projection';
 export * from './material-cache-eviction';
+export * from './key-state-cache-refresh';
 export * from './projection';
 export * from './projection-runner';
 export * from './read-model-database';

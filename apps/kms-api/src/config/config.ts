@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULT_KEY_STATE_CACHE_SIZE, DEFAULT_MATERIAL_CACHE_SIZE } from '@keyledger/application';
+import { DEFAULT_KEY_STATE_CACHE_SIZE, DEFAULT_KEY_STATE_TRUST_MS, DEFAULT_MATERIAL_CACHE_SIZE } from '@keyledger/application';
 import { IMPLEMENTED_WRAPPING_KEY_SPECS, isImplementedWrappingKeySpec, type WrappingKeySpec } from '@keyledger/domain';
 import { LOG_LEVELS, type LogLevel } from '../observability/log-levels';
 
@@ -50,8 +50,10 @@ export interface KeyledgerConfig {
   wrappingKeyPoolSize: Record<WrappingKeySpec, number>;
   /** Material kept unsealed in memory for this many (key, material) pairs, zeroed on removal (KEYLEDGER_MATERIAL_CACHE_SIZE; 0: off). */
   materialCacheSize: number;
-  /** Folded key states kept in memory (KEYLEDGER_KEY_STATE_CACHE_SIZE; 0: off); each use still reads the events after the cached revision. */
+  /** Folded key states kept in memory (KEYLEDGER_KEY_STATE_CACHE_SIZE; 0: off). */
   keyStateCacheSize: number;
+  /** How long a use trusts a cached key state without asking the store (KEYLEDGER_KEY_STATE_TRUST_MS; 0: every use asks). */
+  keyStateTrustMs: number;
   logFormat: 'json' | 'text';
   /** pino level (LOG_LEVEL): fatal, error, warn, info (default: the banner and one line per request), debug, trace, silent. */
   logLevel: LogLevel;
@@ -196,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     wrappingKeyPoolSize: wrappingKeyPoolSizes(env.KEYLEDGER_WRAPPING_KEY_POOL_SIZE),
     materialCacheSize: integer(env, 'KEYLEDGER_MATERIAL_CACHE_SIZE', DEFAULT_MATERIAL_CACHE_SIZE, 0, 1_000_000),
     keyStateCacheSize: integer(env, 'KEYLEDGER_KEY_STATE_CACHE_SIZE', DEFAULT_KEY_STATE_CACHE_SIZE, 0, 10_000_000),
+    keyStateTrustMs: integer(env, 'KEYLEDGER_KEY_STATE_TRUST_MS', DEFAULT_KEY_STATE_TRUST_MS, 0, 60_000),
     logFormat,
     logLevel,
     metricsToken: env.KEYLEDGER_METRICS_TOKEN || undefined,

@@ -38,10 +38,11 @@ export interface UsableKey {
 }
 
 /**
- * The one path by which key material is used: reads the key's own stream (never a lagging read model, so a
- * deletion or expiry is never missed), lets the domain's state and usage tables decide whether the use is
- * allowed now, unseals the material only for the use and zeroes it after, and records the use (or the refused
- * attempt) in the usage log.
+ * The one path by which key material is used: takes the key's state from its own stream through the executor's
+ * cache (`loadForUse`; never a lagging read model, so a deletion or disable on this instance is never missed),
+ * lets the domain's state and usage tables decide whether the use is allowed now (expiry against the clock),
+ * unseals the material only for the use and zeroes it after, and records the use (or the refused attempt) in the
+ * usage log.
  */
 @Injectable()
 export class KeyUse {
@@ -58,9 +59,12 @@ export class KeyUse {
     return this.resolver.keyId(input, ctx, { allowAlias: true });
   }
 
-  /** The key's latest state (for choosing a path by key spec before a use, e.g. RSA or symmetric Decrypt). */
+  /**
+   * The key's state for a use (also for choosing a path by key spec first, e.g. RSA or symmetric Decrypt): current
+   * as of this instance's own writes, and of other instances' as far as its subscription has delivered them.
+   */
   async state(keyId: string): Promise<KeyState> {
-    return (await this.executor.load(keyId)).state;
+    return (await this.executor.loadForUse(keyId)).state;
   }
 
   /**
