@@ -5,6 +5,7 @@ export * from './sealed-material';
 export * from './import-token';
 export * from './symmetric-ciphertext';
 export { canonicalEncryptionContext } from './encryption-context';
+export * from './private-key';
 export * from './signing';
 export * from './rsa-encryption';
 export * from './key-agreement';

@@ -1,6 +1,7 @@
 /** DeriveSharedSecret (kms-api-reference.md §3): ECDH between a KMS private key and a caller-supplied public key. */
 import { createPrivateKey, createPublicKey, diffieHellman, KeyObject } from 'node:crypto';
 import { isSingleDerSequence } from './der';
+import { privateKeyObject, type PrivateKeyInput } from './private-key';
 
 export type PublicKeyProblem = 'unparsable' | 'wrong-curve';
 
@@ -10,10 +11,11 @@ export type PublicKeyProblem = 'unparsable' | 'wrong-curve';
  * never an exception.
  */
 export function deriveSharedSecret(input: {
-  privateKeyDer: Buffer;
+  /** PKCS#8 DER, or the KeyObject made from it. */
+  privateKeyDer: PrivateKeyInput;
   peerPublicKeyDer: Buffer;
 }): { secret: Buffer } | { problem: PublicKeyProblem } {
-  const privateKey = createPrivateKey({ key: input.privateKeyDer, format: 'der', type: 'pkcs8' });
+  const privateKey = privateKeyObject(input.privateKeyDer);
   const ourCurve = privateKey.asymmetricKeyDetails?.namedCurve;
   if (privateKey.asymmetricKeyType !== 'ec' || ourCurve === undefined) throw new TypeError('ECDH needs an EC key on a named curve.');
 

@@ -9,6 +9,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
+import { privateKeyObject, type PrivateKeyInput } from './private-key';
 import { HMAC_MATERIAL_BYTES, KEY_SPECS, keyFamily, SYMMETRIC_MATERIAL_BYTES, type KeySpec } from '../../domain/src/key-spec';
 import { ECC_CURVE, RSA_MODULUS_BITS, type EccKeySpec, type RsaKeySpec } from './curves';
 import { isSingleDerSequence } from './der';
@@ -68,9 +69,8 @@ export function generateKeyMaterial(keySpec: KeySpec): Buffer {
 }
 
 /** DER SubjectPublicKeyInfo of the key pair whose private half is `privateKeyPkcs8Der` (GetPublicKey). */
-export function publicKeyDerFromPrivate(privateKeyPkcs8Der: Buffer): Buffer {
-  const privateKey = createPrivateKey({ key: privateKeyPkcs8Der, format: 'der', type: 'pkcs8' });
-  return createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+export function publicKeyDerFromPrivate(privateKeyPkcs8Der: PrivateKeyInput): Buffer {
+  return createPublicKey(privateKeyObject(privateKeyPkcs8Der)).export({ type: 'spki', format: 'der' });
 }
 
 function checkLength(keySpec: KeySpec, material: Buffer, expectedBytes: number): KeyMaterialCheck {

@@ -24,6 +24,7 @@ import {
   verify,
 } from 'node:crypto';
 import { eccKeySpecOfCurve, type EccKeySpec } from './curves';
+import { privateKeyObject, type PrivateKeyInput } from './private-key';
 
 export type SigningAlgorithm =
   | 'RSASSA_PSS_SHA_256'
@@ -75,13 +76,14 @@ export function digestLength(algorithm: SigningAlgorithm): number {
  * validates both before it gets here.
  */
 export function signMessage(input: {
-  privateKeyDer: Buffer;
+  /** PKCS#8 DER, or the KeyObject made from it. */
+  privateKeyDer: PrivateKeyInput;
   algorithm: SigningAlgorithm;
   message: Buffer;
   messageType: MessageType;
 }): Buffer {
   const { algorithm, message, messageType } = input;
-  const privateKey = createPrivateKey({ key: input.privateKeyDer, format: 'der', type: 'pkcs8' });
+  const privateKey = privateKeyObject(input.privateKeyDer);
   const scheme = schemeOf(algorithm);
   const hash = hashOf(algorithm);
   if (!keyFits(privateKey, scheme)) throw new TypeError(`The key cannot be used with ${algorithm}.`);
@@ -103,14 +105,15 @@ export function signMessage(input: {
  * garbage signatures). Accepts privateKeyDer (PKCS#8) — derive the public key.
  */
 export function verifySignature(input: {
-  privateKeyDer: Buffer;
+  /** PKCS#8 DER, or the KeyObject made from it. */
+  privateKeyDer: PrivateKeyInput;
   algorithm: SigningAlgorithm;
   message: Buffer;
   messageType: MessageType;
   signature: Buffer;
 }): boolean {
   const { algorithm, message, messageType, signature } = input;
-  const publicKey = createPublicKey(createPrivateKey({ key: input.privateKeyDer, format: 'der', type: 'pkcs8' }));
+  const publicKey = createPublicKey(privateKeyObject(input.privateKeyDer));
   const scheme = schemeOf(algorithm);
   const hash = hashOf(algorithm);
   if (!keyFits(publicKey, scheme)) return false;

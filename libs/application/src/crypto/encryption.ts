@@ -78,11 +78,12 @@ export function encryptUnder(usable: UsableKey, algorithm: string, plaintext: Bu
   }
   refuseContextForAsymmetric(encryptionContext);
   const rsaAlgorithm = algorithm as RsaEncryptionAlgorithm;
-  const limit = maxRsaPlaintextBytes(bytes, rsaAlgorithm);
+  const privateKey = usable.privateKey();
+  const limit = maxRsaPlaintextBytes(privateKey, rsaAlgorithm);
   if (plaintext.length > limit) {
     throw KmsErrors.validation(`Algorithm ${algorithm} and key spec ${key.keySpec} cannot encrypt data larger than ${limit} bytes.`);
   }
-  return { ciphertext: rsaEncrypt({ privateKeyDer: bytes, algorithm: rsaAlgorithm, plaintext }), keyArn: key.arn, encryptionAlgorithm: algorithm };
+  return { ciphertext: rsaEncrypt({ privateKeyDer: privateKey, algorithm: rsaAlgorithm, plaintext }), keyArn: key.arn, encryptionAlgorithm: algorithm };
 }
 
 /**
@@ -104,9 +105,9 @@ export async function decryptWith(
   if (namedKeyId !== undefined) {
     const named = namedState!.key;
     if (named && (keyFamily(named.keySpec) === 'RSA' || keyFamily(named.keySpec) === 'ECC')) {
-      return keys.run(ctx, { keyId: namedKeyId, operation, algorithm, dryRun: request.dryRun }, ({ key, bytes }) => {
+      return keys.run(ctx, { keyId: namedKeyId, operation, algorithm, dryRun: request.dryRun }, ({ key, privateKey }) => {
         refuseContextForAsymmetric(input.encryptionContext);
-        const plaintext = rsaDecrypt({ privateKeyDer: bytes, algorithm: algorithm as RsaEncryptionAlgorithm, ciphertext: input.ciphertext });
+        const plaintext = rsaDecrypt({ privateKeyDer: privateKey(), algorithm: algorithm as RsaEncryptionAlgorithm, ciphertext: input.ciphertext });
         if (!plaintext) throw KmsErrors.invalidCiphertext();
         return { plaintext, keyArn: key.arn, encryptionAlgorithm: algorithm };
       }, namedState);

@@ -1,4 +1,6 @@
+import type { KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { privateKeyObject } from '@keyledger/crypto';
 import {
   isKmsError,
   keyArn,
@@ -35,6 +37,8 @@ export interface UsableKey {
   material: MaterialRecord;
   /** The unsealed material; zeroed as soon as the use returns. */
   bytes: Buffer;
+  /** An asymmetric material's private key as a KeyObject (cached with the material where the vault caches it). */
+  privateKey(): KeyObject;
 }
 
 /**
@@ -96,7 +100,8 @@ export class KeyUse {
       const bytes = await this.vault.get(key.keyId, material.keyMaterialId);
       if (!bytes) throw new KmsError('KMSInternalException', `Key material of ${key.arn} is not available.`);
       try {
-        const result = await use({ key, material, bytes });
+        const privateKey = () => this.vault.privateKeyOf?.(key.keyId, material.keyMaterialId, bytes) ?? privateKeyObject(bytes);
+        const result = await use({ key, material, bytes, privateKey });
         this.record(ctx, request, time, materialId, 'Succeeded');
         return result;
       } finally {

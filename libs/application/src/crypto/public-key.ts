@@ -26,9 +26,9 @@ export class GetPublicKeyHandler implements IQueryHandler<GetPublicKey, PublicKe
 
   async execute({ ctx, keyId: input }: GetPublicKey): Promise<PublicKeyResult> {
     const keyId = await this.keys.resolve(input, ctx);
-    return this.keys.run(ctx, { keyId, operation: 'GetPublicKey', recordUse: false }, ({ key, bytes }) => ({
+    return this.keys.run(ctx, { keyId, operation: 'GetPublicKey', recordUse: false }, ({ key, privateKey }) => ({
       keyArn: key.arn,
-      publicKey: publicKeyDerFromPrivate(bytes),
+      publicKey: publicKeyDerFromPrivate(privateKey()),
       keySpec: key.keySpec,
       keyUsage: key.keyUsage,
       ...algorithmsFor(key.keySpec, key.keyUsage),
@@ -62,8 +62,8 @@ export class DeriveSharedSecretHandler implements IQueryHandler<DeriveSharedSecr
   async execute({ ctx, input }: DeriveSharedSecret): Promise<SharedSecretResult> {
     const keyId = await this.keys.resolve(input.keyId, ctx);
     const request = { keyId, operation: 'DeriveSharedSecret' as const, algorithm: input.keyAgreementAlgorithm, dryRun: input.dryRun };
-    return this.keys.run(ctx, request, ({ key, bytes }) => {
-      const derived = deriveSharedSecret({ privateKeyDer: bytes, peerPublicKeyDer: input.publicKey });
+    return this.keys.run(ctx, request, ({ key, privateKey }) => {
+      const derived = deriveSharedSecret({ privateKeyDer: privateKey(), peerPublicKeyDer: input.publicKey });
       if ('problem' in derived) {
         throw derived.problem === 'wrong-curve'
           ? KmsErrors.validation(`The public key is not on the curve of key spec ${key.keySpec}.`)

@@ -65,9 +65,9 @@ export class SignHandler implements IQueryHandler<Sign, SignResult> {
   async execute({ ctx, input }: Sign): Promise<SignResult> {
     const keyId = await this.keys.resolve(input.keyId, ctx);
     const request = { keyId, operation: 'Sign' as const, algorithm: input.signingAlgorithm, dryRun: input.dryRun };
-    return this.keys.run(ctx, request, ({ key, bytes }) => {
+    return this.keys.run(ctx, request, ({ key, privateKey }) => {
       const type = messageType(input);
-      const signature = signMessage({ privateKeyDer: bytes, algorithm: input.signingAlgorithm as SigningAlgorithm, message: input.message, messageType: type });
+      const signature = signMessage({ privateKeyDer: privateKey(), algorithm: input.signingAlgorithm as SigningAlgorithm, message: input.message, messageType: type });
       return { keyArn: key.arn, signature, signingAlgorithm: input.signingAlgorithm };
     });
   }
@@ -81,10 +81,10 @@ export class VerifyHandler implements IQueryHandler<Verify, VerifyResult> {
   async execute({ ctx, input }: Verify): Promise<VerifyResult> {
     const keyId = await this.keys.resolve(input.keyId, ctx);
     const request = { keyId, operation: 'Verify' as const, algorithm: input.signingAlgorithm, dryRun: input.dryRun };
-    return this.keys.run(ctx, request, ({ key, bytes }) => {
+    return this.keys.run(ctx, request, ({ key, privateKey }) => {
       const type = messageType(input);
       const valid = verifySignature({
-        privateKeyDer: bytes,
+        privateKeyDer: privateKey(),
         algorithm: input.signingAlgorithm as SigningAlgorithm,
         message: input.message,
         messageType: type,

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { KeyState, RequestScope } from '@keyledger/domain';
 export * from './audit-log';
 export * from './usage-log';
@@ -37,6 +38,11 @@ export interface MaterialVault {
   shred(keyId: string, keyMaterialId: string, revision: number): Promise<void>;
   /** Every (key, material) the vault holds, for reconciliation with the log at start-up. */
   list(): Promise<Array<{ keyId: string; keyMaterialId: string; revision: number }>>;
+  /**
+   * The KeyObject of an asymmetric material's private key (`bytes`: its PKCS#8 DER, as `get` returned it), kept
+   * with the cached material where the vault caches it. Optional: without it every use makes its own.
+   */
+  privateKeyOf?(keyId: string, keyMaterialId: string, bytes: Buffer): KeyObject;
 }
 
 export interface KeyListEntry {

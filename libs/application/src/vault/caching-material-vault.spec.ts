@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { MaterialVault } from '../ports';
 import { CachingMaterialVault } from './caching-material-vault';
 
@@ -24,7 +24,7 @@ class CountingVault implements MaterialVault {
   }
 }
 
-const cachedBytes = (cache: CachingMaterialVault): Buffer[] => [...(cache as unknown as { entries: Map<string, Buffer> }).entries.values()];
+const cachedBytes = (cache: CachingMaterialVault): Buffer[] => [...(cache as unknown as { entries: Map<string, { bytes: Buffer }> }).entries.values()].map((e) => e.bytes);
 
 describe('CachingMaterialVault', () => {
   const material = randomBytes(32);
@@ -106,5 +106,43 @@ describe('CachingMaterialVault', () => {
     open();
     await reading;
     expect(cache.size).toBe(0);
+  });
+
+  describe('private keys of asymmetric material', () => {
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const der = pair.privateKey.export({ format: 'der', type: 'pkcs8' });
+    const signsAsTheMaterial = (key: import('node:crypto').KeyObject) =>
+      verify('sha256', Buffer.from('m'), pair.publicKey, sign('sha256', Buffer.from('m'), key)) && createPublicKey(key).export({ format: 'der', type: 'spki' }).equals(pair.publicKey.export({ format: 'der', type: 'spki' }));
+
+    it('makes the KeyObject once per cached material and drops it with the entry (shred, forget, eviction, clear)', async () => {
+      const cache = new CachingMaterialVault(new CountingVault(), 1);
+      await cache.put('k', 'm', der, 0);
+      const use = async () => cache.privateKeyOf('k', 'm', (await cache.get('k', 'm'))!);
+      const first = await use();
+      expect(signsAsTheMaterial(first)).toBe(true);
+      expect(await use()).toBe(first);
+
+      cache.forget('k', 'm');
+      const afterForget = await use();
+      expect(afterForget).not.toBe(first);
+      expect(signsAsTheMaterial(afterForget)).toBe(true);
+
+      await cache.put('other', 'm', der, 0);
+      await cache.get('other', 'm'); // evicts k/m (size 1)
+      expect(await use()).not.toBe(afterForget);
+
+      const beforeClear = await use();
+      cache.clear();
+      expect(await use()).not.toBe(beforeClear);
+    });
+
+    it('makes a KeyObject for that use only when the material is not cached (size 0)', async () => {
+      const cache = new CachingMaterialVault(new CountingVault(), 0);
+      await cache.put('k', 'm', der, 0);
+      const bytes = (await cache.get('k', 'm'))!;
+      const a = cache.privateKeyOf('k', 'm', bytes);
+      expect(signsAsTheMaterial(a)).toBe(true);
+      expect(cache.privateKeyOf('k', 'm', bytes)).not.toBe(a);
+    });
   });
 });
