@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULT_KEY_STATE_CACHE_SIZE, DEFAULT_KEY_STATE_TRUST_MS, DEFAULT_MATERIAL_CACHE_SIZE } from '@keyledger/application';
+import { DEFAULT_KEY_STATE_CACHE_SIZE, DEFAULT_KEY_STATE_TRUST_MS, DEFAULT_MATERIAL_CACHE_SIZE, DEFAULT_USAGE_FLUSH_INTERVAL_MS } from '@keyledger/application';
 import { IMPLEMENTED_WRAPPING_KEY_SPECS, isImplementedWrappingKeySpec, type WrappingKeySpec } from '@keyledger/domain';
 import { LOG_LEVELS, type LogLevel } from '../observability/log-levels';
 
@@ -206,7 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     auditDigestIntervalMs: integer(env, 'KEYLEDGER_AUDIT_DIGEST_INTERVAL_MS', 300_000, 100, 86_400_000),
     auditDigestEveryEvents: integer(env, 'KEYLEDGER_AUDIT_DIGEST_EVERY_EVENTS', 1000, 0, 1_000_000),
     usageLog: onOff(env, 'KEYLEDGER_USAGE_LOG', true),
-    usageFlushIntervalMs: integer(env, 'KEYLEDGER_USAGE_FLUSH_MS', 5, 1, 10_000),
+    usageFlushIntervalMs: integer(env, 'KEYLEDGER_USAGE_FLUSH_MS', DEFAULT_USAGE_FLUSH_INTERVAL_MS, 1, 10_000),
     requestTimeoutMs,
     headersTimeoutMs,
     maxConnections: integer(env, 'KEYLEDGER_MAX_CONNECTIONS', 2048, 1, 1_000_000),
