@@ -33,6 +33,9 @@ export function openEventDatabase(filename: string, busyTimeoutMs = BUSY_TIMEOUT
     // FULL: a commit is on disk (WAL fsynced) before appendToStream resolves.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // better-sqlite3 builds SQLite with a 16 MiB page cache per connection, which appends fill; SQLite's own
+    // default (2 MiB) keeps the log's hot pages, and the OS cache holds the rest.
+    db.pragma('cache_size = -2000');
     migrate(db);
     return db;
   } catch (error) {

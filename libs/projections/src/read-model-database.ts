@@ -14,6 +14,8 @@ export function openReadModelDatabase(filename: string): Database.Database {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  // 2 MiB page cache (SQLite's default; better-sqlite3's build sets 16 MiB, which the usage log's inserts fill).
+  db.pragma('cache_size = -2000');
   db.exec(`
     CREATE TABLE IF NOT EXISTS projection_checkpoints (
       name TEXT PRIMARY KEY,

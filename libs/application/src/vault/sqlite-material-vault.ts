@@ -41,6 +41,8 @@ export class SqliteMaterialVault implements MaterialVault {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('secure_delete = ON');
     this.db.pragma('busy_timeout = 5000');
+    // 2 MiB page cache, SQLite's default (better-sqlite3's build sets 16 MiB per connection).
+    this.db.pragma('cache_size = -2000');
     this.db.exec(`CREATE TABLE IF NOT EXISTS sealed_materials (
       key_id TEXT NOT NULL,
       key_material_id TEXT NOT NULL,
