@@ -51,6 +51,16 @@ describe('SqliteEventStore when another connection holds the write lock past the
     expect((await store.readStream('key-1')).map((e) => `${e.revision}:${e.type}`)).toEqual(['0:Created', '1:Changed']);
   });
 
+  it('fails every append of a group with busy when the group cannot take the write lock, and writes none of them', async () => {
+    other.exec('BEGIN IMMEDIATE');
+
+    const outcomes = await Promise.allSettled(['key-1', 'key-2', 'key-3'].map((stream) => store.appendToStream(stream, [event('Created')], NO_STREAM)));
+
+    expect(outcomes.map((o) => o.status === 'rejected' && o.reason instanceof StoreUnavailableError && o.reason.reason)).toEqual(['busy', 'busy', 'busy']);
+    other.exec('ROLLBACK');
+    expect(await store.readAll()).toEqual([]);
+  });
+
   it('still reports a conflict as WrongExpectedRevisionError, not as busy', async () => {
     await store.appendToStream('key-1', [event('Created')], NO_STREAM);
     await expect(store.appendToStream('key-1', [event('Again')], NO_STREAM)).rejects.toBeInstanceOf(WrongExpectedRevisionError);

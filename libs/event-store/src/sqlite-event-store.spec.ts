@@ -134,6 +134,84 @@ describe('SqliteEventStore specifics', () => {
     });
   });
 
+  describe('group commit', () => {
+    /** WAL frames written so far (a commit writes each page it changed once, so grouped appends write fewer). */
+    function walFrames(): number {
+      const raw = new Database(filename);
+      try {
+        return (raw.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0].log;
+      } finally {
+        raw.close();
+      }
+    }
+
+    it('commits appends to different streams made in the same turn in one transaction, each with its own result', async () => {
+      const store = track(new SqliteEventStore({ filename }));
+      const before = walFrames();
+
+      const results = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((stream) => store.appendToStream(stream, [event('Created')], NO_STREAM)));
+      const grouped = walFrames() - before;
+
+      expect(results.map((r) => r.position)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(results.every((r) => r.nextExpectedRevision === 0)).toBe(true);
+      expect((await store.readAll()).map((e) => e.streamId)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
+      // The same eight appends one at a time: eight commits, each rewriting the pages the first one wrote.
+      for (const stream of ['i', 'j', 'k', 'l', 'm', 'n', 'o', 'p']) await store.appendToStream(stream, [event('Created')], NO_STREAM);
+      const oneByOne = walFrames() - before - grouped;
+      expect(grouped * 4).toBeLessThanOrEqual(oneByOne);
+    });
+
+    it('fails a conflicting append of a group alone: the others commit, the next one of its stream sees the earlier', async () => {
+      const store = track(new SqliteEventStore({ filename }));
+
+      const outcomes = await Promise.allSettled([
+        store.appendToStream('key-1', [event('First')], NO_STREAM),
+        store.appendToStream('key-2', [event('Other')], NO_STREAM),
+        store.appendToStream('key-1', [event('AlsoFirst')], NO_STREAM), // conflicts with the first of the group
+        store.appendToStream('key-1', [event('Second')], 0), // follows the first of the group
+      ]);
+
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      const refused = (outcomes[2] as PromiseRejectedResult).reason;
+      expect(refused).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(refused).toMatchObject({ streamId: 'key-1', expectedRevision: NO_STREAM, actualRevision: 0 });
+      expect((await store.readStream('key-1')).map((e) => `${e.revision}:${e.type}`)).toEqual(['0:First', '1:Second']);
+      expect((await store.readAll()).map((e) => e.position)).toEqual([1, 2, 3]);
+    });
+
+    it('rolls back only the failing append when its insert breaks the UNIQUE backstop inside a group', async () => {
+      await track(new SqliteEventStore({ filename })).close();
+      const raw = track(new Database(filename));
+      raw.exec(`CREATE TRIGGER take_revision_first BEFORE INSERT ON events WHEN NEW.type = 'Mine'
+                BEGIN
+                  INSERT INTO events (stream_id, revision, type, data, metadata, recorded_at)
+                  VALUES (NEW.stream_id, NEW.revision, 'Theirs', '{}', '{}', 0);
+                END`);
+      const store = track(new SqliteEventStore({ filename }));
+
+      const [before, contested, after] = await Promise.allSettled([
+        store.appendToStream('key-1', [event('Fine')], NO_STREAM),
+        store.appendToStream('contested', [event('Mine')], NO_STREAM),
+        store.appendToStream('key-2', [event('Fine')], NO_STREAM),
+      ]);
+
+      expect([before.status, after.status]).toEqual(['fulfilled', 'fulfilled']);
+      expect(contested.status === 'rejected' && contested.reason).toBeInstanceOf(WrongExpectedRevisionError);
+      expect((await store.readAll()).map((e) => `${e.streamId}:${e.type}`)).toEqual(['key-1:Fine', 'key-2:Fine']);
+    });
+
+    it('commits appends still queued when the store is closed, before the connection goes', async () => {
+      const store = new SqliteEventStore({ filename });
+      const appending = store.appendToStream('key-1', [event('Created')], NO_STREAM);
+      await store.close();
+
+      await expect(appending).resolves.toMatchObject({ nextExpectedRevision: 0, position: 1 });
+      const reopened = track(new SqliteEventStore({ filename }));
+      expect((await reopened.readStream('key-1')).map((e) => e.type)).toEqual(['Created']);
+      await expect(store.appendToStream('key-1', [event('Late')], 0)).rejects.toThrow(/not open/);
+    });
+  });
+
   describe('two instances sharing one file', () => {
     it('lets exactly one of 10 conflicting appends across both instances win', async () => {
       const a = track(new SqliteEventStore({ filename }));

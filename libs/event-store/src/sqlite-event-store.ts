@@ -47,6 +47,15 @@ interface SerializedEvent {
 
 type EventInsert = SerializedEvent & { recordedAt: number };
 
+/** An append waiting for the next group commit. */
+interface QueuedAppend {
+  streamId: string;
+  rows: SerializedEvent[];
+  expectedRevision: number;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
 const EVENT_COLUMNS = 'position, stream_id, revision, type, data, metadata, recorded_at';
 
 /** A range of the UNIQUE (stream_id, revision) index: the cost is the rows returned, not the stream's length. */
@@ -56,6 +65,11 @@ export const SELECT_STREAM_RANGE = `SELECT ${EVENT_COLUMNS} FROM events WHERE st
  * Durable event store on one SQLite file (better-sqlite3, WAL). Safe to share between connections and
  * OS processes: the revision check and the insert happen in one IMMEDIATE transaction, which holds
  * the database's single write lock, and UNIQUE(stream_id, revision) backs that up.
+ *
+ * Group commit: appends made in the same turn of the event loop (e.g. a burst of requests) are committed
+ * together, in one transaction and so with one fsync, at the next check phase (setImmediate). Each keeps its
+ * own expected-revision check in its own savepoint, so a conflicting one fails alone; each resolves only after
+ * the shared commit, so every result is durable. A single append waits one event-loop hop more, no fsync more.
  *
  * A lock another connection holds past the busy timeout (SQLITE_BUSY) fails the call with
  * StoreUnavailableError('busy'); nothing was written then (the write lock is taken before anything else).
@@ -71,7 +85,11 @@ export class SqliteEventStore implements EventStore {
   private readonly selectStream: Database.Statement<[string, number, number], EventRow>;
   private readonly selectPage: Database.Statement<[number, number], EventRow>;
   private readonly selectHead: Database.Statement<[], { head: number }>;
-  private readonly appendBatch: (streamId: string, rows: SerializedEvent[], expectedRevision: number) => AppendResult;
+  /** One append inside the group's transaction: a savepoint, so its failure undoes only its own rows. */
+  private readonly appendOne: (append: QueuedAppend) => AppendResult;
+  /** The group's IMMEDIATE transaction: each append's result or error, in queue order. */
+  private readonly commitGroup: (group: QueuedAppend[]) => Array<{ ok: AppendResult } | { error: unknown }>;
+  private queue: QueuedAppend[] = [];
 
   constructor(options: SqliteEventStoreOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
@@ -95,10 +113,20 @@ export class SqliteEventStore implements EventStore {
     );
     this.selectHead = this.db.prepare('SELECT COALESCE(MAX(position), 0) AS head FROM events');
 
-    const transaction = this.db.transaction(this.checkAndInsert.bind(this));
-    // IMMEDIATE takes the write lock before the revision is read, so no other connection can commit
-    // to the stream between our check and our insert.
-    this.appendBatch = (streamId, rows, expectedRevision) => transaction.immediate(streamId, rows, expectedRevision);
+    // Called inside a transaction, a better-sqlite3 transaction function runs as a savepoint.
+    this.appendOne = this.db.transaction((append: QueuedAppend) => this.checkAndInsert(append.streamId, append.rows, append.expectedRevision));
+    const group = this.db.transaction((appends: QueuedAppend[]) =>
+      appends.map((append) => {
+        try {
+          return { ok: this.appendOne(append) };
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
+    // IMMEDIATE takes the write lock before any revision is read, so no other connection can commit
+    // to a stream between our check and our insert.
+    this.commitGroup = (appends) => group.immediate(appends);
   }
 
   async appendToStream(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -114,17 +142,10 @@ export class SqliteEventStore implements EventStore {
       }),
     );
 
-    let result: AppendResult;
-    try {
-      result = this.appendBatch(streamId, rows, expectedRevision);
-    } catch (error) {
-      if (isStreamRevisionConflict(error)) {
-        throw new WrongExpectedRevisionError(streamId, expectedRevision, this.guard(() => this.currentRevision(streamId)));
-      }
-      throw this.asBusy(error) ?? error;
-    }
-    this.appends.notifyAppended();
-    return result;
+    if (!this.db.open) throw new TypeError('The database connection is not open');
+    return new Promise<AppendResult>((resolve, reject) => {
+      if (this.queue.push({ streamId, rows, expectedRevision, resolve, reject }) === 1) setImmediate(() => this.commitQueued());
+    });
   }
 
   async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
@@ -156,13 +177,48 @@ export class SqliteEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    // Appends already accepted are committed (or fail) before the connection goes.
+    if (this.db.open) this.commitQueued();
     this.appends.close();
     if (this.db.open) {
       this.db.close();
     }
   }
 
-  /** Runs inside the IMMEDIATE transaction. */
+  /** Commits every queued append in one transaction and settles each with its own outcome. */
+  private commitQueued(): void {
+    const group = this.queue;
+    if (group.length === 0) return;
+    this.queue = [];
+    let outcomes: Array<{ ok: AppendResult } | { error: unknown }>;
+    try {
+      outcomes = this.commitGroup(group);
+    } catch (error) {
+      // BEGIN (busy) or COMMIT failed: the whole transaction was rolled back, so none of them was written.
+      const failure = this.asBusy(error) ?? error;
+      for (const append of group) append.reject(failure);
+      return;
+    }
+    if (outcomes.some((outcome) => 'ok' in outcome)) this.appends.notifyAppended();
+    group.forEach((append, index) => {
+      const outcome = outcomes[index];
+      if ('ok' in outcome) append.resolve(outcome.ok);
+      else append.reject(this.appendError(append, outcome.error));
+    });
+  }
+
+  private appendError({ streamId, expectedRevision }: QueuedAppend, error: unknown): unknown {
+    if (isStreamRevisionConflict(error)) {
+      try {
+        return new WrongExpectedRevisionError(streamId, expectedRevision, this.guard(() => this.currentRevision(streamId)));
+      } catch (readError) {
+        return readError;
+      }
+    }
+    return this.asBusy(error) ?? error;
+  }
+
+  /** Runs inside the IMMEDIATE transaction, in the append's own savepoint. */
   private checkAndInsert(streamId: string, rows: SerializedEvent[], expectedRevision: number): AppendResult {
     const actualRevision = this.currentRevision(streamId);
     if (actualRevision !== expectedRevision) {
