@@ -1,6 +1,7 @@
-import { EventStoreDBClient, FORWARDS, jsonEvent, NO_STREAM, START, ErrorType, isCommandError } from '@eventstore/db-client';
+import type { EventStoreDBClient } from '@eventstore/db-client';
 import { MaterialSealer, sealedMaterialMasterKeyId } from '@keyledger/crypto';
 import {
+  dbClient,
   deadlineOfConnectionString,
   DEFAULT_STORE_TIMEOUT_MS,
   DEFAULT_VAULT_STREAM_PREFIX,
@@ -81,7 +82,7 @@ export class EventStoreDbMaterialVault implements MaterialVault {
 
   /** Connects and fails closed if the vault holds material sealed under another master key. */
   static async open(options: EventStoreDbMaterialVaultOptions): Promise<EventStoreDbMaterialVault> {
-    const client = EventStoreDBClient.connectionString(options.connectionString);
+    const client = dbClient().EventStoreDBClient.connectionString(options.connectionString);
     const timeoutMs = deadlineOfConnectionString(options.connectionString) ?? DEFAULT_STORE_TIMEOUT_MS;
     const vault = new EventStoreDbMaterialVault(client, options.sealer, options.streamPrefix ?? DEFAULT_VAULT_STREAM_PREFIX, timeoutMs);
     try {
@@ -108,8 +109,8 @@ export class EventStoreDbMaterialVault implements MaterialVault {
       if (!latest) await keepOnlyLatestEvent(this.client, stream, this.write);
       // A soft-deleted stream reads as missing; NO_STREAM recreates it, numbering where it left off.
       await this.write('appendToStream', () =>
-        this.client.appendToStream(stream, jsonEvent({ type: MATERIAL_SEALED, data: { ...data } }), {
-          expectedRevision: latest ? latest.revision : NO_STREAM,
+        this.client.appendToStream(stream, dbClient().jsonEvent({ type: MATERIAL_SEALED, data: { ...data } }), {
+          expectedRevision: latest ? latest.revision : dbClient().NO_STREAM,
         }),
       );
     });
@@ -132,7 +133,7 @@ export class EventStoreDbMaterialVault implements MaterialVault {
         if (sealedData(latest).revision >= revision) return; // a later import brought it back
         const marker: ShreddedMaterialData = { keyId, keyMaterialId, revision };
         const appended = await this.write('appendToStream', () =>
-          this.client.appendToStream(stream, jsonEvent({ type: MATERIAL_SHREDDED, data: { ...marker } }), { expectedRevision: lastRevision }),
+          this.client.appendToStream(stream, dbClient().jsonEvent({ type: MATERIAL_SHREDDED, data: { ...marker } }), { expectedRevision: lastRevision }),
         );
         lastRevision = appended.nextExpectedRevision;
       }
@@ -200,7 +201,7 @@ export class EventStoreDbMaterialVault implements MaterialVault {
       try {
         const next: SealedMaterialData = { ...data, sealed: this.sealer.seal(material, context).toString('base64') };
         await this.write('appendToStream', () =>
-          this.client.appendToStream(stream, jsonEvent({ type: MATERIAL_SEALED, data: { ...next } }), { expectedRevision: latest.revision }),
+          this.client.appendToStream(stream, dbClient().jsonEvent({ type: MATERIAL_SEALED, data: { ...next } }), { expectedRevision: latest.revision }),
         );
         resealed = true;
       } finally {
@@ -212,7 +213,7 @@ export class EventStoreDbMaterialVault implements MaterialVault {
 
   private async heldMaterial(): Promise<SealedMaterialData[]> {
     const streams = new Set<string>();
-    for await (const event of scanAll(this.client, START, FORWARDS, undefined, this.readPage)) {
+    for await (const event of scanAll(this.client, dbClient().START, dbClient().FORWARDS, undefined, this.readPage)) {
       if (this.namespace.contains(event.streamId)) streams.add(event.streamId);
     }
     const held: SealedMaterialData[] = [];
@@ -263,6 +264,7 @@ export function materialContext(keyId: string, keyMaterialId: string): string {
 }
 
 function isConflict(error: unknown): boolean {
+  const { ErrorType, isCommandError } = dbClient();
   return error instanceof Error && isCommandError(error) && error.type === ErrorType.WRONG_EXPECTED_VERSION;
 }
 

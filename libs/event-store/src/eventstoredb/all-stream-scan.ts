@@ -1,4 +1,5 @@
-import { BACKWARDS, END, FORWARDS, START, type EventStoreDBClient, type Position, type ResolvedEvent } from '@eventstore/db-client';
+import type { BACKWARDS, END, FORWARDS, START, EventStoreDBClient, Position, ResolvedEvent } from '@eventstore/db-client';
+import { dbClient } from './db-client';
 
 /** Records read per round trip while scanning `$all`. */
 export const SCAN_PAGE_SIZE = 500;
@@ -75,7 +76,7 @@ export async function readFully<T>(read: AsyncIterable<T>, signal?: AbortSignal)
 
 function isBeyond(position: Position, last: Position, direction: typeof FORWARDS | typeof BACKWARDS): boolean {
   const order = compare(position, last);
-  return direction === FORWARDS ? order > 0 : order < 0;
+  return direction === dbClient().FORWARDS ? order > 0 : order < 0;
 }
 
 function compare(a: Position, b: Position): number {

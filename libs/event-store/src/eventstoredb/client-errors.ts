@@ -1,8 +1,9 @@
-import { ErrorType, isCommandError } from '@eventstore/db-client';
 import { isStoreUnavailableError, WrongExpectedRevisionError, type ExpectedRevision } from '../event-store.port';
+import { dbClient } from './db-client';
 
 /** The client's WrongExpectedVersionError (from Append's body or BatchAppend's status) as the port's error. */
 export function asWrongExpectedRevision(error: unknown, streamId: string, expected: ExpectedRevision): WrongExpectedRevisionError | undefined {
+  const { ErrorType, isCommandError } = dbClient();
   if (!(error instanceof Error) || !isCommandError(error) || error.type !== ErrorType.WRONG_EXPECTED_VERSION) return undefined;
   const actual = error.actualVersion === 'no_stream' ? -1 : Number(error.actualVersion);
   return new WrongExpectedRevisionError(streamId, expected, actual);
@@ -14,6 +15,7 @@ export function asWrongExpectedRevision(error: unknown, streamId: string, expect
  */
 export function isTransient(error: unknown): boolean {
   if (isStoreUnavailableError(error)) return true;
+  const { ErrorType, isCommandError } = dbClient();
   if (!(error instanceof Error) || !isCommandError(error)) return false;
   return [
     ErrorType.UNAVAILABLE,

@@ -1,5 +1,6 @@
-import { jsonEvent, type EventData, type Position, type ResolvedEvent } from '@eventstore/db-client';
+import type { EventData, Position, ResolvedEvent } from '@eventstore/db-client';
 import type { JsonObject, NewEvent, RecordedEvent } from '../event-store.port';
+import { dbClient } from './db-client';
 import { toPortPosition } from './log-positions';
 import type { StreamNamespace } from './stream-namespace';
 
@@ -9,7 +10,7 @@ type ClientRecordedEvent = NonNullable<ResolvedEvent['event']>;
 const NO_POSITION = 18446744073709551615n;
 
 export function toEventData(event: NewEvent): EventData {
-  return jsonEvent({ type: event.type, data: event.data, metadata: event.metadata });
+  return dbClient().jsonEvent({ type: event.type, data: event.data, metadata: event.metadata });
 }
 
 /** System events: `$`-prefixed types (`$metadata`, `$>` links, ...) or streams (`$settings`, `$$meta`...). */

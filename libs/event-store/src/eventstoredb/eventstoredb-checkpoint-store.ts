@@ -1,6 +1,7 @@
-import { EventStoreDBClient, jsonEvent, NO_STREAM as CLIENT_NO_STREAM } from '@eventstore/db-client';
+import type { EventStoreDBClient } from '@eventstore/db-client';
 import { NO_STREAM } from '../event-store.port';
 import { asWrongExpectedRevision } from './client-errors';
+import { dbClient } from './db-client';
 import { keepOnlyLatestEvent, readLatestEvent } from './latest-event';
 import { deadlineOfConnectionString, DEFAULT_STORE_TIMEOUT_MS, StoreCalls } from './store-calls';
 import { DEFAULT_CHECKPOINT_STREAM_PREFIX, StreamNamespace } from './stream-namespace';
@@ -35,7 +36,7 @@ export class EventStoreDbCheckpointStore {
       throw new TypeError('instanceId must be a non-empty string');
     }
     this.streamName = new StreamNamespace(options.streamPrefix ?? DEFAULT_CHECKPOINT_STREAM_PREFIX).toServer(options.instanceId);
-    this.client = EventStoreDBClient.connectionString(options.connectionString);
+    this.client = dbClient().EventStoreDBClient.connectionString(options.connectionString);
     this.calls = new StoreCalls(options.timeoutMs ?? deadlineOfConnectionString(options.connectionString) ?? DEFAULT_STORE_TIMEOUT_MS);
   }
 
@@ -58,8 +59,8 @@ export class EventStoreDbCheckpointStore {
       const result = await this.calls.run(
         'appendToStream',
         () =>
-          this.client.appendToStream(this.streamName, jsonEvent({ type: CHECKPOINT_EVENT_TYPE, data: { position } }), {
-            expectedRevision: expected === NO_STREAM ? CLIENT_NO_STREAM : BigInt(expected),
+          this.client.appendToStream(this.streamName, dbClient().jsonEvent({ type: CHECKPOINT_EVENT_TYPE, data: { position } }), {
+            expectedRevision: expected === NO_STREAM ? dbClient().NO_STREAM : BigInt(expected),
             deadline: this.calls.timeoutMs,
           }),
         { write: true },

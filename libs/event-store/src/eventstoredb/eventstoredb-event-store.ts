@@ -1,12 +1,4 @@
-import {
-  BACKWARDS,
-  END,
-  EventStoreDBClient,
-  FORWARDS,
-  NO_STREAM as CLIENT_NO_STREAM,
-  StreamNotFoundError,
-  type Position,
-} from '@eventstore/db-client';
+import type { EventStoreDBClient, Position } from '@eventstore/db-client';
 import {
   isStoreUnavailableError,
   NO_STREAM,
@@ -23,6 +15,7 @@ import {
 import { assertValidAppend, resolveReadAllOptions, resolveReadStreamOptions } from '../port-arguments';
 import { scanAll, SCAN_PAGE_SIZE, type PageReader } from './all-stream-scan';
 import { asWrongExpectedRevision } from './client-errors';
+import { dbClient } from './db-client';
 import { isSystemEvent, positionOf, toEventData, toRecordedEvent } from './event-mapping';
 import { LogPositions, toPortPosition } from './log-positions';
 import { DEFAULT_RESUBSCRIBE_BACKOFF, resumableSubscription, type ResubscribeBackoff } from './resumable-subscription';
@@ -69,7 +62,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   constructor(options: EventStoreDbEventStoreOptions) {
     this.namespace = new StreamNamespace(options.streamPrefix ?? DEFAULT_LOG_STREAM_PREFIX);
-    this.client = EventStoreDBClient.connectionString(options.connectionString);
+    this.client = dbClient().EventStoreDBClient.connectionString(options.connectionString);
     this.calls = new StoreCalls(options.timeoutMs ?? deadlineOfConnectionString(options.connectionString) ?? DEFAULT_STORE_TIMEOUT_MS);
     this.readPage = async (what, open) => {
       const items = await this.calls.read(what, open);
@@ -108,7 +101,7 @@ export class EventStoreDbEventStore implements EventStore {
         'appendToStream',
         () =>
           this.client.appendToStream(this.namespace.toServer(streamId), events.map(toEventData), {
-            expectedRevision: expectedRevision === NO_STREAM ? CLIENT_NO_STREAM : BigInt(expectedRevision),
+            expectedRevision: expectedRevision === NO_STREAM ? dbClient().NO_STREAM : BigInt(expectedRevision),
             // Asks the server to give up too (BatchAppend carries it; Append uses it as the call's deadline).
             deadline: this.calls.timeoutMs,
           }),
@@ -139,6 +132,7 @@ export class EventStoreDbEventStore implements EventStore {
   async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
     this.assertOpen();
     const { fromRevision, maxCount } = resolveReadStreamOptions(options);
+    const { FORWARDS, StreamNotFoundError } = dbClient();
     const range = { direction: FORWARDS as typeof FORWARDS, fromRevision: BigInt(fromRevision), ...(maxCount !== Infinity && { maxCount }) };
     const events = [];
     try {
@@ -162,7 +156,7 @@ export class EventStoreDbEventStore implements EventStore {
     if (start === undefined) return [];
     const { origin, from } = start;
     const page: RecordedEvent[] = [];
-    for await (const event of scanAll(this.client, from, FORWARDS, SCAN_PAGE_SIZE, this.readPage)) {
+    for await (const event of scanAll(this.client, from, dbClient().FORWARDS, SCAN_PAGE_SIZE, this.readPage)) {
       if (!this.namespace.contains(event.streamId) || isSystemEvent(event)) continue;
       const recorded = toRecordedEvent(event, this.namespace, origin);
       if (recorded.position <= after) continue;
@@ -176,6 +170,7 @@ export class EventStoreDbEventStore implements EventStore {
     this.assertOpen();
     const origin = await this.positions.findOrigin();
     if (origin === undefined) return 0;
+    const { BACKWARDS, END } = dbClient();
     for await (const event of scanAll(this.client, END, BACKWARDS, HEAD_SEARCH_PAGE_SIZE, this.readPage)) {
       const position: Position = positionOf(event);
       if (position.commit < origin) break;

@@ -1,15 +1,7 @@
-import {
-  BACKWARDS,
-  END,
-  ErrorType,
-  isCommandError,
-  NO_STREAM,
-  StreamNotFoundError,
-  type EventStoreDBClient,
-  type ResolvedEvent,
-} from '@eventstore/db-client';
+import type { EventStoreDBClient, ResolvedEvent } from '@eventstore/db-client';
 
 import { readUnbounded, type PageReader } from './all-stream-scan';
+import { dbClient } from './db-client';
 
 export type LatestEvent = NonNullable<ResolvedEvent['event']>;
 
@@ -19,6 +11,7 @@ export async function readLatestEvent(
   streamName: string,
   readPage: PageReader = readUnbounded,
 ): Promise<LatestEvent | undefined> {
+  const { BACKWARDS, END, StreamNotFoundError } = dbClient();
   try {
     const [latest] = await readPage('readStream', () => client.readStream(streamName, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }));
     return latest?.event;
@@ -37,6 +30,7 @@ export async function keepOnlyLatestEvent(
   streamName: string,
   run: <T>(what: string, call: () => Promise<T>) => Promise<T> = (_what, call) => call(),
 ): Promise<void> {
+  const { ErrorType, isCommandError, NO_STREAM } = dbClient();
   try {
     await run('setStreamMetadata', () => client.setStreamMetadata(streamName, { maxCount: 1 }, { expectedRevision: NO_STREAM }));
   } catch (error) {

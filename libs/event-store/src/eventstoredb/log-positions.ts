@@ -1,6 +1,7 @@
-import { FORWARDS, START, type EventStoreDBClient, type Position } from '@eventstore/db-client';
+import type { EventStoreDBClient, Position } from '@eventstore/db-client';
 import { isStoreUnavailableError } from '../event-store.port';
 import { readUnbounded, scanAll, SCAN_PAGE_SIZE, type PageReader } from './all-stream-scan';
+import { dbClient } from './db-client';
 import type { StreamNamespace } from './stream-namespace';
 
 /**
@@ -57,7 +58,7 @@ export class LogPositions {
     if (after === 0) return atOrigin;
     const commit = toCommitPosition(after, origin);
     try {
-      const [first] = await this.readPage('readAll', () => this.client.readAll({ fromPosition: { commit, prepare: commit }, direction: FORWARDS, maxCount: 1 }));
+      const [first] = await this.readPage('readAll', () => this.client.readAll({ fromPosition: { commit, prepare: commit }, direction: dbClient().FORWARDS, maxCount: 1 }));
       const position = first?.event?.position;
       return position?.commit === commit ? { origin, from: position } : atOrigin;
     } catch (error) {
@@ -68,6 +69,7 @@ export class LogPositions {
   }
 
   private async searchOrigin(): Promise<bigint | undefined> {
+    const { FORWARDS, START } = dbClient();
     for await (const event of scanAll(this.client, this.searchedThrough ?? START, FORWARDS, SCAN_PAGE_SIZE, this.readPage)) {
       if (this.namespace.contains(event.streamId)) {
         this.origin = event.position.commit;

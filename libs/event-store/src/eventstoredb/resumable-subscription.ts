@@ -1,13 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  START,
-  streamNameFilter,
-  type AllStreamResolvedEvent,
-  type EventStoreDBClient,
-  type Position,
-} from '@eventstore/db-client';
+import type { START, AllStreamResolvedEvent, EventStoreDBClient, Position } from '@eventstore/db-client';
 import { StoreUnavailableError, type RecordedEvent } from '../event-store.port';
 import { isTransient } from './client-errors';
+import { dbClient } from './db-client';
 import { isSystemEvent, positionOf, toRecordedEvent } from './event-mapping';
 import { toPortPosition, type LogPositions } from './log-positions';
 import { asStoreUnavailable, type StoreCalls } from './store-calls';
@@ -90,7 +85,7 @@ async function* serverSubscription(
   signal: AbortSignal,
 ): AsyncGenerator<AllStreamResolvedEvent, void, undefined> {
   const { connectivity } = calls;
-  const subscription = client.subscribeToAll({ fromPosition, filter: streamNameFilter({ prefixes: [namespace.prefix] }) });
+  const subscription = client.subscribeToAll({ fromPosition, filter: dbClient().streamNameFilter({ prefixes: [namespace.prefix] }) });
   subscription.on('error', () => undefined); // surfaced by the iterator below; never an unhandled 'error'
   const fail = (error: StoreUnavailableError): void => {
     if (!subscription.destroyed) subscription.destroy(error);
@@ -131,6 +126,6 @@ async function* serverSubscription(
 
 /** START for a subscription from the beginning; otherwise an exact record position (see exactStartFor). */
 async function startingPoint(source: ResumableSubscriptionSource, after: number): Promise<Position | typeof START> {
-  if (after === 0) return START;
-  return (await source.positions.exactStartFor(after))?.from ?? START;
+  if (after === 0) return dbClient().START;
+  return (await source.positions.exactStartFor(after))?.from ?? dbClient().START;
 }

@@ -1,6 +1,6 @@
-import { ErrorType, isCommandError } from '@eventstore/db-client';
 import { isStoreUnavailableError, StoreUnavailableError, type StoreUnavailableReason } from '../event-store.port';
 import { readFully } from './all-stream-scan';
+import { dbClient, loadedDbClient } from './db-client';
 
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
@@ -48,7 +48,10 @@ export function asStoreUnavailable(error: unknown, what: string, write = false):
 
 function reasonOf(error: unknown): StoreUnavailableReason | undefined {
   if (!(error instanceof Error)) return undefined;
-  if (isCommandError(error)) {
+  // Only a loaded client can have made the error: on the embedded store this neither loads nor needs it.
+  const client = loadedDbClient();
+  if (client && client.isCommandError(error)) {
+    const { ErrorType } = client;
     switch (error.type) {
       case ErrorType.UNAVAILABLE:
       case ErrorType.CANCELLED:
@@ -186,7 +189,7 @@ export class StoreCalls {
         throw unavailable;
       }
       // A refusal (a conflict, a missing stream) is an answer: the server is up.
-      if (error instanceof Error && isCommandError(error)) this.connectivity.succeeded();
+      if (error instanceof Error && dbClient().isCommandError(error)) this.connectivity.succeeded();
       throw error;
     } finally {
       clearTimeout(timer);
