@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { Logger as PinoNestLogger, PinoLogger } from 'nestjs-pino';
 import pino from 'pino';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 import type { LogLevel } from './log-levels';
 
@@ -26,7 +26,11 @@ export function createRootLogger(config: LoggingConfig, destination?: pino.Desti
   };
   if (destination) return pino(options, destination);
   if (config.logLevel === 'silent') return pino(options); // nothing is written: no stream, no flush timer
-  if (config.logFormat === 'text') return pino(options, pinoPretty({ colorize: false, sync: true, translateTime: 'SYS:standard', ignore: 'service' }));
+  if (config.logFormat === 'text') {
+    // Loaded only for LOG_FORMAT=text: pino-pretty and its dependencies (~40 modules) stay out of a JSON service.
+    const pinoPretty = require('pino-pretty') as typeof PinoPretty;
+    return pino(options, pinoPretty({ colorize: false, sync: true, translateTime: 'SYS:standard', ignore: 'service' }));
+  }
   // Lines are gathered up to 4 KiB and flushed at least every LOG_FLUSH_INTERVAL_MS: one write per many requests
   // instead of one per access-log line (pino flushes what is pending when the process exits).
   const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096 });
