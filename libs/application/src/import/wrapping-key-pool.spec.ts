@@ -60,6 +60,22 @@ describe('WrappingKeyPool', () => {
     expect(pool.readyCount('RSA_4096')).toBe(0);
   });
 
+  it('replaces pairs handed out from the pool only after the refill delay, so a burst is not slowed by generation', async () => {
+    const gen = manualGenerator();
+    const pool = new WrappingKeyPool({ RSA_2048: 3, RSA_3072: 0, RSA_4096: 0 }, 2, gen.generate, 30);
+    pool.warmUp();
+    for (let i = 0; i < 3; i++) await gen.finishNext();
+    expect(gen.pending).toHaveLength(0);
+
+    await Promise.all([pool.take('RSA_2048'), pool.take('RSA_2048')]);
+    expect(gen.pending).toHaveLength(0); // nothing competes with the burst yet
+    await new Promise((r) => setTimeout(r, 60));
+    expect(gen.pending).toHaveLength(2); // both pairs are being replaced
+    for (let i = 0; i < 2; i++) await gen.finishNext();
+    expect(pool.readyCount('RSA_2048')).toBe(3);
+    pool.close();
+  });
+
   it('passes a generation failure to the waiting caller', async () => {
     const gen = manualGenerator();
     const pool = new WrappingKeyPool(sizes(0), 2, gen.generate);
