@@ -40,6 +40,12 @@ export class KeyledgerMetrics {
     labelNames: ['change'] as const,
     registers: [this.registry],
   });
+  /**
+   * The labelled children of the request metrics, kept per label set so prom-client does not hash the labels on
+   * every request. Bounded: operations and AWS error types are fixed lists (unknown targets are 'Unknown').
+   */
+  private readonly counters = new Map<string, { inc(): void }>();
+  private readonly latencies = new Map<string, { observe(value: number): void }>();
   private readonly usageBatches = new Histogram({
     name: 'keyledger_usage_log_batch_records',
     help: 'Usage records written per usage-log batch.',
@@ -73,9 +79,10 @@ export class KeyledgerMetrics {
   }
 
   requestAnswered(outcome: RequestOutcome): void {
-    const labels = { protocol: outcome.protocol, operation: outcome.operation };
-    this.requests.inc({ ...labels, outcome: outcome.errorType ?? (outcome.status < 400 ? 'Success' : `HTTP${outcome.status}`) });
-    this.latency.observe(labels, outcome.durationMs / 1000);
+    const { protocol, operation } = outcome;
+    const result = outcome.errorType ?? (outcome.status < 400 ? 'Success' : `HTTP${outcome.status}`);
+    child(this.counters, `${protocol} ${operation} ${result}`, () => this.requests.labels({ protocol, operation, outcome: result })).inc();
+    child(this.latencies, `${protocol} ${operation}`, () => this.latency.labels({ protocol, operation })).observe(outcome.durationMs / 1000);
   }
 
   usageBatchWritten(records: number): void {
@@ -86,4 +93,10 @@ export class KeyledgerMetrics {
     this.maintenanceRuns.inc({ outcome });
     for (const [change, count] of Object.entries(changes)) if (count) this.maintenanceChanges.inc({ change }, count);
   }
+}
+
+function child<T>(children: Map<string, T>, id: string, make: () => T): T {
+  let found = children.get(id);
+  if (found === undefined) children.set(id, (found = make()));
+  return found;
 }
