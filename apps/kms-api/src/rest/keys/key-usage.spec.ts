@@ -39,8 +39,8 @@ async function createKey(kl: RunningKeyledger): Promise<{ keyId: string; arn: st
 }
 
 describe('usage log configuration', () => {
-  it('KEYLEDGER_USAGE_LOG is on unless off; KEYLEDGER_USAGE_FLUSH_MS is 5 ms unless set (1..10000)', () => {
-    expect(loadConfig({})).toMatchObject({ usageLog: true, usageFlushIntervalMs: 5 });
+  it('KEYLEDGER_USAGE_LOG is on unless off; KEYLEDGER_USAGE_FLUSH_MS is 25 ms unless set (1..10000)', () => {
+    expect(loadConfig({})).toMatchObject({ usageLog: true, usageFlushIntervalMs: 25 });
     expect(loadConfig({ KEYLEDGER_USAGE_LOG: 'off', KEYLEDGER_USAGE_FLUSH_MS: '250' })).toMatchObject({ usageLog: false, usageFlushIntervalMs: 250 });
     expect(loadConfig({ KEYLEDGER_USAGE_LOG: 'on' }).usageLog).toBe(true);
     expect(() => loadConfig({ KEYLEDGER_USAGE_LOG: 'false' })).toThrow(ConfigError);
