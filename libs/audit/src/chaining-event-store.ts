@@ -1,6 +1,7 @@
 import {
   NO_STREAM,
   WrongExpectedRevisionError,
+  type AppendOptions,
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
@@ -41,10 +42,10 @@ export class ChainingEventStore implements EventStore {
     private readonly options: { maxCachedStreams?: number } = {},
   ) {}
 
-  async appendToStream(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+  async appendToStream(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision, options?: AppendOptions): Promise<AppendResult> {
     // Invalid arguments are the inner store's to refuse, with its own errors.
     if (events.length === 0 || !Number.isInteger(expectedRevision) || expectedRevision < NO_STREAM) {
-      return this.inner.appendToStream(streamId, events, expectedRevision);
+      return this.inner.appendToStream(streamId, events, expectedRevision, options);
     }
     let previousHash = expectedRevision === NO_STREAM ? null : await this.hashAtRevision(streamId, expectedRevision);
     const chained = events.map((event, index) => {
@@ -53,7 +54,7 @@ export class ChainingEventStore implements EventStore {
       previousHash = eventHash({ streamId, revision: expectedRevision + 1 + index, ...normalized });
       return normalized;
     });
-    const result = await this.inner.appendToStream(streamId, chained, expectedRevision);
+    const result = await this.inner.appendToStream(streamId, chained, expectedRevision, options);
     this.remember(streamId, { revision: result.nextExpectedRevision, hash: previousHash! });
     return result;
   }

@@ -126,12 +126,23 @@ export interface SubscribeOptions {
  * Every method may reject with StoreUnavailableError when the store cannot be reached or does not answer in
  * time (each adapter bounds its calls); subscriptions wait for the store to come back instead of ending.
  */
+export interface AppendOptions {
+  /**
+   * 'durable' (the default): the append has reached the disk when it resolves. 'deferred': it is committed
+   * (readable, ordered, survives a process crash) but may reach the disk only with a later durable commit, so an
+   * OS crash or power loss can lose it, and only it and other deferred appends after the last durable commit. For
+   * records whose loss in a power cut is acceptable and whose volume would otherwise cost an fsync each (usage).
+   * Stores without the distinction treat every append as durable.
+   */
+  durability?: 'durable' | 'deferred';
+}
+
 export interface EventStore {
   /**
    * Appends atomically. Throws WrongExpectedRevisionError if the stream's last revision is not
    * `expectedRevision` (NO_STREAM when it must not exist). `events` must not be empty (RangeError).
    */
-  appendToStream(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+  appendToStream(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision, options?: AppendOptions): Promise<AppendResult>;
 
   /**
    * Events of one stream in revision order: those with revision >= `fromRevision`, at most `maxCount` (default:

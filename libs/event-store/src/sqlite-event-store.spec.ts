@@ -200,6 +200,30 @@ describe('SqliteEventStore specifics', () => {
       expect((await store.readAll()).map((e) => `${e.streamId}:${e.type}`)).toEqual(['key-1:Fine', 'key-2:Fine']);
     });
 
+    it("commits a group of deferred appends without waiting for the disk, and any group with a durable one at FULL", async () => {
+      const store = track(new SqliteEventStore({ filename }));
+      const pragmas: string[] = [];
+      const realPragma = Database.prototype.pragma;
+      // What the connection is set to at each commit: every pragma call the store makes, in order.
+      jest.spyOn(Database.prototype, 'pragma').mockImplementation(function (this: Database.Database, source: string, options?: Database.PragmaOptions) {
+        pragmas.push(source);
+        return realPragma.call(this, source, options);
+      });
+
+      await Promise.all([store.appendToStream('usage-1', [event('Used')], NO_STREAM, { durability: 'deferred' }), store.appendToStream('usage-2', [event('Used')], NO_STREAM, { durability: 'deferred' })]);
+      expect(pragmas).toEqual(['synchronous = NORMAL', 'synchronous = FULL']);
+
+      pragmas.length = 0;
+      await Promise.all([store.appendToStream('usage-1', [event('Used')], 0, { durability: 'deferred' }), store.appendToStream('key-1', [event('Created')], NO_STREAM)]);
+      await store.appendToStream('key-1', [event('Changed')], 0);
+      expect(pragmas).toEqual([]); // durable groups: the connection stays at FULL
+
+      jest.restoreAllMocks();
+      const raw = track(new Database(filename, { readonly: true }));
+      expect((await store.readAll()).map((e) => `${e.streamId}:${e.type}`)).toEqual(['usage-1:Used', 'usage-2:Used', 'usage-1:Used', 'key-1:Created', 'key-1:Changed']);
+      expect(raw.prepare('SELECT COUNT(*) AS n FROM events').get()).toEqual({ n: 5 }); // committed: another connection sees them
+    });
+
     it('commits appends still queued when the store is closed, before the connection goes', async () => {
       const store = new SqliteEventStore({ filename });
       const appending = store.appendToStream('key-1', [event('Created')], NO_STREAM);

@@ -5,6 +5,7 @@ import {
   NO_STREAM,
   StoreUnavailableError,
   WrongExpectedRevisionError,
+  type AppendOptions,
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
@@ -52,6 +53,7 @@ interface QueuedAppend {
   streamId: string;
   rows: SerializedEvent[];
   expectedRevision: number;
+  deferred: boolean;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
@@ -70,6 +72,10 @@ export const SELECT_STREAM_RANGE = `SELECT ${EVENT_COLUMNS} FROM events WHERE st
  * together, in one transaction and so with one fsync, at the next check phase (setImmediate). Each keeps its
  * own expected-revision check in its own savepoint, so a conflicting one fails alone; each resolves only after
  * the shared commit, so every result is durable. A single append waits one event-loop hop more, no fsync more.
+ *
+ * A group made only of deferred appends (AppendOptions) commits with synchronous=NORMAL: no fsync, the WAL reaches
+ * the disk with the next durable commit or checkpoint. WAL frames are checksummed in order, so a power cut loses
+ * a suffix of the log, never a hole: a durable commit makes everything before it durable too.
  *
  * A lock another connection holds past the busy timeout (SQLITE_BUSY) fails the call with
  * StoreUnavailableError('busy'); nothing was written then (the write lock is taken before anything else).
@@ -129,7 +135,7 @@ export class SqliteEventStore implements EventStore {
     this.commitGroup = (appends) => group.immediate(appends);
   }
 
-  async appendToStream(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+  async appendToStream(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision, options: AppendOptions = {}): Promise<AppendResult> {
     assertValidAppend(streamId, events, expectedRevision);
     // Serialize before taking the write lock, to hold it as briefly as possible.
     const rows = events.map(
@@ -144,7 +150,8 @@ export class SqliteEventStore implements EventStore {
 
     if (!this.db.open) throw new TypeError('The database connection is not open');
     return new Promise<AppendResult>((resolve, reject) => {
-      if (this.queue.push({ streamId, rows, expectedRevision, resolve, reject }) === 1) setImmediate(() => this.commitQueued());
+      const deferred = options.durability === 'deferred';
+      if (this.queue.push({ streamId, rows, expectedRevision, deferred, resolve, reject }) === 1) setImmediate(() => this.commitQueued());
     });
   }
 
@@ -191,13 +198,17 @@ export class SqliteEventStore implements EventStore {
     if (group.length === 0) return;
     this.queue = [];
     let outcomes: Array<{ ok: AppendResult } | { error: unknown }>;
+    const deferred = group.every((append) => append.deferred);
     try {
+      if (deferred) this.db.pragma('synchronous = NORMAL');
       outcomes = this.commitGroup(group);
     } catch (error) {
       // BEGIN (busy) or COMMIT failed: the whole transaction was rolled back, so none of them was written.
       const failure = this.asBusy(error) ?? error;
       for (const append of group) append.reject(failure);
       return;
+    } finally {
+      if (deferred) this.db.pragma('synchronous = FULL');
     }
     if (outcomes.some((outcome) => 'ok' in outcome)) this.appends.notifyAppended();
     group.forEach((append, index) => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { canonicalEncryptionContext } from '@keyledger/crypto';
-import { AppendResult, EventStore, InMemoryEventStore, NewEvent, NO_STREAM, RecordedEvent } from '@keyledger/event-store';
+import { AppendOptions, AppendResult, EventStore, InMemoryEventStore, NewEvent, NO_STREAM, RecordedEvent } from '@keyledger/event-store';
 import type { KeyUseRecord, ProjectionProgress } from '../ports';
 import { BatchingUsageRecorder, UsageRecorderOptions } from './batching-usage-recorder';
 import { DisabledUsageRecorder } from './disabled-usage-recorder';
@@ -41,8 +41,10 @@ class FlakyStore extends InMemoryEventStore {
   /** The next append commits, then reports a failure (a timeout after the write). */
   failAfterCommit = false;
   readonly expectedRevisions: number[] = [];
-  override async appendToStream(streamId: string, events: NewEvent[], expectedRevision: number): Promise<AppendResult> {
+  readonly durability: Array<string | undefined> = [];
+  override async appendToStream(streamId: string, events: NewEvent[], expectedRevision: number, options?: AppendOptions): Promise<AppendResult> {
     this.expectedRevisions.push(expectedRevision);
+    this.durability.push(options?.durability);
     if (this.down) throw new Error('SQLITE_IOERR: disk I/O error');
     const result = await super.appendToStream(streamId, events, expectedRevision);
     if (this.failAfterCommit) {
@@ -88,6 +90,18 @@ describe('BatchingUsageRecorder', () => {
     store.down = false;
     for (const r of recorders.splice(0)) await r.beforeApplicationShutdown();
     jest.restoreAllMocks();
+  });
+
+  it('waits for the disk with the first batch, then at most once a second, and with the last one at shutdown', async () => {
+    const r = recorder({ flushIntervalMs: 10_000 });
+    r.record(use(1));
+    await r.flush();
+    r.record(use(2));
+    await r.flush();
+    r.record(use(3));
+    await r.beforeApplicationShutdown();
+    expect(store.durability).toEqual(['durable', 'deferred', 'durable']);
+    expect(requestIds(await usageEvents(store))).toEqual(['req-1', 'req-2', 'req-3']);
   });
 
   it('writes the uses of one interval as one KeyUsageRecorded event, in its own stream, NO_STREAM first', async () => {

@@ -7,6 +7,8 @@ import { toUsageRecordData, UsageEventTypes, UsageRecordData, usageStreamId } fr
 
 export const USAGE_RECORDER_OPTIONS = Symbol('UsageRecorderOptions');
 export const DEFAULT_USAGE_FLUSH_INTERVAL_MS = 25;
+/** A usage batch waits for the disk at least this often (the others are committed without an fsync). */
+const DURABLE_EVERY_MS = 1000;
 
 export interface UsageRecorderOptions {
   /**
@@ -42,8 +44,10 @@ interface Buffered {
  * go through the same EVENT_STORE as every write, so they are hash-chained and signed like the rest of the log,
  * and use the revision the writer knows (NO_STREAM first), never "any".
  *
- * Durability bound: a crash loses at most the records not yet written (one flush interval's worth, or whatever
- * was buffered while the store refused appends). A failed append is logged with ids and counts only and retried
+ * Durability bound: a process crash loses at most the records not yet written (one flush interval's worth, or
+ * whatever was buffered while the store refused appends). Batches are appended as 'deferred' (no fsync of their
+ * own, see AppendOptions) except one at least every DURABLE_EVERY_MS and the last one at shutdown, so an OS crash
+ * or power cut can lose about one second more; key events are never deferred. A failed append is logged with ids and counts only and retried
  * later (backing off up to `maxRetryDelayMs`) without ever blocking a caller; the records stay buffered, up to
  * `maxBuffered`, past which the oldest waiting records are dropped with a warning. The batch being retried is
  * never dropped, so a retry after an append whose outcome was unknown can tell what was already written.
@@ -69,6 +73,8 @@ export class BatchingUsageRecorder implements UsageRecorder, BeforeApplicationSh
   private timer?: NodeJS.Timeout;
   private immediate?: NodeJS.Immediate;
   private failures = 0;
+  /** When the last batch that waited for the disk was written (monotonic ms). */
+  private lastDurableAt = -Infinity;
   private dropped = 0;
   private stopped = false;
 
@@ -197,7 +203,9 @@ export class BatchingUsageRecorder implements UsageRecorder, BeforeApplicationSh
       metadata: { timestamp: toIso(this.clock.now()), operation: 'RecordKeyUsage', recordCount: batch.length },
     };
     try {
-      const appended = await this.store.appendToStream(this.streamId, [event], this.revision);
+      const durable = this.stopped || performance.now() - this.lastDurableAt >= DURABLE_EVERY_MS;
+      const appended = await this.store.appendToStream(this.streamId, [event], this.revision, { durability: durable ? 'durable' : 'deferred' });
+      if (durable) this.lastDurableAt = performance.now();
       this.written(batch.length, appended.nextExpectedRevision, appended.position);
       return true;
     } catch (error) {
