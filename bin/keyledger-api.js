@@ -1,4 +1,6 @@
 #!/usr/bin/env node
 // Starts the compiled API. Path aliases (@keyledger/*) are resolved against dist/ at run time.
+// Heap limits first: they must be in place before the modules load (see heap-limits.ts).
+require('../dist/apps/kms-api/src/heap-limits').limitHeapGrowth();
 require('./register-paths');
 require('../dist/apps/kms-api/src/main');
