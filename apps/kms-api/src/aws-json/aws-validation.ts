@@ -114,7 +114,9 @@ export const AwsStringMap = () =>
   );
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const decodedLength = (v: unknown) => (typeof v === 'string' ? Buffer.from(v, 'base64').length : 0);
+// Computed from the text's length and padding, without decoding: exact for the valid base64 the pattern above
+// accepts; for anything else the pattern's type error is the one answered (toAwsError), whatever this says.
+const decodedLength = (v: unknown) => (typeof v === 'string' ? Buffer.byteLength(v, 'base64') : 0);
 
 /** A blob: standard padded base64 whose decoded length is within bounds. Its value is never echoed back. */
 export const AwsBlob = (min: number, max: number) =>
