@@ -137,3 +137,17 @@ describe('KeyCommandExecutor with an expected revision (If-Match)', () => {
     expect(result.revision).toBe(2);
   });
 });
+
+describe('KeyCommandExecutor and the read models', () => {
+  it("waits for the read models to include a command's events, unless the command says readYourWrites: false", async () => {
+    const store = new InMemoryEventStore();
+    const waited: number[] = [];
+    const executor = new KeyCommandExecutor(store, { now: () => NOW }, new RecordingVault(), { waitForPosition: async (position) => (waited.push(position), true) });
+    const created = await executor.execute(KEY_ID, { kind: 'CreateKey', keyId: KEY_ID, accountId: '000000000000', region: 'us-east-1', description: '', keySpec: 'SYMMETRIC_DEFAULT', origin: 'AWS_KMS', multiRegion: false, generatedKeyMaterialId: MATERIAL_ID }, ctx);
+    expect(waited).toEqual([created.position]);
+
+    const disabled = await executor.execute(KEY_ID, { kind: 'DisableKey', keyArn: ARN }, ctx, { readYourWrites: false });
+    expect(disabled.position).toBeGreaterThan(created.position!);
+    expect(waited).toEqual([created.position]);
+  });
+});

@@ -65,6 +65,11 @@ export interface ExecutionResult {
 export interface ExecutionHooks {
   /** Runs after a successful decision and before the append (e.g. store material in the vault). */
   beforeAppend?(decision: Decision, firstRevision: number): Promise<void>;
+  /**
+   * false: answer as soon as the events are committed, without waiting for the read models to include them. Only
+   * for commands whose events change nothing a read model answers about the key (GetParametersForImport).
+   */
+  readYourWrites?: boolean;
 }
 
 /**
@@ -172,7 +177,7 @@ export class KeyCommandExecutor {
         const written = { state: foldEvents(asStoredKeyEvents(stored), state), revision: appended.nextExpectedRevision, position: appended.position };
         this.states.set(keyId, written, this.states.now());
         await this.shredRemovedMaterial(keyId, decision.events, revision + 1);
-        if (!(await this.progress.waitForPosition(appended.position, READ_YOUR_WRITES_TIMEOUT_MS))) {
+        if (hooks.readYourWrites !== false && !(await this.progress.waitForPosition(appended.position, READ_YOUR_WRITES_TIMEOUT_MS))) {
           this.logger.warn({ msg: 'read models lag behind a committed write', keyId, position: appended.position });
         }
         return { decision, state: after, revision: appended.nextExpectedRevision, position: appended.position };

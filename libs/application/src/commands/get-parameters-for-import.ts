@@ -55,7 +55,9 @@ export class GetParametersForImportHandler implements ICommandHandler<GetParamet
 
     const pair = await this.wrappingKeys.take(input.wrappingKeySpec as WrappingKeySpec);
     const publicKeyFingerprint = createHash('sha256').update(pair.publicKeyDer).digest('hex');
-    const { revision } = await this.executor.execute(keyId, { ...command, publicKeyFingerprint }, ctx);
+    // ImportParametersIssued changes no key, alias or listing a read model serves (only the audit trail, which may
+    // lag like every query), so the answer does not wait for the read models.
+    const { revision } = await this.executor.execute(keyId, { ...command, publicKeyFingerprint }, ctx, { readYourWrites: false });
     const importToken = this.tokens.seal(
       {
         tokenId: command.importTokenId,
