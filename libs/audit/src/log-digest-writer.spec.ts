@@ -34,3 +34,24 @@ describe('LogDigestWriter.writeFinalDigest', () => {
     expect(await w.writeFinalDigest()).toBeUndefined();
   });
 });
+
+describe('LogDigestWriter.writeDigest over a long range', () => {
+  it('gives the event loop back while it hashes, and still covers the whole range', async () => {
+    const store = new ChainingEventStore(new InMemoryEventStore());
+    // Big events, like usage batches: hashing 300 of them takes far longer than one slice.
+    const records = Array.from({ length: 75 }, (_, i) => ({ requestId: randomUUID(), operation: 'Encrypt', n: i, outcome: 'Succeeded' }));
+    for (let revision = NO_STREAM; revision < 299; revision++) {
+      await store.appendToStream('kms-usage-x', [{ type: 'KeyUsageRecorded.v1', data: { records }, metadata: {} }], revision);
+    }
+    const signingKey = generateSigningKey();
+    const writer = new LogDigestWriter({ store, signingKey, now: () => 0, newId: randomUUID });
+
+    let timerRan = false;
+    setImmediate(() => (timerRan = true));
+    const signed = (await writer.writeDigest())!;
+    expect(timerRan).toBe(true); // without yielding, the in-memory store's reads never let it run first
+
+    expect(signed.digest).toMatchObject({ fromPosition: 0, toPosition: 300, eventCount: 300 });
+    expect(await writer.pendingPositions()).toBe(1); // only the digest itself follows what it covered
+  });
+});

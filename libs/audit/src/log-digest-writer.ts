@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { NO_STREAM, WrongExpectedRevisionError, type EventStore, type JsonObject } from '@keyledger/event-store';
 import { AuditEventTypes, DIGEST_STREAM_ID } from './audit-streams';
 import { DigestAccumulator, digestHash, digestOf, digestSignatureValid, isDigestEvent, LOG_START, LogDigest, signDigest, startAfter } from './log-digest';
@@ -20,7 +21,10 @@ export interface LogDigestWriterOptions {
   onWarning?: (message: string, details: Record<string, unknown>) => void;
 }
 
-const READ_PAGE = 1000;
+/** Small pages: a usage batch can be tens of KiB, so a page of 1,000 events took over half a second to hash. */
+const READ_PAGE = 20;
+/** Hashing gives the event loop back at least this often (ms), so a digest never stalls requests for long. */
+const SLICE_MS = 5;
 const PRINCIPAL = { type: 'Service', invokedBy: 'keyledger-audit-digest' };
 
 /**
@@ -57,11 +61,16 @@ export class LogDigestWriter {
     const head = await store.headPosition();
     const accumulator = new DigestAccumulator(start);
     let newEvents = 0;
+    let sliceStart = performance.now();
     for (let after = start.fromPosition; after < head; ) {
       const page = (await store.readAll({ after, maxCount: READ_PAGE })).filter((event) => event.position <= head);
       for (const event of page) {
         accumulator.add(event);
         if (!isDigestEvent(event)) newEvents++;
+        if (performance.now() - sliceStart >= SLICE_MS) {
+          await yieldToEventLoop();
+          sliceStart = performance.now();
+        }
       }
       if (page.length === 0) break;
       after = page[page.length - 1].position;
