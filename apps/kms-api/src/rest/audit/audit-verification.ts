@@ -1,7 +1,14 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_DIGEST_OPTIONS, type AuditDigestOptions, EVENT_STORE } from '@keyledger/application';
 import { LogSource, verifyAuditLog, type VerificationProblem, type VerificationReport } from '@keyledger/audit';
 import type { EventStore, RecordedEvent } from '@keyledger/event-store';
+
+/**
+ * Events per read while verifying. Small, with the event loop given back before every read: verification hashes
+ * the whole log, and a page of large events (usage batches) takes tens of milliseconds to hash.
+ */
+const VERIFY_PAGE = 20;
 
 /** A problem as one account may see it: events of other accounts are counted, never described. */
 export interface ScopedProblem {
@@ -49,10 +56,13 @@ export class AuditVerification {
     const head = await this.store.headPosition();
     const upToHead = (events: RecordedEvent[]) => events.filter((e) => e.position <= head);
     const source: LogSource = {
-      readAll: async (options) => upToHead(await this.store.readAll(options)),
+      readAll: async (options) => {
+        await yieldToEventLoop(); // requests are served between pages
+        return upToHead(await this.store.readAll(options));
+      },
       readStream: async (streamId) => upToHead(await this.store.readStream(streamId)),
     };
-    return verifyAuditLog(source, { publicKeys: [this.digests.signingKey.publicKey] });
+    return verifyAuditLog(source, { publicKeys: [this.digests.signingKey.publicKey], pageSize: VERIFY_PAGE });
   }
 
   /** Describes the event concerned only if its stream (or, without one, the event) belongs to the caller's account. */
