@@ -3,21 +3,14 @@ import { KeyEventTypes, keyStreamId } from '@keyledger/domain';
 import { AppendResult, EventStore, InMemoryEventStore, NewEvent } from '@keyledger/event-store';
 import { KeyCommandExecutor } from './key-command-executor';
 import { MaterialVault, ProjectionProgress } from './ports';
-import { RequestContext } from './request-context';
+import { testRequestContext } from './testing/request-context';
 
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const ARN = `arn:aws:kms:us-east-1:000000000000:key/${KEY_ID}`;
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 const MATERIAL_ID = 'a'.repeat(64);
 
-const ctx: RequestContext = {
-  accountId: '000000000000',
-  region: 'us-east-1',
-  principal: { type: 'User', accountId: '000000000000', accessKeyId: 'test' },
-  requestId: 'req-1',
-  correlationId: 'req-1',
-  operation: 'Test',
-};
+const ctx = testRequestContext();
 
 class RecordingVault implements MaterialVault {
   shredded: Array<[string, string, number]> = [];

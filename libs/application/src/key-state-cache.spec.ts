@@ -3,7 +3,7 @@ import { InMemoryEventStore, NewEvent, ReadStreamOptions } from '@keyledger/even
 import { KeyCommandExecutor } from './key-command-executor';
 import { KeyStateCache } from './key-state-cache';
 import { MaterialVault } from './ports';
-import { RequestContext } from './request-context';
+import { testRequestContext } from './testing/request-context';
 import { toKeyEvents } from './stored-events';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
@@ -29,14 +29,7 @@ const manualClock = () => {
   return clock;
 };
 
-const ctx: RequestContext = {
-  accountId: '000000000000',
-  region: 'us-east-1',
-  principal: { type: 'User', accountId: '000000000000', accessKeyId: 'test' },
-  requestId: 'req-1',
-  correlationId: 'req-1',
-  operation: 'Test',
-};
+const ctx = testRequestContext();
 const arnOf = (id: string) => `arn:aws:kms:us-east-1:000000000000:key/${id}`;
 const disabled: NewEvent = { type: KeyEventTypes.KeyDisabled, data: {}, metadata: {} };
 

@@ -41,6 +41,22 @@ describe('SqliteEventStore specifics', () => {
     return closable;
   }
 
+  /**
+   * A store whose file has a trigger that, for an event of type 'Mine', takes its revision first: a writer that
+   * slipped in between the check and the insert. The store is opened after the trigger exists, so it prepares its
+   * statements against the final schema (a schema change by another connection mid-life is not what this is about).
+   */
+  async function storeWithRevisionThief(): Promise<SqliteEventStore> {
+    await track(new SqliteEventStore({ filename })).close();
+    const raw = track(new Database(filename));
+    raw.exec(`CREATE TRIGGER take_revision_first BEFORE INSERT ON events WHEN NEW.type = 'Mine'
+              BEGIN
+                INSERT INTO events (stream_id, revision, type, data, metadata, recorded_at)
+                VALUES (NEW.stream_id, NEW.revision, 'Theirs', '{}', '{}', 0);
+              END`);
+    return track(new SqliteEventStore({ filename }));
+  }
+
   beforeEach(() => {
     dir = makeTempDir();
     filename = path.join(dir, 'events.db');
@@ -107,17 +123,7 @@ describe('SqliteEventStore specifics', () => {
     });
 
     it('maps a UNIQUE(stream_id, revision) violation to WrongExpectedRevisionError and rolls back', async () => {
-      // The store creates the schema; then a trigger simulates a writer that slipped in between check and
-      // insert by taking the revision first. The store is reopened so it prepares its statements against the
-      // final schema (a schema change by another connection mid-life is not what this test is about).
-      await track(new SqliteEventStore({ filename })).close();
-      const raw = track(new Database(filename));
-      raw.exec(`CREATE TRIGGER take_revision_first BEFORE INSERT ON events WHEN NEW.type = 'Mine'
-                BEGIN
-                  INSERT INTO events (stream_id, revision, type, data, metadata, recorded_at)
-                  VALUES (NEW.stream_id, NEW.revision, 'Theirs', '{}', '{}', 0);
-                END`);
-      const store = track(new SqliteEventStore({ filename }));
+      const store = await storeWithRevisionThief();
 
       const appending = store.appendToStream('contested', [event('Mine')], NO_STREAM);
 
@@ -180,14 +186,7 @@ describe('SqliteEventStore specifics', () => {
     });
 
     it('rolls back only the failing append when its insert breaks the UNIQUE backstop inside a group', async () => {
-      await track(new SqliteEventStore({ filename })).close();
-      const raw = track(new Database(filename));
-      raw.exec(`CREATE TRIGGER take_revision_first BEFORE INSERT ON events WHEN NEW.type = 'Mine'
-                BEGIN
-                  INSERT INTO events (stream_id, revision, type, data, metadata, recorded_at)
-                  VALUES (NEW.stream_id, NEW.revision, 'Theirs', '{}', '{}', 0);
-                END`);
-      const store = track(new SqliteEventStore({ filename }));
+      const store = await storeWithRevisionThief();
 
       const [before, contested, after] = await Promise.allSettled([
         store.appendToStream('key-1', [event('Fine')], NO_STREAM),
