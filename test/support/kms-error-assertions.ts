@@ -40,11 +40,18 @@ function summary(value: unknown): string {
 /** Escapes text for use inside a RegExp. */
 export const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The event log's head, from GET /health. */
-export async function eventHead(kl: RunningKeyledger): Promise<number> {
-  const response = await fetch(`${kl.url}/health`);
-  const body = (await response.json()) as { eventStore: { headPosition: number } };
-  return body.eventStore.headPosition;
+/**
+ * The event log's head (GET /health) once it has stopped moving: the uses of an earlier step reach the log as a
+ * usage batch up to KEYLEDGER_USAGE_FLUSH_MS (25 ms) later, which must not count as a change made by the next one.
+ */
+export async function eventHead(kl: Pick<RunningKeyledger, 'url'>): Promise<number> {
+  const read = async () => ((await (await fetch(`${kl.url}/health`)).json()) as { eventStore: { headPosition: number } }).eventStore.headPosition;
+  for (let head = await read(); ; ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const again = await read();
+    if (again === head) return head;
+    head = again;
+  }
 }
 
 export async function describeKey(kms: KMSClient, keyId: string) {
