@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectOk, operation } from '../support/raw-aws-json';
@@ -22,7 +22,16 @@ const lines = (service: ServiceProcess): LogLine[] =>
 const waitFor = async (check: () => boolean) => {
   for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
 };
-const dataDir = () => mkdtempSync(join(tmpdir(), 'keyledger-observability-'));
+const dataDirs: string[] = [];
+const dataDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keyledger-observability-'));
+  dataDirs.push(dir);
+  return dir;
+};
+// Every service of this file has stopped by the time the file's last afterAll runs (jest runs them in order).
+afterAll(() => {
+  for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('logs', () => {
   let service: ServiceProcess;

@@ -98,7 +98,8 @@ describe('restart on the same data directory', () => {
   });
 
   it('answers a slow request in flight when SIGTERM arrives, then exits 0', async () => {
-    const busy = await startServiceProcess({ DATA_DIR: mkdtempSync(join(tmpdir(), 'keyledger-busy-')), LOG_FORMAT: 'json' });
+    const busyDir = mkdtempSync(join(tmpdir(), 'keyledger-busy-'));
+    const busy = await startServiceProcess({ DATA_DIR: busyDir, LOG_FORMAT: 'json' });
     const kms = clientFor(busy.url);
     const key = await createExternalKey(kms);
     // With the pool disabled, an RSA_4096 wrapping key is generated on demand: a request that takes seconds.
@@ -111,6 +112,7 @@ describe('restart on the same data directory', () => {
     expect(await exited).toBe(0);
     // Stopped: new connections are refused.
     await expect(fetch(`${busy.url}/health`)).rejects.toThrow();
+    rmSync(busyDir, { recursive: true, force: true });
   });
 
   it('refuses to start with a master key other than the one that sealed the data directory', async () => {
@@ -121,7 +123,9 @@ describe('restart on the same data directory', () => {
 
   it('refuses to start with an unusable configured master key, without echoing it', async () => {
     const bad = 'this-is-not-a-32-byte-base64-key';
-    const { code, output } = await runServiceExpectingFailure({ DATA_DIR: mkdtempSync(join(tmpdir(), 'keyledger-badkey-')), KEYLEDGER_MASTER_KEY: bad });
+    const badKeyDir = mkdtempSync(join(tmpdir(), 'keyledger-badkey-'));
+    const { code, output } = await runServiceExpectingFailure({ DATA_DIR: badKeyDir, KEYLEDGER_MASTER_KEY: bad });
+    rmSync(badKeyDir, { recursive: true, force: true });
     expect(code).not.toBe(0);
     expect(output).toContain('KEYLEDGER_MASTER_KEY is unusable');
     expect(output).not.toContain(bad);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -43,10 +43,15 @@ export const testBearerTokenOf = (accessKeyId: string): string => `bearer-${acce
 
 let shared: string | undefined;
 
-/** A credentials file with every test principal (written once per test process). */
+/**
+ * A credentials file with every test principal. Jest loads this module afresh for every test file, so the file
+ * lives at one path per test process (rewritten with the same content), not in a new directory per test file.
+ */
 export function testCredentialsFile(): string {
   if (shared) return shared;
-  const file = join(mkdtempSync(join(tmpdir(), 'keyledger-test-credentials-')), 'credentials.json');
+  const dir = join(tmpdir(), `keyledger-test-credentials-${process.pid}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, 'credentials.json');
   const credentials = TEST_ACCESS_KEYS.map((accessKeyId) => ({
     accessKeyId,
     secretAccessKey: TEST_SECRET,
