@@ -1,5 +1,5 @@
 /** DeriveSharedSecret (kms-api-reference.md §3): ECDH between a KMS private key and a caller-supplied public key. */
-import { createPrivateKey, createPublicKey, diffieHellman, KeyObject } from 'node:crypto';
+import { createPublicKey, diffieHellman, KeyObject } from 'node:crypto';
 import { isSingleDerSequence } from './der';
 import { privateKeyObject, type PrivateKeyInput } from './private-key';
 

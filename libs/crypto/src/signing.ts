@@ -14,7 +14,6 @@ import { secp256k1 } from '@noble/curves/secp256k1';
 import {
   constants,
   createHash,
-  createPrivateKey,
   createPublicKey,
   KeyObject,
   privateEncrypt,
