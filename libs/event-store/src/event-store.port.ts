@@ -122,10 +122,6 @@ export interface SubscribeOptions {
   signal: AbortSignal;
 }
 
-/**
- * Every method may reject with StoreUnavailableError when the store cannot be reached or does not answer in
- * time (each adapter bounds its calls); subscriptions wait for the store to come back instead of ending.
- */
 export interface AppendOptions {
   /**
    * 'durable' (the default): the append has reached the disk when it resolves. 'deferred': it is committed
@@ -137,6 +133,10 @@ export interface AppendOptions {
   durability?: 'durable' | 'deferred';
 }
 
+/**
+ * Every method may reject with StoreUnavailableError when the store cannot be reached or does not answer in
+ * time (each adapter bounds its calls); subscriptions wait for the store to come back instead of ending.
+ */
 export interface EventStore {
   /**
    * Appends atomically. Throws WrongExpectedRevisionError if the stream's last revision is not

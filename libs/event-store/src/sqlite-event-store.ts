@@ -18,7 +18,7 @@ import {
 } from './event-store.port';
 import { assertValidAppend, resolveReadAllOptions, resolveReadStreamOptions } from './port-arguments';
 import { recordedEventFromRow, SqliteEventRow } from './sqlite-event-row';
-import { BUSY_TIMEOUT_MS, openEventDatabase } from './sqlite-schema';
+import { BUSY_TIMEOUT_MS, LOG_SYNCHRONOUS, openEventDatabase } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
   /** Database file path, or ':memory:' for a private in-memory database. */
@@ -208,7 +208,7 @@ export class SqliteEventStore implements EventStore {
       for (const append of group) append.reject(failure);
       return;
     } finally {
-      if (deferred) this.db.pragma('synchronous = FULL');
+      if (deferred) this.db.pragma(`synchronous = ${LOG_SYNCHRONOUS}`);
     }
     if (outcomes.some((outcome) => 'ok' in outcome)) this.appends.notifyAppended();
     group.forEach((append, index) => {

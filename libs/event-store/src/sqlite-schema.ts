@@ -23,6 +23,9 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 export const BUSY_TIMEOUT_MS = 5000;
 
 /** Opens (creating if needed) an event database with the connection settings the store relies on. */
+/** The log's durability: a commit is on disk (WAL fsynced) before appendToStream resolves. */
+export const LOG_SYNCHRONOUS = 'FULL';
+
 export function openEventDatabase(filename: string, busyTimeoutMs = BUSY_TIMEOUT_MS): Database.Database {
   if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new RangeError(`busyTimeoutMs must be an integer >= 0, got ${busyTimeoutMs}`);
   const db = new Database(filename, { timeout: busyTimeoutMs });
@@ -30,8 +33,7 @@ export function openEventDatabase(filename: string, busyTimeoutMs = BUSY_TIMEOUT
     // busy_timeout first: switching to WAL may need to wait for another connection.
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     db.pragma('journal_mode = WAL');
-    // FULL: a commit is on disk (WAL fsynced) before appendToStream resolves.
-    db.pragma('synchronous = FULL');
+    db.pragma(`synchronous = ${LOG_SYNCHRONOUS}`);
     db.pragma('foreign_keys = ON');
     // better-sqlite3 builds SQLite with a 16 MiB page cache per connection, which appends fill; SQLite's own
     // default (2 MiB) keeps the log's hot pages, and the OS cache holds the rest.
