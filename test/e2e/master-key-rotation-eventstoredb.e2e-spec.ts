@@ -11,6 +11,7 @@ import { runCli, runCliOk } from '../../apps/kms-cli/testing/run-cli';
 import { createExternalKey, importMaterial } from '../support/byok-flow';
 import { kmsClientFor } from '../support/multi-instance-scenarios';
 import { ServiceProcess, startServiceProcess } from '../support/service-process';
+import { whileServing } from '../support/while-serving';
 
 /**
  * Master key rotation on EventStoreDB (the protocol double, reached over gRPC by the real client in the service
@@ -131,26 +132,13 @@ describe('master key rotation on EventStoreDB (protocol double, real processes)'
     expect(await sealedEventsInLog()).toEqual(before);
 
     // The service keeps answering Encrypt/Decrypt on the live key (old ciphertexts included) while the command runs.
-    const loopErrors: unknown[] = [];
-    let rounds = 0;
-    let looping = true;
-    const loop = (async () => {
-      while (looping) {
-        try {
-          expect(await decrypt(kms, ciphertext)).toEqual(plaintext);
-          expect(await decrypt(kms, await encrypt(kms, live.KeyId!, plaintext))).toEqual(plaintext);
-        } catch (error) {
-          loopErrors.push(error);
-        }
-        rounds += 1;
-      }
-    })();
-    while (rounds < 2) await new Promise((resolve) => setTimeout(resolve, 20));
-    const rotation = await runCli(['rotate-master-key'], rotatingEnv);
-    const roundsDuringRotation = rounds;
-    while (rounds < roundsDuringRotation + 2) await new Promise((resolve) => setTimeout(resolve, 20));
-    looping = false;
-    await loop;
+    const { result: rotation, roundErrors: loopErrors } = await whileServing(
+      async () => {
+        expect(await decrypt(kms, ciphertext)).toEqual(plaintext);
+        expect(await decrypt(kms, await encrypt(kms, live.KeyId!, plaintext))).toEqual(plaintext);
+      },
+      () => runCli(['rotate-master-key'], rotatingEnv),
+    );
     expect({ code: rotation.code, stderr: rotation.stderr }).toEqual({ code: 0, stderr: '' });
     expect(rotation.stdout).toContain(`Re-sealed 1 key material(s) under master key ${keyB.id} (from master key ${keyA.id}).`);
     expect(rotation.stdout).toContain('0 key material(s) remaining');

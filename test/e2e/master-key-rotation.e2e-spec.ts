@@ -12,6 +12,7 @@ import { readEventLog } from '../support/event-log';
 import { restClient } from '../support/rest-client';
 import { kmsClientFor } from '../support/multi-instance-scenarios';
 import { ServiceProcess, startServiceProcess } from '../support/service-process';
+import { whileServing } from '../support/while-serving';
 
 /**
  * Master key rotation on the embedded store, with real processes: restart with the new key current and the old
@@ -117,28 +118,13 @@ describe('master key rotation (embedded store, real processes)', () => {
     expect(vaultRows(dataDir)).toEqual(rowsBefore);
 
     // The service keeps answering Encrypt/Decrypt on every key while the command re-seals.
-    const loopErrors: unknown[] = [];
-    let rounds = 0;
-    let looping = true;
-    const loop = (async () => {
-      const keyIds = [imported.KeyId!, generated.KeyId!, pending.KeyId!, fresh.KeyId!];
-      while (looping) {
-        for (const keyId of keyIds) {
-          try {
-            expect(await decrypt(kms, await encrypt(kms, keyId, plaintext))).toEqual(plaintext);
-          } catch (error) {
-            loopErrors.push(error);
-          }
-        }
-        rounds += 1;
-      }
-    })();
-    while (rounds < 2) await new Promise((resolve) => setTimeout(resolve, 20));
-    const rotation = await runCli(['rotate-master-key', '--data-dir', dataDir], rotatingEnv);
-    const roundsDuringRotation = rounds;
-    while (rounds < roundsDuringRotation + 2) await new Promise((resolve) => setTimeout(resolve, 20));
-    looping = false;
-    await loop;
+    const keyIds = [imported.KeyId!, generated.KeyId!, pending.KeyId!, fresh.KeyId!];
+    const { result: rotation, roundErrors: loopErrors } = await whileServing(
+      async () => {
+        for (const keyId of keyIds) expect(await decrypt(kms, await encrypt(kms, keyId, plaintext))).toEqual(plaintext);
+      },
+      () => runCli(['rotate-master-key', '--data-dir', dataDir], rotatingEnv),
+    );
     expect({ code: rotation.code, stderr: rotation.stderr }).toEqual({ code: 0, stderr: '' });
     expect(rotation.stdout).toContain(`Re-sealed 2 key material(s) under master key ${keyB.id} (from master key ${keyA.id}).`);
     expect(rotation.stdout).toContain('0 key material(s) remaining');
