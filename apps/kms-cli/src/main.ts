@@ -12,13 +12,16 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** `keyledger export | head`: the reader went away; nothing more to say. */
+function exitQuietlyOnClosedPipe(error: NodeJS.ErrnoException): void {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+}
+
 /** Runs the CLI; resolves with the exit code (errors are reported on stderr, never thrown). */
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    // `keyledger export | head`: the reader went away; nothing more to say.
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
+  // Once per process: main() may run many times in one process (the e2e tests call it in-process).
+  if (!process.stdout.listeners('error').includes(exitQuietlyOnClosedPipe)) process.stdout.on('error', exitQuietlyOnClosedPipe);
   try {
     await buildProgram().parseAsync(argv);
     return 0;
