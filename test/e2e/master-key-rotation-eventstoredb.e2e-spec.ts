@@ -62,7 +62,7 @@ describe('master key rotation on EventStoreDB (protocol double, real processes)'
     return kmsClientFor(service.url);
   };
   const stop = async () => {
-    expect(await service!.stop()).toBe(0);
+    await service!.stopCleanly();
     service = undefined;
   };
 

@@ -32,7 +32,7 @@ async function serveAndReport(env: NodeJS.ProcessEnv, encrypts = 1): Promise<Exi
     // An error answer goes through the store-unavailable check, which must not need the EventStoreDB client.
     await expect(kms.send(new DescribeKeyCommand({ KeyId: 'alias/missing' }))).rejects.toMatchObject({ name: 'NotFoundException' });
   } finally {
-    expect(await service.stop()).toBe(0);
+    await service.stopCleanly();
     rmSync(dataDir, { recursive: true, force: true });
   }
   const line = (name: string) => {

@@ -83,7 +83,7 @@ describe('refused imports leave no material in the vault: one instance', () => {
     kms = kmsClientFor(service.url);
   });
   afterAll(async () => {
-    expect(await service.stop()).toBe(0);
+    await service.stopCleanly();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -125,7 +125,7 @@ describe('refused imports leave no material in the vault: two instances on one d
     [kmsA, kmsB] = instances.map((i) => kmsClientFor(i.url));
   });
   afterAll(async () => {
-    expect(await Promise.all(instances.map((i) => i.stop()))).toEqual([0, 0]);
+    await Promise.all(instances.map((i) => i.stopCleanly()));
     instances = [];
     rmSync(dataDir, { recursive: true, force: true });
   });

@@ -61,7 +61,7 @@ describe('restart on the same data directory', () => {
     expect(before.described.map((m) => m!.KeyState)).toEqual(['Enabled', 'PendingImport', 'PendingImport', 'Enabled']);
     const headBefore = await eventHead(service); // once the last uses' usage batch is in the log too
 
-    expect(await service.stop()).toBe(0); // graceful shutdown on SIGTERM
+    await service.stopCleanly(); // graceful shutdown on SIGTERM
     const logs = [service.output()];
 
     service = await startServiceProcess({ DATA_DIR: dataDir, LOG_FORMAT: 'json' });
@@ -73,7 +73,7 @@ describe('restart on the same data directory', () => {
     const decrypted = await kms.send(new DecryptCommand({ CiphertextBlob: ciphertext }));
     expect(Buffer.from(decrypted.Plaintext!).toString()).toBe('survives restarts');
     expect(Buffer.from((await kms.send(new DecryptCommand({ CiphertextBlob: generatedCiphertext }))).Plaintext!).toString()).toBe('generated');
-    expect(await service.stop()).toBe(0);
+    await service.stopCleanly();
     logs.push(service.output());
 
     // Read models are disposable: without them the service replays the log from position 0.
@@ -85,7 +85,7 @@ describe('restart on the same data directory', () => {
     const deadline = Date.now() + 10000;
     while ((await health(service.url)).projections.checkpoint < headBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(await snapshot(kms, keyIds)).toEqual(before);
-    expect(await service.stop()).toBe(0);
+    await service.stopCleanly();
     logs.push(service.output());
     service = undefined;
 

@@ -276,7 +276,7 @@ describe('secrets at rest: deleted material cannot be recovered from DATA_DIR, e
       kms = kmsClientFor(service.url);
       expect(await stateOf(kms, symmetric.keyId)).toBe('PendingImport');
       expect(await stateOf(kms, hmac.keyId)).toBe('PendingImport');
-      expect(await service.stop()).toBe(0);
+      await service.stopCleanly();
       expect(recoverable(dataDir, sealer, [symmetric, hmac])).toEqual(nothing);
     });
   });

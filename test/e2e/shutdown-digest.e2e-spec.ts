@@ -39,7 +39,7 @@ describe('a final signed digest at graceful shutdown (a real process sent SIGTER
   it('leaves no unsigned tail after a clean stop, and again after a clean restart', async () => {
     const first = await startServiceProcess(env());
     await someRequests(first.url);
-    expect(await first.stop()).toBe(0);
+    await first.stopCleanly();
     expect(first.output()).toContain('final audit digest signed');
     const once = await verify(dataDir);
     expect(once).toMatchObject({ ok: true, digestCount: 1, undigestedEventCount: 0 });
@@ -48,7 +48,7 @@ describe('a final signed digest at graceful shutdown (a real process sent SIGTER
 
     const second = await startServiceProcess(env());
     await someRequests(second.url);
-    expect(await second.stop()).toBe(0);
+    await second.stopCleanly();
     const twice = await verify(dataDir);
     expect(twice).toMatchObject({ ok: true, digestCount: 2, undigestedEventCount: 0 });
     expect(twice.warnings.join(' ')).not.toMatch(/not (yet )?(covered|signed)/i);

@@ -24,6 +24,8 @@ export interface ServiceProcess {
   output: () => string;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
+  /** SIGTERM, and fails with the service's output unless it exits 0 (the graceful shutdown). */
+  stopCleanly(): Promise<void>;
 }
 
 /** Runs the built service exactly as `npm start` does (node bin/keyledger-api.js), as a separate OS process. */
@@ -55,13 +57,18 @@ export async function startServiceProcess(env: NodeJS.ProcessEnv): Promise<Servi
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const stop = async () => {
+    child.kill('SIGTERM');
+    return exited;
+  };
   return {
     url,
     child,
     output: () => output,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
+    stop,
+    stopCleanly: async () => {
+      const code = await stop();
+      if (code !== 0) throw new Error(`service exited with ${code} on SIGTERM; its output ended:\n${output.slice(-6000)}`);
     },
   };
 }
