@@ -1,9 +1,11 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { RandomNonces } from './nonces';
 
 /** AES-256-GCM with the sizes every sealed format in this library uses. */
 export const GCM_NONCE_BYTES = 12;
 export const GCM_TAG_BYTES = 16;
 const AES_256_KEY_BYTES = 32;
+const nonces = new RandomNonces(GCM_NONCE_BYTES);
 
 export interface GcmSealed {
   nonce: Buffer;
@@ -14,7 +16,7 @@ export interface GcmSealed {
 /** Encrypts under a fresh random nonce; a nonce is never reused with the same key. */
 export function gcmSeal(key: Buffer, plaintext: Buffer, aad: Buffer): GcmSealed {
   assertKeyLength(key);
-  const nonce = randomBytes(GCM_NONCE_BYTES);
+  const nonce = nonces.next();
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: GCM_TAG_BYTES });
   cipher.setAAD(aad);
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
