@@ -20,6 +20,7 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import { AwsProtocolError, serializationError } from './aws-protocol-error';
+import { compiledValidatorFor } from './compiled-validation';
 
 /**
  * class-validator decorators that fail the way AWS does (kms-api-reference.md §1.3):
@@ -159,6 +160,7 @@ export async function validateRequest<T extends object>(dtoClass: new () => T, b
     // Own data properties only: a "__proto__" member must not reach the prototype chain.
     if (value !== null) Object.defineProperty(dto, member, { value, enumerable: true, writable: true, configurable: true });
   }
+  if (compiledValidatorFor(dtoClass)?.isValid(dto)) return dto;
   // Synchronously: no rule here is asynchronous, and the async variant costs a promise per constraint.
   const errors = validateSync(dto, { forbidUnknownValues: false });
   if (errors.length === 0) return dto;
