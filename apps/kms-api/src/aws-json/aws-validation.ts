@@ -153,12 +153,15 @@ export function memberTooLong(path: readonly string[], container: 'array' | 'obj
  */
 export async function validateRequest<T extends object>(dtoClass: new () => T, body: Record<string, unknown>): Promise<T> {
   const dto = new dtoClass();
-  for (const [member, value] of Object.entries(body)) {
+  const members = dto as Record<string, unknown>;
+  for (const member in body) {
     // class-validator finds the rules through dto.constructor: a "constructor" member (no KMS shape has one) would
-    // switch validation off, so it is ignored like any other unknown member.
-    if (member === 'constructor') continue;
-    // Own data properties only: a "__proto__" member must not reach the prototype chain.
-    if (value !== null) Object.defineProperty(dto, member, { value, enumerable: true, writable: true, configurable: true });
+    // switch validation off, so it is ignored like any other unknown member. A "__proto__" member (an own
+    // property of a parsed body) would be assigned as the prototype, so it is ignored too. The DTOs declare no
+    // accessors, so every other assignment makes an own data property.
+    if (!Object.hasOwn(body, member) || member === 'constructor' || member === '__proto__') continue;
+    const value = body[member];
+    if (value !== null) members[member] = value;
   }
   if (compiledValidatorFor(dtoClass)?.isValid(dto)) return dto;
   // Synchronously: no rule here is asynchronous, and the async variant costs a promise per constraint.
