@@ -146,6 +146,34 @@ describe('BatchingUsageRecorder', () => {
     expect(await usageEvents(store)).toHaveLength(1);
   });
 
+  it('records that arrive while a batch is written wait for the next interval or a full batch, not a write each', async () => {
+    // An append held open, as a commit under load is: what arrives meanwhile must not become a batch of its own.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const append = store.appendToStream.bind(store);
+    let appends = 0;
+    jest.spyOn(store, 'appendToStream').mockImplementation(async (...args) => {
+      appends += 1;
+      if (appends === 1) await held;
+      return append(...args);
+    });
+    const r = recorder({ flushIntervalMs: 60_000, maxBatch: 2 });
+    r.record(use(1));
+    r.record(use(2)); // a full batch: written at once
+    await until(() => appends === 1);
+    r.record(use(3)); // arrives during that write
+    release();
+    await until(async () => (await usageEvents(store)).length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(appends).toBe(1); // use 3 alone is not written right after
+    r.record(use(4)); // a full batch again
+    await until(async () => (await usageEvents(store)).length === 2);
+    expect((await usageEvents(store)).map((e) => (e.data as unknown as KeyUsageRecordedData).records.map((x) => x.requestId))).toEqual([
+      ['req-1', 'req-2'],
+      ['req-3', 'req-4'],
+    ]);
+  });
+
   it('flush() resolves once the batch is appended and the read models include its position', async () => {
     const r = recorder({ flushIntervalMs: 10_000 });
     r.record(use(1));
