@@ -27,7 +27,8 @@ const EVENT_HASH_LABEL = 'keyledger:event:v1\n';
 /** SHA-256 (hex) of the event's canonical JSON, with a label so it can never collide with another hash here. */
 export function eventHash(event: ChainedEventContent): string {
   const { streamId, revision, type, data, metadata } = event;
-  return sha256Hex(EVENT_HASH_LABEL + canonicalJson({ streamId, revision, type, data, metadata }));
+  // In key order, so a payload already in canonical form is written by the fast path.
+  return sha256Hex(EVENT_HASH_LABEL + canonicalJson({ data, metadata, revision, streamId, type }));
 }
 
 /**

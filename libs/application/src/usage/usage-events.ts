@@ -40,31 +40,32 @@ export function encryptionContextHash(context: Record<string, string> | undefine
 /** A principal reduced to its known members (no accidental extra data from the caller's object). */
 function principalOf(principal: Principal): Principal {
   return {
-    type: principal.type,
-    accountId: principal.accountId,
     ...(principal.accessKeyId !== undefined && { accessKeyId: principal.accessKeyId }),
+    accountId: principal.accountId,
     ...(principal.invokedBy !== undefined && { invokedBy: principal.invokedBy }),
+    type: principal.type,
   };
 }
 
 /**
  * The stored form of a use: pure, and the only place a KeyUseRecord becomes data. The encryption context is
- * replaced by its hash; optional members are left out rather than stored as null.
+ * replaced by its hash; optional members are left out rather than stored as null. Members are in key order (here
+ * and in the principal), so the chain hashes a batch of them with the canonical-JSON fast path.
  */
 export function toUsageRecordData(entry: KeyUseRecord): UsageRecordData {
   const contextHash = encryptionContextHash(entry.encryptionContext);
   return {
-    keyId: entry.keyId,
-    keyArn: entry.keyArn,
     accountId: entry.accountId,
-    region: entry.region,
-    operation: entry.operation,
+    ...(contextHash !== undefined && { encryptionContextHash: contextHash }),
+    ...(entry.errorType !== undefined && { errorType: entry.errorType }),
+    keyArn: entry.keyArn,
+    keyId: entry.keyId,
     ...(entry.keyMaterialId !== undefined && { keyMaterialId: entry.keyMaterialId }),
+    operation: entry.operation,
+    outcome: entry.outcome,
     principal: principalOf(entry.principal),
+    region: entry.region,
     requestId: entry.requestId,
     time: new Date(entry.time).toISOString(),
-    outcome: entry.outcome,
-    ...(entry.errorType !== undefined && { errorType: entry.errorType }),
-    ...(contextHash !== undefined && { encryptionContextHash: contextHash }),
   };
 }
