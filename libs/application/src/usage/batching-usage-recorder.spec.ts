@@ -126,6 +126,9 @@ describe('BatchingUsageRecorder', () => {
       outcome: 'Succeeded',
     });
 
+    // Stored with its members in key order (the principal's too), so the chain hashes batches on the fast path.
+    for (const record of [recordsOf(events)[0], recordsOf(events)[0].principal]) expect(Object.keys(record)).toEqual(Object.keys(record).sort());
+
     // The next batch appends after the revision the writer knows, never with "any".
     r.record(use(5, { outcome: 'Refused', errorType: 'DisabledException', keyMaterialId: undefined }));
     await until(async () => (await usageEvents(store)).length === 2);

@@ -37,35 +37,35 @@ export function encryptionContextHash(context: Record<string, string> | undefine
   return createHash('sha256').update(canonicalEncryptionContext(context)).digest('hex');
 }
 
-/** A principal reduced to its known members (no accidental extra data from the caller's object). */
+/** A principal reduced to its known members (no accidental extra data from the caller's object), in key order. */
 function principalOf(principal: Principal): Principal {
-  return {
-    ...(principal.accessKeyId !== undefined && { accessKeyId: principal.accessKeyId }),
-    accountId: principal.accountId,
-    ...(principal.invokedBy !== undefined && { invokedBy: principal.invokedBy }),
-    type: principal.type,
-  };
+  const reduced: Partial<Principal> = {};
+  if (principal.accessKeyId !== undefined) reduced.accessKeyId = principal.accessKeyId;
+  reduced.accountId = principal.accountId;
+  if (principal.invokedBy !== undefined) reduced.invokedBy = principal.invokedBy;
+  reduced.type = principal.type;
+  return reduced as Principal;
 }
 
 /**
  * The stored form of a use: pure, and the only place a KeyUseRecord becomes data. The encryption context is
- * replaced by its hash; optional members are left out rather than stored as null. Members are in key order (here
- * and in the principal), so the chain hashes a batch of them with the canonical-JSON fast path.
+ * replaced by its hash; optional members are left out rather than stored as null. Members are added in key order
+ * (here and in the principal), so the chain hashes a batch of them with the canonical-JSON fast path; assigned one
+ * by one, not spread in: this runs on every use, and the spreads cost twice the rest.
  */
 export function toUsageRecordData(entry: KeyUseRecord): UsageRecordData {
   const contextHash = encryptionContextHash(entry.encryptionContext);
-  return {
-    accountId: entry.accountId,
-    ...(contextHash !== undefined && { encryptionContextHash: contextHash }),
-    ...(entry.errorType !== undefined && { errorType: entry.errorType }),
-    keyArn: entry.keyArn,
-    keyId: entry.keyId,
-    ...(entry.keyMaterialId !== undefined && { keyMaterialId: entry.keyMaterialId }),
-    operation: entry.operation,
-    outcome: entry.outcome,
-    principal: principalOf(entry.principal),
-    region: entry.region,
-    requestId: entry.requestId,
-    time: new Date(entry.time).toISOString(),
-  };
+  const record: Partial<UsageRecordData> = { accountId: entry.accountId };
+  if (contextHash !== undefined) record.encryptionContextHash = contextHash;
+  if (entry.errorType !== undefined) record.errorType = entry.errorType;
+  record.keyArn = entry.keyArn;
+  record.keyId = entry.keyId;
+  if (entry.keyMaterialId !== undefined) record.keyMaterialId = entry.keyMaterialId;
+  record.operation = entry.operation;
+  record.outcome = entry.outcome;
+  record.principal = principalOf(entry.principal);
+  record.region = entry.region;
+  record.requestId = entry.requestId;
+  record.time = new Date(entry.time).toISOString();
+  return record as UsageRecordData;
 }
