@@ -40,4 +40,31 @@ describe('findJsonStructureViolation (a linear scan of raw JSON text)', () => {
     findJsonStructureViolation(nested(5_000_000));
     expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(1000);
   });
+
+  it('agrees with the parsed document on random JSON whose strings are full of quotes, backslashes and brackets', () => {
+    let state = 7;
+    const random = (n: number) => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) % n);
+    const text = () => Array.from({ length: random(8) }, () => ['"', '\\', '\\\\', '[', ']', '{', '}', ',', 'a', '\\"'][random(10)]).join('');
+    const build = (depth: number): unknown => {
+      if (depth > 4 || random(3) === 0) return random(2) ? text() : random(100);
+      if (random(2)) return Array.from({ length: random(5) }, () => build(depth + 1));
+      return Object.fromEntries(Array.from({ length: random(5) }, () => [text(), build(depth + 1)]));
+    };
+    /** Deepest nesting and most entries of any container, from the parsed value: the scan's independent oracle. */
+    const shape = (value: unknown): { depth: number; entries: number } => {
+      if (value === null || typeof value !== 'object') return { depth: 0, entries: 0 };
+      const children = Object.values(value).map(shape);
+      return { depth: 1 + Math.max(0, ...children.map((c) => c.depth)), entries: Math.max(Object.keys(value).length, ...children.map((c) => c.entries)) };
+    };
+    let violations = 0;
+    for (let i = 0; i < 3000; i++) {
+      const json = JSON.stringify(build(0));
+      const { depth, entries } = shape(JSON.parse(json));
+      const expected = depth > 4 || entries > 3;
+      expect({ json, violated: findJsonStructureViolation(json, 4, 3) !== undefined }).toEqual({ json, violated: expected });
+      if (expected) violations += 1;
+    }
+    expect(violations).toBeGreaterThan(300);
+    expect(violations).toBeLessThan(2700);
+  });
 });
