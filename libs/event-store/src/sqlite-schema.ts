@@ -22,10 +22,10 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export const BUSY_TIMEOUT_MS = 5000;
 
-/** Opens (creating if needed) an event database with the connection settings the store relies on. */
 /** The log's durability: a commit is on disk (WAL fsynced) before appendToStream resolves. */
 export const LOG_SYNCHRONOUS = 'FULL';
 
+/** Opens (creating if needed) an event database with the connection settings the store relies on. */
 export function openEventDatabase(filename: string, busyTimeoutMs = BUSY_TIMEOUT_MS): Database.Database {
   if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new RangeError(`busyTimeoutMs must be an integer >= 0, got ${busyTimeoutMs}`);
   const db = new Database(filename, { timeout: busyTimeoutMs });

@@ -48,9 +48,10 @@ interface Buffered {
  * whatever was buffered while the store refused appends). Batches are appended as 'deferred' (no fsync of their
  * own, see AppendOptions) except one at least every DURABLE_EVERY_MS and the last one at shutdown, so an OS crash
  * or power cut can lose about one second more; key events are never deferred. A failed append is logged with ids
- * and counts only and retried later (backing off up to `maxRetryDelayMs`) without ever blocking a caller; the records stay buffered, up to
- * `maxBuffered`, past which the oldest waiting records are dropped with a warning. The batch being retried is
- * never dropped, so a retry after an append whose outcome was unknown can tell what was already written.
+ * and counts only and retried later (backing off up to `maxRetryDelayMs`) without ever blocking a caller; the
+ * records stay buffered, up to `maxBuffered`, past which the oldest waiting records are dropped with a warning.
+ * The batch being retried is never dropped, so a retry after an append whose outcome was unknown can tell what
+ * was already written.
  */
 @Injectable()
 export class BatchingUsageRecorder implements UsageRecorder, BeforeApplicationShutdown {
