@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { getMetadataStorage, validateSync } from 'class-validator';
-import { compiledValidatorFor } from './compiled-validation';
+import { validateSync } from 'class-validator';
+import { compiledValidatorFor, validationRulesOf } from './compiled-validation';
 
 /** Every request DTO of both APIs: the classes that carry class-validator rules. */
 function requestDtoClasses(): Array<new () => object> {
@@ -12,8 +12,7 @@ function requestDtoClasses(): Array<new () => object> {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       for (const exported of Object.values(require(join(dir, file)) as Record<string, unknown>)) {
         if (typeof exported !== 'function') continue;
-        const rules = getMetadataStorage().getTargetValidationMetadatas(exported, undefined as unknown as string, false, false, undefined);
-        if (rules.length > 0) classes.add(exported as new () => object);
+        if (validationRulesOf(exported).length > 0) classes.add(exported as new () => object);
       }
     }
   }
@@ -27,7 +26,7 @@ function valuesFromRules(dtoClass: Function): unknown[] {
     if (typeof value === 'string' || typeof value === 'number') found.push(value, [value]);
     else if (Array.isArray(value)) value.forEach(collect);
   };
-  for (const rule of getMetadataStorage().getTargetValidationMetadatas(dtoClass, undefined as unknown as string, false, false, undefined)) {
+  for (const rule of validationRulesOf(dtoClass)) {
     (rule.constraints ?? []).forEach(collect);
     for (const constraint of rule.constraints ?? []) if (typeof constraint === 'number') found.push('x'.repeat(Math.max(0, constraint)), 'x'.repeat(constraint + 1), constraint - 1, constraint + 1);
   }

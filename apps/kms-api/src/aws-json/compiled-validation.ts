@@ -30,12 +30,14 @@ export function compiledValidatorFor(dtoClass: Function): CompiledValidator | nu
   return validator;
 }
 
+/** The rules class-validator applies to a DTO class: the selection validateSync makes with no groups and `always` unset. */
+export function validationRulesOf(dtoClass: Function): ValidationMetadata[] {
+  return getMetadataStorage().getTargetValidationMetadatas(dtoClass, undefined as unknown as string, false, false, undefined);
+}
+
 function compile(dtoClass: Function): CompiledValidator | null {
-  const storage = getMetadataStorage();
-  // The same selection validateSync makes with no groups and `always` unset.
-  const metadatas = storage.getTargetValidationMetadatas(dtoClass, undefined as unknown as string, false, false, undefined);
   const members = new Map<string, MemberCheck>();
-  for (const [property, rules] of Object.entries(storage.groupByPropertyName(metadatas))) {
+  for (const [property, rules] of Object.entries(getMetadataStorage().groupByPropertyName(validationRulesOf(dtoClass)))) {
     const check = compileMember(property, rules);
     if (check === null) return null;
     members.set(property, check);
