@@ -55,17 +55,15 @@ function isCanonicalAsIs(value: unknown): boolean {
       return Number.isFinite(value);
     case 'object': {
       if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (value[i] === undefined || !isCanonicalAsIs(value[i])) return false;
+        // A hole or an undefined item reads as undefined, which is not canonical as is (default below).
+        for (let i = 0; i < value.length; i++) if (!isCanonicalAsIs(value[i])) return false;
         return true;
       }
       const prototype = Object.getPrototypeOf(value);
       if (prototype !== Object.prototype && prototype !== null) return false;
       const keys = Object.keys(value);
       for (let i = 1; i < keys.length; i++) if (!(keys[i - 1] < keys[i])) return false;
-      for (const key of keys) {
-        const member = (value as Record<string, unknown>)[key];
-        if (member === undefined || !isCanonicalAsIs(member)) return false;
-      }
+      for (const key of keys) if (!isCanonicalAsIs((value as Record<string, unknown>)[key])) return false;
       return true;
     }
     default:
