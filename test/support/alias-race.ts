@@ -99,6 +99,13 @@ async function createKey(kms: KMSClient, description: string): Promise<string> {
   return (await kms.send(new CreateKeyCommand({ Description: description }))).KeyMetadata!.KeyId!;
 }
 
+/** Whether DescribeKey through this client finds the key yet. */
+const describesKey = (kms: KMSClient, keyId: string) =>
+  kms.send(new DescribeKeyCommand({ KeyId: keyId })).then(
+    () => true,
+    () => false,
+  );
+
 /** The aliases ListAliases shows for a key (one page: a race key never has more than a few). */
 async function aliasesOf(kms: KMSClient, keyId: string): Promise<AliasListEntry[]> {
   return (await kms.send(new ListAliasesCommand({ KeyId: keyId, Limit: 100 }))).Aliases ?? [];
@@ -155,6 +162,12 @@ export function describeAliasRaceScenarios(
         const aliasName = `alias/race-${run}-${round}`;
         // One key made through each instance: the targets differ, so the log says which request won.
         const keys = [await createKey(clients[0], `race ${round} a`), await createKey(clients[1], `race ${round} b`)];
+        // Each instance's key read model learns of the other's key through its subscription (documented lag: the
+        // embedded store polls for other processes' commits every 50 ms). Waiting for both keys here leaves the
+        // alias as the only thing the DescribeKey-by-alias check below can find or miss at once.
+        for (const kms of clients) {
+          for (const keyId of keys) await eventually(() => describesKey(kms, keyId), Boolean);
+        }
         const outcomes = await settleInOrder(
           sendTogether([0, 1].map((i) => ({ client: clients[i], command: new CreateAliasCommand({ AliasName: aliasName, TargetKeyId: keys[i] }) }))),
         );
@@ -196,6 +209,7 @@ export function describeAliasRaceScenarios(
         const aliasName = `alias/update-delete-${run}-${round}`;
         const first = await createKey(clients[0], `update-delete ${round} first`);
         const second = await createKey(clients[1], `update-delete ${round} second`);
+        for (const kms of clients) await eventually(() => describesKey(kms, first).then(async (found) => found && describesKey(kms, second)), Boolean);
         await clients[round % 2].send(new CreateAliasCommand({ AliasName: aliasName, TargetKeyId: first }));
 
         // Alternate which instance updates and which deletes.
