@@ -70,6 +70,10 @@ export class ChainingEventStore implements EventStore {
     return this.inner.readAll(options);
   }
 
+  readEventsAt(positions: readonly number[]): Promise<RecordedEvent[]> {
+    return this.inner.readEventsAt(positions);
+  }
+
   headPosition(): Promise<number> {
     return this.inner.headPosition();
   }

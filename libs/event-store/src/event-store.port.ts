@@ -154,6 +154,13 @@ export interface EventStore {
   /** A page of the global log in position order. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
 
+  /**
+   * The events at these positions of the global log (positions this store reported), in position order, each
+   * once; a position that holds no event of this store is left out. For read models that index the log
+   * rather than copy it (the audit trail): a page of them is read back by position.
+   */
+  readEventsAt(positions: readonly number[]): Promise<RecordedEvent[]>;
+
   /** The position of the last event in the global log (0 if the log is empty). */
   headPosition(): Promise<number>;
 

@@ -12,7 +12,7 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
 } from './event-store.port';
-import { assertValidAppend, resolveReadAllOptions, resolveReadStreamOptions } from './port-arguments';
+import { assertValidAppend, resolveReadAllOptions, resolvePositions, resolveReadStreamOptions } from './port-arguments';
 
 /**
  * Event store held in process memory, for unit tests. Behaves like the SQLite adapter (same contract
@@ -70,6 +70,12 @@ export class InMemoryEventStore implements EventStore {
     this.assertOpen();
     const { after, maxCount } = resolveReadAllOptions(options);
     return this.log.slice(after, after + maxCount).map(cloneEvent);
+  }
+
+  async readEventsAt(positions: readonly number[]): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    // The event at position p is the log's entry p - 1.
+    return resolvePositions(positions).flatMap((position) => (position <= this.log.length ? [cloneEvent(this.log[position - 1])] : []));
   }
 
   async headPosition(): Promise<number> {

@@ -52,3 +52,11 @@ export function resolveReadStreamOptions(options: ReadStreamOptions = {}): { fro
 function isJsonObject(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** readEventsAt's positions, each once and ascending; anything not a position (not an integer >= 1) is a RangeError. */
+export function resolvePositions(positions: readonly number[]): number[] {
+  for (const position of positions) {
+    if (!Number.isSafeInteger(position) || position < 1) throw new RangeError(`readEventsAt positions must be integers >= 1, got ${position}`);
+  }
+  return [...new Set(positions)].sort((a, b) => a - b);
+}

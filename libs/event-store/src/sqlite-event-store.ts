@@ -16,7 +16,7 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
 } from './event-store.port';
-import { assertValidAppend, resolveReadAllOptions, resolveReadStreamOptions } from './port-arguments';
+import { assertValidAppend, resolvePositions, resolveReadAllOptions, resolveReadStreamOptions } from './port-arguments';
 import { recordedEventFromRow, SqliteEventRow } from './sqlite-event-row';
 import { BUSY_TIMEOUT_MS, LOG_SYNCHRONOUS, openEventDatabase } from './sqlite-schema';
 
@@ -90,6 +90,7 @@ export class SqliteEventStore implements EventStore {
   private readonly insertEvent: Database.Statement<[EventInsert], { position: number }>;
   private readonly selectStream: Database.Statement<[string, number, number], EventRow>;
   private readonly selectPage: Database.Statement<[number, number], EventRow>;
+  private readonly selectAtPositions: Database.Statement<[string], EventRow>;
   private readonly selectHead: Database.Statement<[], { head: number }>;
   /** One append inside the group's transaction: a savepoint, so its failure undoes only its own rows. */
   private readonly appendOne: (append: QueuedAppend) => AppendResult;
@@ -117,6 +118,8 @@ export class SqliteEventStore implements EventStore {
     this.selectPage = this.db.prepare(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
     );
+    // The positions go in as one JSON array: one statement, whatever their number, each an INTEGER PRIMARY KEY lookup.
+    this.selectAtPositions = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position IN (SELECT value FROM json_each(?)) ORDER BY position`);
     this.selectHead = this.db.prepare('SELECT COALESCE(MAX(position), 0) AS head FROM events');
 
     // Called inside a transaction, a better-sqlite3 transaction function runs as a savepoint.
@@ -166,6 +169,12 @@ export class SqliteEventStore implements EventStore {
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
     const { after, maxCount } = resolveReadAllOptions(options);
     return this.guard(() => this.selectPage.all(after, maxCount)).map(toRecordedEvent);
+  }
+
+  async readEventsAt(positions: readonly number[]): Promise<RecordedEvent[]> {
+    const wanted = resolvePositions(positions);
+    if (wanted.length === 0) return [];
+    return this.guard(() => this.selectAtPositions.all(JSON.stringify(wanted))).map(toRecordedEvent);
   }
 
   async headPosition(): Promise<number> {

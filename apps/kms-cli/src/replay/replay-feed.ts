@@ -92,6 +92,10 @@ export class ReplayFeed implements EventStore {
     return this.log.readPage(options.after ?? 0, this.options.until, options.maxCount ?? 1000);
   }
 
+  async readEventsAt(): Promise<RecordedEvent[]> {
+    throw new CliError('A replay reads the log in order, never by position.');
+  }
+
   async headPosition(): Promise<number> {
     return this.options.until;
   }

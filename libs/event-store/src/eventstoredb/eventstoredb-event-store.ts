@@ -12,18 +12,20 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
 } from '../event-store.port';
-import { assertValidAppend, resolveReadAllOptions, resolveReadStreamOptions } from '../port-arguments';
+import { assertValidAppend, resolvePositions, resolveReadAllOptions, resolveReadStreamOptions } from '../port-arguments';
 import { scanAll, SCAN_PAGE_SIZE, type PageReader } from './all-stream-scan';
 import { asWrongExpectedRevision } from './client-errors';
 import { dbClient } from './db-client';
 import { isSystemEvent, positionOf, toEventData, toRecordedEvent } from './event-mapping';
-import { LogPositions, toPortPosition } from './log-positions';
+import { LogPositions, toCommitPosition, toPortPosition } from './log-positions';
 import { DEFAULT_RESUBSCRIBE_BACKOFF, resumableSubscription, type ResubscribeBackoff } from './resumable-subscription';
 import { deadlineOfConnectionString, DEFAULT_STORE_TIMEOUT_MS, StoreCalls, type StoreConnectivity } from './store-calls';
 import { DEFAULT_LOG_STREAM_PREFIX, StreamNamespace } from './stream-namespace';
 
 /** The head is usually among the last few records, so search backwards in small pages. */
 const HEAD_SEARCH_PAGE_SIZE = 32;
+/** How many single-record reads readEventsAt keeps in flight (a page of the audit trail is up to 1000 positions). */
+const READS_AT_ONCE = 32;
 
 export interface EventStoreDbEventStoreOptions {
   /** e.g. `esdb://localhost:2113?tls=false`, or a cluster: `esdb+discover://...`. */
@@ -164,6 +166,36 @@ export class EventStoreDbEventStore implements EventStore {
       if (page.length === maxCount) break;
     }
     return page;
+  }
+
+  /**
+   * One single-record read of `$all` per position, at most READS_AT_ONCE in flight: the server has no read of
+   * several positions. The positions must be ones this store reported (records start there); a read that finds a
+   * later record, another namespace's or a system event, or that the server refuses, means no event of ours.
+   */
+  async readEventsAt(positions: readonly number[]): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const wanted = resolvePositions(positions);
+    const origin = wanted.length === 0 ? undefined : await this.positions.findOrigin();
+    if (origin === undefined) return [];
+    const readOne = async (position: number): Promise<RecordedEvent | undefined> => {
+      const commit = toCommitPosition(position, origin);
+      let event;
+      try {
+        const [first] = await this.readPage('readAll', () => this.client.readAll({ fromPosition: { commit, prepare: commit }, direction: dbClient().FORWARDS, maxCount: 1 }));
+        event = first?.event;
+      } catch (error) {
+        if (isStoreUnavailableError(error)) throw error;
+        return undefined;
+      }
+      if (!event?.position || event.position.commit !== commit || !this.namespace.contains(event.streamId) || isSystemEvent(event)) return undefined;
+      return toRecordedEvent(event, this.namespace, origin);
+    };
+    const found: RecordedEvent[] = [];
+    for (let i = 0; i < wanted.length; i += READS_AT_ONCE) {
+      for (const event of await Promise.all(wanted.slice(i, i + READS_AT_ONCE).map(readOne))) if (event) found.push(event);
+    }
+    return found;
   }
 
   async headPosition(): Promise<number> {

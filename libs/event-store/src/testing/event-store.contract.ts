@@ -278,6 +278,33 @@ export function describeEventStoreContract(
       });
     });
 
+    describe('reading events by position', () => {
+      it('returns the events at the positions asked for, in position order, each once, exactly as readAll does', async () => {
+        await store.appendToStream('a', someEvents(3, 'A'), NO_STREAM);
+        await store.appendToStream('b', someEvents(2, 'B'), NO_STREAM);
+        await store.appendToStream('a', someEvents(2, 'C'), 2);
+        const log = await store.readAll();
+        const wanted = [log[5], log[0], log[3], log[5]].map((event) => event.position);
+
+        expect(await store.readEventsAt(wanted)).toEqual([log[0], log[3], log[5]]);
+        expect(await store.readEventsAt(log.map((event) => event.position))).toEqual(log);
+      });
+
+      it('leaves out positions past the head, and is empty for no positions or an empty store', async () => {
+        expect(await store.readEventsAt([1, 2])).toEqual([]);
+        await store.appendToStream('a', someEvents(2), NO_STREAM);
+        const log = await store.readAll();
+        const head = await store.headPosition();
+
+        expect(await store.readEventsAt([head + 1000, log[1].position])).toEqual([log[1]]);
+        expect(await store.readEventsAt([])).toEqual([]);
+      });
+
+      it.each([0, -1, 1.5, Number.NaN])('refuses %p as a position with a RangeError', async (position) => {
+        await expect(store.readEventsAt([1, position])).rejects.toThrow(RangeError);
+      });
+    });
+
     describe('round-tripping', () => {
       it('returns type, streamId, data, metadata and recordedAt exactly as stored', async () => {
         const streamId = 'key/ñ-🔑:0001';
