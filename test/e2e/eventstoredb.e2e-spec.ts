@@ -1,10 +1,11 @@
-import { CreateKeyCommand, DecryptCommand, DeleteImportedKeyMaterialCommand, DescribeKeyCommand, EncryptCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DecryptCommand, DeleteImportedKeyMaterialCommand, DescribeKeyCommand, EncryptCommand, ImportKeyMaterialCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { randomBytes } from 'node:crypto';
 import { EventStoreDbDouble, startEventStoreDbDouble } from '../../libs/event-store/src/testing/eventstoredb-double';
 import { createExternalKey, importMaterial } from '../support/byok-flow';
 import { eventually } from '../support/event-log';
 import { readEventStoreDbLog } from '../support/eventstoredb-log';
 import { RunningKeyledger, startKeyledger } from '../support/keyledger-harness';
+import { expectOk, restClient, sigV4 } from '../support/rest-client';
 
 const describeKey = async (kms: KMSClient, keyId: string) => (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
 
@@ -81,6 +82,31 @@ describe('Keyledger on EventStoreDB (protocol double)', () => {
     } finally {
       await published.close();
     }
+  });
+
+  it("serves the audit trail from its own index and the events EventStoreDB holds at the indexed positions", async () => {
+    const kms = kl.client();
+    const key = await createExternalKey(kms);
+    await importMaterial(kms, key.KeyId!, randomBytes(32));
+    const forged = new ImportKeyMaterialCommand({ KeyId: key.KeyId, ImportToken: randomBytes(64), EncryptedKeyMaterial: randomBytes(256), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
+    await expect(kms.send(forged)).rejects.toMatchObject({ name: 'InvalidImportTokenException' });
+    const stream = (await readEventStoreDbLog(double.connectionString)).filter((e) => e.streamId === `kms-key-${key.KeyId}`);
+    const rest = restClient(kl.url, sigV4('test'));
+    const trail = await eventually(
+      async () => expectOk(await rest.get(`/v1/audit?keyId=${key.KeyId}&limit=2`)),
+      (page) => page.records.length === 2,
+    );
+    // Positions, streams and event data are the log's own (positions on EventStoreDB are sparse commit positions).
+    expect(trail.records.map((r: { position: number; streamId: string; type: string; data: unknown }) => [r.position, r.streamId, r.type, r.data])).toEqual(
+      stream.slice(0, 2).map((e) => [e.position, e.streamId, e.type, e.data]),
+    );
+    const next = await eventually(
+      async () => expectOk(await rest.get(`/v1/audit?keyId=${key.KeyId}&afterPosition=${trail.nextAfterPosition}`)),
+      (page) => page.records.length === 2,
+    );
+    expect(next.records.map((r: { type: string }) => r.type)).toEqual(['KeyMaterialImported.v1', 'RequestRefused.v1']);
+    expect(next.records[0]).toMatchObject({ position: stream[2].position, outcome: 'Succeeded', operation: 'ImportKeyMaterial', principal: { accessKeyId: 'test' } });
+    expect(next.records[1]).toMatchObject({ outcome: 'Refused', operation: 'ImportKeyMaterial', errorType: 'InvalidImportTokenException' });
   });
 
   it('keeps its read models current after the server drops the subscription', async () => {

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditEventTypes, DIGEST_STREAM_ID, refusalStreamForAccount, refusalStreamForKey } from '@keyledger/audit';
 import { KeyEventTypes, keyStreamId, NO_STREAM_REVISION } from '@keyledger/domain';
-import { InMemoryEventStore, JsonObject, NewEvent, RecordedEvent } from '@keyledger/event-store';
+import { InMemoryEventStore, JsonObject, NewEvent } from '@keyledger/event-store';
 import { AuditProjection } from './audit-projection';
+import { toAuditRecord } from './audit-record';
 import { SqliteAuditLog } from './audit-read-model';
 import { KeyProjection } from './key-projection';
 import { ProjectionRunner } from './projection-runner';
 import { openReadModelDatabase } from './read-model-database';
-import { STORED_DATA_JSON } from './stored-event-json';
 
 const keyId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const user = (accessKeyId: string) => ({ type: 'User', accountId: '111122223333', accessKeyId });
@@ -47,7 +47,7 @@ describe('the audit read model', () => {
     const runner = new ProjectionRunner(store, db, [new KeyProjection(db), new AuditProjection(db)]);
     runner.start();
     expect(await runner.waitForPosition(await store.headPosition(), 2000)).toBe(true);
-    return { db, runner, audit: new SqliteAuditLog(db) };
+    return { db, runner, audit: new SqliteAuditLog(db, store) };
   }
   const positions = (page: { records: Array<{ position: number }> }) => page.records.map((r) => r.position);
 
@@ -113,7 +113,7 @@ describe('the audit read model', () => {
     const projection = new AuditProjection(db);
     for (const e of await store.readAll()) projection.apply(e);
     expect(await audit.query({ limit: 100 })).toEqual(before);
-    db.prepare('DELETE FROM audit_records WHERE position = 3').run();
+    db.prepare('DELETE FROM audit_entries WHERE position = 3').run();
     await runner.rebuild();
     await runner.waitForPosition(await store.headPosition(), 2000);
     expect(await audit.query({ limit: 100 })).toEqual(before);
@@ -121,21 +121,30 @@ describe('the audit read model', () => {
     db.close();
   });
 
-  it('stores the same record whether an event carries its stored data text (a replay) or not (the live feed)', async () => {
-    const { db, runner } = await caughtUp();
+  it('indexes the log instead of copying it: the rows hold positions and filter columns, the records come from the log', async () => {
+    const { db, runner, audit } = await caughtUp();
     await runner.stop();
-    const live = db.prepare('SELECT * FROM audit_records ORDER BY position').all();
-    const projection = new AuditProjection(db);
-    db.exec('DELETE FROM audit_records');
-    // As the replay feed reads rows: the data's JSON text as the store wrote it rides along with the event.
-    for (const e of await store.readAll()) projection.apply({ ...e, [STORED_DATA_JSON]: JSON.stringify(e.data) } as RecordedEvent);
-    expect(db.prepare('SELECT * FROM audit_records ORDER BY position').all()).toEqual(live);
+    expect(db.prepare('SELECT * FROM audit_entries ORDER BY position').all()).toEqual([
+      { position: 1, key_id: keyId(1), type: 'KeyCreated.v1', time: Date.parse(at(0)), principal: 'AKIAALICE' },
+      { position: 2, key_id: keyId(2), type: 'KeyCreated.v1', time: Date.parse(at(1)), principal: 'AKIAALICE' },
+      { position: 3, key_id: keyId(1), type: 'RequestRefused.v1', time: Date.parse(at(2)), principal: 'AKIAMALLORY' },
+      { position: 6, key_id: keyId(1), type: 'KeyMaterialExpired.v1', time: Date.parse(at(5)), principal: 'keyledger-expiry' },
+      { position: 7, key_id: null, type: 'RequestRefused.v1', time: Date.parse(at(6)), principal: 'AKIAMALLORY' },
+    ]);
+    // Each record is what toAuditRecord makes of the event the log holds at that position.
+    const log = await store.readAll();
+    expect((await audit.query({ limit: 100 })).records).toEqual([0, 1, 2, 5, 6].map((i) => toAuditRecord(log[i])));
+    // Read back from the log on every query: a page follows what the log says, not a snapshot taken at projection time.
+    const fromLog = { readEventsAt: jest.fn(async (wanted: readonly number[]) => (await store.readEventsAt(wanted)).map((e) => ({ ...e, data: { ...e.data, seen: 'in the log' } }))) };
+    const page = await new SqliteAuditLog(db, fromLog).query({ keyId: keyId(1), limit: 2 });
+    expect(fromLog.readEventsAt).toHaveBeenCalledWith([1, 3]);
+    expect(page.records.map((r) => r.data.seen)).toEqual(['in the log', 'in the log']);
     db.close();
   });
 
   it('loads a rebuild without its secondary indexes and builds them at the end, to the same answers', async () => {
     const { db, runner, audit } = await caughtUp();
-    const indexes = () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_records' ORDER BY name").pluck().all();
+    const indexes = () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_entries' ORDER BY name").pluck().all();
     const before = { indexes: indexes(), page: await audit.query({ keyId: keyId(1), limit: 100 }) };
     expect(before.indexes).toHaveLength(4);
     const projection = new AuditProjection(db);
@@ -166,18 +175,37 @@ describe('the audit read model', () => {
     new AuditProjection(db).beginRebuild();
     db.close();
     const reopened = openReadModelDatabase(join(dir, 'read-models.sqlite'));
-    expect(reopened.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_records'").pluck().get()).toBe(4);
+    expect(reopened.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_entries'").pluck().get()).toBe(4);
     reopened.close();
   });
 
   it('fills itself from the whole log when added to an existing read-model database', async () => {
     let { db, runner } = await caughtUp();
     await runner.stop();
-    db.exec('DROP TABLE audit_records'); // as a database from before the audit read model
+    db.exec('DROP TABLE audit_entries'); // as a database from before the audit read model
     db.close();
     ({ db, runner } = await caughtUp());
-    expect(positions(await new SqliteAuditLog(db).query({ limit: 100 }))).toEqual([1, 2, 3, 6, 7]);
+    expect(positions(await new SqliteAuditLog(db, store).query({ limit: 100 }))).toEqual([1, 2, 3, 6, 7]);
     await runner.stop();
+    db.close();
+  });
+
+  it("turns an earlier version's table, which copied every audited event, into the index without a replay", async () => {
+    let { db, runner } = await caughtUp();
+    await runner.stop();
+    const entries = db.prepare('SELECT * FROM audit_entries ORDER BY position').all() as Array<Record<string, unknown>>;
+    const checkpoints = db.prepare('SELECT * FROM projection_checkpoints ORDER BY name').all();
+    db.exec(`DROP TABLE audit_entries;
+      CREATE TABLE audit_records (position INTEGER PRIMARY KEY, key_id TEXT, type TEXT NOT NULL, time INTEGER NOT NULL, principal TEXT, record TEXT NOT NULL);`);
+    const insert = db.prepare('INSERT INTO audit_records VALUES (@position, @key_id, @type, @time, @principal, @record)');
+    for (const entry of entries) insert.run({ ...entry, record: '{"copy":"of the event"}' });
+    db.close();
+
+    db = openReadModelDatabase(join(dir, 'read-models.sqlite'));
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'audit_records'").all()).toEqual([]);
+    expect(db.prepare('SELECT * FROM audit_entries ORDER BY position').all()).toEqual(entries);
+    expect(db.prepare('SELECT * FROM projection_checkpoints ORDER BY name').all()).toEqual(checkpoints); // nothing to replay
+    expect(positions(await new SqliteAuditLog(db, store).query({ keyId: keyId(1), limit: 100 }))).toEqual([1, 3, 6]);
     db.close();
   });
 });

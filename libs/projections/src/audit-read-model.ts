@@ -1,14 +1,23 @@
 import type Database from 'better-sqlite3';
 import type { AuditLog, AuditPage, AuditQuery, AuditRecord } from '@keyledger/application';
+import type { EventStore } from '@keyledger/event-store';
+import { toAuditRecord } from './audit-record';
 
 /** A page never holds more than this, whatever the caller asks for. */
 export const MAX_AUDIT_PAGE = 1000;
 
-/** The AUDIT_LOG port over the audit projection's table: filters combine with AND, pages follow position order. */
+/**
+ * The AUDIT_LOG port over the audit projection's index: filters combine with AND, pages follow position order.
+ * A page's positions come from the index, its events from the log (one readEventsAt), made into records by the
+ * same toAuditRecord the CLI uses.
+ */
 export class SqliteAuditLog implements AuditLog {
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly log: Pick<EventStore, 'readEventsAt'>,
+  ) {}
 
   async query(query: AuditQuery): Promise<AuditPage> {
     const limit = Math.min(Math.max(1, Math.floor(query.limit)), MAX_AUDIT_PAGE);
@@ -25,15 +34,16 @@ export class SqliteAuditLog implements AuditLog {
     filter('time >= @from', 'from', query.from);
     filter('time < @to', 'to', query.to);
     // One extra row says whether there is a next page.
-    const rows = this.statement(filters).all(params) as Array<{ record: string }>;
-    const records = rows.slice(0, limit).map((row) => JSON.parse(row.record) as AuditRecord);
-    return { records, nextAfterPosition: rows.length > limit ? records[records.length - 1].position : undefined };
+    const positions = this.statement(filters).all(params) as number[];
+    const page = positions.slice(0, limit);
+    const records = (await this.log.readEventsAt(page)).map(toAuditRecord).filter((record): record is AuditRecord => record !== undefined);
+    return { records, nextAfterPosition: positions.length > limit ? page[page.length - 1] : undefined };
   }
 
   private statement(filters: string[]): Database.Statement {
-    const sql = `SELECT record FROM audit_records WHERE ${filters.join(' AND ')} ORDER BY position LIMIT @limit`;
+    const sql = `SELECT position FROM audit_entries WHERE ${filters.join(' AND ')} ORDER BY position LIMIT @limit`;
     let statement = this.statements.get(sql);
-    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql).pluck()));
     return statement;
   }
 }

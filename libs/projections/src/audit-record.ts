@@ -8,29 +8,38 @@ import type { JsonObject, RecordedEvent } from '@keyledger/event-store';
  * streams). Key events are changes that happened; `RequestRefused` events are requests that were refused.
  */
 export function toAuditRecord(event: RecordedEvent): AuditRecord | undefined {
-  const fields = auditRecordFields(event);
-  return fields && { ...fields, data: event.data };
-}
-
-/** The audit record of an event without its data (which the audit projection may store as the log's own text). */
-export function auditRecordFields(event: RecordedEvent): Omit<AuditRecord, 'data'> | undefined {
-  const keyId = keyIdFromStreamId(event.streamId) ?? aliasTargetKeyId(event);
-  const refused = isRefusalStream(event.streamId) && event.type === AuditEventTypes.RequestRefused;
-  if (keyId === undefined && !refused) return undefined;
-  const refusal = refused ? (event.data as unknown as RequestRefusedData) : undefined;
+  const listed = listedUnder(event);
+  if (!listed) return undefined;
+  const { keyId, refusal } = listed;
   return {
     position: event.position,
     streamId: event.streamId,
     revision: event.revision,
-    keyId: keyId ?? text(event.data, 'keyId'),
+    keyId,
     type: event.type,
     time: new Date(eventTime(event)).toISOString(),
     principal: principalOf(event.metadata),
     requestId: text(event.metadata, 'requestId'),
     operation: text(event.metadata, 'operation') ?? refusal?.operation,
-    outcome: refused ? 'Refused' : 'Succeeded',
+    outcome: refusal ? 'Refused' : 'Succeeded',
     ...(refusal && { errorType: refusal.errorType, errorMessage: refusal.errorMessage }),
+    data: event.data,
   };
+}
+
+/** What the audit read model indexes an event by (the AUDIT_LOG port's filters), or undefined if the trail does not list it. */
+export function auditIndexEntry(event: RecordedEvent): { keyId?: string; time: number; principal?: string } | undefined {
+  const listed = listedUnder(event);
+  return listed && { keyId: listed.keyId, time: eventTime(event), principal: principalFilterValue(principalOf(event.metadata)) };
+}
+
+/** Whether the trail lists the event (a key or alias change, or a refusal), and under which key. */
+function listedUnder(event: RecordedEvent): { keyId?: string; refusal?: RequestRefusedData } | undefined {
+  const keyId = keyIdFromStreamId(event.streamId) ?? aliasTargetKeyId(event);
+  const refused = isRefusalStream(event.streamId) && event.type === AuditEventTypes.RequestRefused;
+  if (keyId === undefined && !refused) return undefined;
+  const refusal = refused ? (event.data as unknown as RequestRefusedData) : undefined;
+  return { keyId: keyId ?? text(event.data, 'keyId'), refusal };
 }
 
 /** Alias changes are listed under the key the alias names (its target, or the key it pointed to when deleted). */

@@ -14,4 +14,3 @@ export * from './usage-projection';
 export * from './usage-schema';
 export * from './alias-projection';
 export * from './sqlite-alias-read-model';
-export * from './stored-event-json';

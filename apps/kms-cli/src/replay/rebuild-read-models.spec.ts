@@ -24,7 +24,7 @@ const rows = (file: string) => {
   try {
     return {
       keys: db.prepare('SELECT key_id, state, last_position FROM key_summaries ORDER BY key_id').all(),
-      audit: db.prepare('SELECT * FROM audit_records ORDER BY position').all(),
+      audit: db.prepare('SELECT * FROM audit_entries ORDER BY position').all(),
       checkpoint: db.prepare('SELECT position FROM projection_checkpoints').pluck().get(),
     };
   } finally {
@@ -59,7 +59,7 @@ describe('rebuildReadModels', () => {
 
     const progress: number[] = [];
     const result = await rebuildReadModels({ dataDir: dir, target, pageSize: 10, onProgress: (applied) => progress.push(applied) });
-    expect(result).toMatchObject({ events: 26, headPosition: 26, projections: ['keys', 'aliases', 'audit', 'usage'], rows: { key_summaries: 25, aliases: 0, audit_records: 25, usage_records: 0 } });
+    expect(result).toMatchObject({ events: 26, headPosition: 26, projections: ['keys', 'aliases', 'audit', 'usage'], rows: { key_summaries: 25, aliases: 0, audit_entries: 25, usage_records: 0 } });
     expect(progress).toEqual([0, 10, 20, 26]);
     expect(rows(target)).toEqual(rows(liveFile));
     expect(readdirSync(dir).filter((name) => name.includes('replay'))).toEqual([]);

@@ -1,6 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { STORED_DATA_JSON, type WithStoredDataJson } from '@keyledger/projections';
 import type { AppendResult, EventStore, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from '@keyledger/event-store';
 import { CliError } from '../cli-error';
 import type { ReadOnlyEventLog } from '../event-log/read-only-event-log';
@@ -23,8 +22,7 @@ export interface ReplayFeedOptions {
  * to the event loop, which lets the progress bar redraw and Ctrl-C through, and lets the runner commit the
  * page as one batch.
  *
- * Speed: pages are read as plain row arrays on a connection of its own, and each event keeps its data's stored
- * JSON text (STORED_DATA_JSON) so the audit projection need not serialise it again.
+ * Speed: pages are read as plain row arrays on a connection of its own.
  */
 export class ReplayFeed implements EventStore {
   private delivered = 0;
@@ -38,7 +36,7 @@ export class ReplayFeed implements EventStore {
   ) {}
 
   /** Events with after < position <= until, at most `limit`, from a read-only connection opened for the loop. */
-  private *pages(db: Database.Database, after: number): Generator<WithStoredDataJson[]> {
+  private *pages(db: Database.Database, after: number): Generator<RecordedEvent[]> {
     const statement = db
       .prepare('SELECT position, stream_id, revision, type, data, metadata, recorded_at FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?')
       .raw(true);
@@ -55,7 +53,6 @@ export class ReplayFeed implements EventStore {
         data: JSON.parse(data),
         metadata: JSON.parse(metadata),
         recordedAt,
-        [STORED_DATA_JSON]: data,
       }));
     }
   }
