@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalEncryptionContext } from '@keyledger/crypto';
-import type { Principal } from '@keyledger/domain';
+import { toIso, type Principal } from '@keyledger/domain';
 import type { KeyUseRecord, StoredUsageRecord } from '../ports/usage-log';
 
 /**
@@ -66,6 +66,6 @@ export function toUsageRecordData(entry: KeyUseRecord): UsageRecordData {
   record.principal = principalOf(entry.principal);
   record.region = entry.region;
   record.requestId = entry.requestId;
-  record.time = new Date(entry.time).toISOString();
+  record.time = toIso(entry.time);
   return record as UsageRecordData;
 }
