@@ -208,6 +208,8 @@ interface HistoryResults {
   loadAfter: number[];
   generated: { events: number; keys: number; seconds: number; bytes: number };
   replay: RebuildResult;
+  /** Size of the read-models file the replay built. */
+  readModelsBytes: number;
   inProcess: HistoryRow[];
   http?: { rows: HttpRow[]; startupMs: number; log: ReturnType<ServiceProcess['logSummary']> };
   httpSkipped?: string;
@@ -260,6 +262,7 @@ function render(r: HistoryResults): string {
     `| Replay time | ${replay.seconds.toFixed(1)} s |`,
     `| **Replay throughput** | **${count(replay.eventsPerSecond)} events/s** |`,
     `| Rows rebuilt | ${Object.entries(replay.rows).map(([t, n]) => `${t} ${count(n)}`).join(', ')} |`,
+    `| Read-models file | ${(r.readModelsBytes / 2 ** 20).toFixed(0)} MiB (the log it indexes: ${(generated.bytes / 2 ** 20).toFixed(0)} MiB) |`,
     '',
   );
   out.push('### Point-in-time state and history reads as a key\'s history grows (embedded store, in-process)', '');
@@ -377,6 +380,7 @@ export async function main(): Promise<void> {
       },
     }).finally(() => bar.stop());
     log(`replay: ${count(replay.events)} events in ${replay.seconds.toFixed(1)} s = ${count(replay.eventsPerSecond)} events/s`);
+    const readModelsBytes = statSync(replay.target).size;
     if (config.replayOnly) {
       log(`BENCH_HISTORY_ONLY=replay: rows ${Object.entries(replay.rows).map(([t, n]) => `${t} ${count(n)}`).join(', ')}; the report was not written`);
       succeeded = true;
@@ -428,6 +432,7 @@ export async function main(): Promise<void> {
       loadAfter: loadavg(),
       generated,
       replay,
+      readModelsBytes,
       inProcess,
       http,
       httpSkipped,
