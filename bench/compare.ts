@@ -1,0 +1,145 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AwsJsonClient } from './aws-json';
+import { loadBenchConfig } from './config';
+import { cases, keyledgerKeys, SIDE_OPERATIONS, SideOperation, SideWindow, warmUp, window } from './side-by-side';
+import { waitForServiceIdle } from './scenarios';
+import { ServiceProcess } from './service-process';
+
+/**
+ * `npm run bench:compare -- <git ref>`: the service as built at <ref> (baseline) beside the working tree's build
+ * (current), the side-by-side operations driven on each by the same lean client, in alternating windows (odd
+ * rounds baseline first, even rounds current first), so both see the same machine within seconds of each other.
+ * On a shared host whose speed drifts by tens of percent between runs, this tells whether a change made the
+ * service cheaper when a single `npm run bench` cannot. Prints per operation the median service CPU per request
+ * and req/s of each and the change; writes nothing to docs.
+ *
+ * Knobs: BENCH_COMPARE_OPERATIONS (comma-separated, default all six), BENCH_COMPARE_ROUNDS (default 3),
+ * BENCH_SIDE_SECONDS / BENCH_SIDE_WARMUP_SECONDS / BENCH_SIDE_CONCURRENCY (each window, as for `npm run bench`).
+ */
+
+const log = (message: string): void => console.log(`[bench:compare] ${message}`);
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const git = (repoDir: string, ...args: string[]): string => execFileSync('git', args, { cwd: repoDir, encoding: 'utf8' }).trim();
+
+interface CompareSettings {
+  ref: string;
+  operations: SideOperation[];
+  rounds: number;
+}
+
+function settings(argv: string[]): CompareSettings {
+  const ref = argv.find((arg) => !arg.startsWith('-'));
+  if (!ref) throw new Error('usage: npm run bench:compare -- <git ref to compare the working tree with>');
+  const listed = process.env.BENCH_COMPARE_OPERATIONS?.split(',').map((s) => s.trim()).filter(Boolean) ?? [...SIDE_OPERATIONS];
+  const unknown = listed.filter((op) => !(SIDE_OPERATIONS as readonly string[]).includes(op));
+  if (unknown.length > 0) throw new Error(`BENCH_COMPARE_OPERATIONS: unknown ${unknown.join(', ')}; known: ${SIDE_OPERATIONS.join(', ')}`);
+  const rounds = Number(process.env.BENCH_COMPARE_ROUNDS ?? 3);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) throw new Error(`BENCH_COMPARE_ROUNDS must be an integer from 1 to 50, got ${process.env.BENCH_COMPARE_ROUNDS}`);
+  return { ref, operations: listed as SideOperation[], rounds };
+}
+
+/** A detached worktree of `commit` next to the temporary data, built with this checkout's node_modules. */
+function buildBaseline(repoDir: string, commit: string, dir: string): void {
+  git(repoDir, 'worktree', 'add', '--detach', '--force', dir, commit);
+  symlinkSync(join(repoDir, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const { ref, operations, rounds } = settings(argv);
+  const config = loadBenchConfig([]);
+  const repoDir = resolve(__dirname, '..', '..');
+  const commit = git(repoDir, 'rev-parse', '--verify', `${ref}^{commit}`);
+  const tempRoot = mkdtempSync(join(tmpdir(), 'keyledger-bench-compare-'));
+  const baselineDir = join(tempRoot, 'baseline-src');
+  const services: ServiceProcess[] = [];
+  const cleanUp = () => {
+    try {
+      git(repoDir, 'worktree', 'remove', '--force', baselineDir);
+    } catch {
+      // Not created yet; the directory goes with the temporary root.
+    }
+    rmSync(tempRoot, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    log('SIGINT: stopping');
+    void ServiceProcess.stopAll().finally(() => {
+      cleanUp();
+      process.exit(130);
+    });
+  });
+  try {
+    log(`building ${ref} (${commit.slice(0, 12)}) in ${baselineDir}`);
+    buildBaseline(repoDir, commit, baselineDir);
+    const env = { KEYLEDGER_WRAPPING_KEY_POOL_SIZE: '0' };
+    const baseline = await ServiceProcess.start({ name: 'baseline', repoDir: baselineDir, tempRoot, env });
+    services.push(baseline);
+    const current = await ServiceProcess.start({ name: 'current', repoDir, tempRoot, env });
+    services.push(current);
+    const targets = { baseline, current };
+    const all = cases(config.cryptoPlaintextBytes);
+    const rows: Array<{ operation: SideOperation; windows: Record<'baseline' | 'current', SideWindow[]> }> = [];
+    for (const operation of operations) {
+      const c = all[operation];
+      const inputs = {} as Record<'baseline' | 'current', Record<string, unknown>>;
+      for (const name of ['baseline', 'current'] as const) {
+        const setup = new AwsJsonClient(targets[name].url, 1);
+        try {
+          await waitForServiceIdle(targets[name]);
+          inputs[name] = await c.prepare(setup, await keyledgerKeys(setup));
+          c.check(await setup.call(operation, inputs[name]), inputs[name]);
+        } finally {
+          setup.close();
+        }
+        await warmUp(targets[name], inputs[name], operation, c, config);
+      }
+      const windows: Record<'baseline' | 'current', SideWindow[]> = { baseline: [], current: [] };
+      for (let round = 1; round <= rounds; round++) {
+        const order = round % 2 ? (['baseline', 'current'] as const) : (['current', 'baseline'] as const);
+        for (const name of order) windows[name].push(await window(name, targets[name], inputs[name], operation, c, config));
+        const last = (name: 'baseline' | 'current') => windows[name][windows[name].length - 1];
+        const shown = (w: SideWindow) => `${w.perSecond.toFixed(0)} req/s, ${((w.cpuMsPerRequest ?? NaN) * 1000).toFixed(0)} µs CPU/req${w.errors ? `, ERRORS ${w.errors} (${w.firstError})` : ''}`;
+        log(`  ${operation} round ${round}: baseline ${shown(last('baseline'))} | current ${shown(last('current'))}`);
+      }
+      rows.push({ operation, windows });
+    }
+    console.log(render(ref, commit, git(repoDir, 'rev-parse', 'HEAD'), rounds, config.sideConcurrency, config.sideSeconds, rows));
+  } finally {
+    await Promise.all(services.map((service) => service.stop()));
+    cleanUp();
+  }
+}
+
+function render(
+  ref: string,
+  commit: string,
+  head: string,
+  rounds: number,
+  concurrency: number,
+  seconds: number,
+  rows: Array<{ operation: SideOperation; windows: Record<'baseline' | 'current', SideWindow[]> }>,
+): string {
+  const cpu = (ws: SideWindow[]) => median(ws.map((w) => (w.cpuMsPerRequest ?? NaN) * 1000));
+  const rate = (ws: SideWindow[]) => median(ws.map((w) => w.perSecond));
+  const change = (before: number, after: number) => `${after >= before ? '+' : '−'}${Math.abs((after / before - 1) * 100).toFixed(0)} %`;
+  const lines = [
+    '',
+    `Baseline ${ref} (${commit.slice(0, 12)}) against the working tree (HEAD ${head.slice(0, 12)} plus uncommitted changes): ${rounds} alternating windows of ${seconds} s each at ${concurrency} connections, medians.`,
+    '',
+    '| Operation | Service CPU per request, baseline → current | Change | Req/s, baseline → current | Change | Errors |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const { operation, windows } of rows) {
+    const [b, c] = [windows.baseline, windows.current];
+    const errors = [...b, ...c].reduce((sum, w) => sum + w.errors, 0);
+    lines.push(`| ${operation} | ${cpu(b).toFixed(0)} → ${cpu(c).toFixed(0)} µs | ${change(cpu(b), cpu(c))} | ${rate(b).toFixed(0)} → ${rate(c).toFixed(0)} | ${change(rate(b), rate(c))} | ${errors} |`);
+  }
+  return lines.join('\n');
+}
