@@ -4,12 +4,4 @@
 // working tree first; the ref is built in a temporary git worktree. Prints a table; writes nothing to docs.
 // Knobs: BENCH_COMPARE_OPERATIONS, BENCH_COMPARE_ROUNDS, BENCH_SIDE_SECONDS, BENCH_SIDE_WARMUP_SECONDS, BENCH_SIDE_CONCURRENCY.
 require('./register-paths');
-const { main } = require('../dist/bench/compare');
-
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error('[bench:compare] failed:', error && error.stack ? error.stack : error);
-    process.exit(1);
-  },
-);
+require('./run-main')('bench:compare', require('../dist/bench/compare').main);

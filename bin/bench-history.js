@@ -5,12 +5,4 @@
 // Knobs: BENCH_REPLAY_EVENTS, BENCH_HISTORY_SIZES, BENCH_REPLAY_EVENTS_PER_KEY, BENCH_HISTORY_HTTP, BENCH_HISTORY_MAX_SECONDS,
 // BENCH_REPORT, BENCH_KEEP_TMP, BENCH_HISTORY_ONLY=replay (the replay alone, not written to the report; see bench/replay.ts).
 require('./register-paths');
-const { main } = require('../dist/bench/replay');
-
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error('[bench:history] failed:', error && error.stack ? error.stack : error);
-    process.exit(1);
-  },
-);
+require('./run-main')('bench:history', require('../dist/bench/replay').main);

@@ -4,12 +4,4 @@
 // The AWS SDK (a devDependency, used only as the benchmark's client) warns once that its 2027 releases drop Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 require('./register-paths');
-const { main } = require('../dist/bench/main');
-
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error('[bench] failed:', error && error.stack ? error.stack : error);
-    process.exit(1);
-  },
-);
+require('./run-main')('bench', require('../dist/bench/main').main);
