@@ -190,17 +190,18 @@ export class KeyledgerModule implements OnApplicationBootstrap, BeforeApplicatio
         },
         {
           provide: CHECKPOINT_PUBLISHER_OPTIONS,
-          useFactory: (c: KeyledgerConfig) => ({
+          useFactory: (c: KeyledgerConfig, storage: Storage) => ({
             intervalMs: 1000,
             store: c.eventStoreUrl
               ? new EventStoreDbCheckpointStore({
                   connectionString: c.eventStoreUrl,
+                  client: storage.eventStoreDbClient,
                   instanceId: c.instanceId,
                   streamPrefix: keyledgerStreamPrefixes(c.eventStoreDeployment).checkpoint,
                 })
               : undefined,
           }),
-          inject: [CONFIG],
+          inject: [CONFIG, STORAGE],
         },
         {
           provide: MAINTENANCE_JOB_OPTIONS,

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { EventStoreDBClient, jsonEvent, NO_STREAM as CLIENT_NO_STREAM } from '@eventstore/db-client';
 import { NO_STREAM, WrongExpectedRevisionError, type NewEvent, type RecordedEvent } from './event-store.port';
-import { EventStoreDbEventStore, keyledgerStreamPrefixes, type EventStoreDbEventStoreOptions } from './eventstoredb';
+import { EventStoreDbCheckpointStore, EventStoreDbEventStore, keyledgerStreamPrefixes, openSharedEventStoreDbClient, type EventStoreDbEventStoreOptions } from './eventstoredb';
 import { describeEventStoreContract, SubscriptionProbe } from './testing';
 import {
   itWithDouble,
@@ -213,6 +213,22 @@ describe('EventStoreDbEventStore specifics', () => {
 
     await expect(store.appendToStream('a', events(1), NO_STREAM)).rejects.toThrow(/closed/);
     await expect(store.readAll()).rejects.toThrow(/closed/);
+  });
+
+  it('on a shared client, closing leaves the client to its owner: the other adapters keep appending, even with appends in flight', async () => {
+    const client = openSharedEventStoreDbClient(server.connectionString);
+    opened.push({ close: () => client.dispose() });
+    const log = openStore({ client });
+    const checkpoints = new EventStoreDbCheckpointStore({ connectionString: server.connectionString, client, instanceId: 'shared-client-test', streamPrefix: `${prefix}cp-` });
+    const other = openStore({ client, streamPrefix: `${prefix}other-` });
+    await checkpoints.write(1);
+
+    // Appends in flight on the shared client while two of its adapters close.
+    const appending = Array.from({ length: 20 }, (_, i) => log.appendToStream(`s-${i}`, events(1), NO_STREAM));
+    await Promise.all([checkpoints.close(), other.close()]);
+    expect((await Promise.all(appending)).map((r) => r.nextExpectedRevision)).toEqual(Array(20).fill(0));
+    expect((await log.appendToStream('after-close', events(2), NO_STREAM)).nextExpectedRevision).toBe(1);
+    await expect(other.readAll()).rejects.toThrow(/closed/);
   });
 });
 

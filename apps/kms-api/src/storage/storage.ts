@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { CachingMaterialVault, EventStoreDbMaterialVault, SqliteMaterialVault } from '@keyledger/application';
 import { ChainingEventStore } from '@keyledger/audit';
 import { MasterKey, MasterKeyRing, MaterialSealer } from '@keyledger/crypto';
-import { EventStore, EventStoreDbEventStore, keyledgerStreamPrefixes, SqliteEventStore } from '@keyledger/event-store';
+import type { EventStoreDBClient } from '@eventstore/db-client';
+import { EventStore, EventStoreDbEventStore, keyledgerStreamPrefixes, openSharedEventStoreDbClient, SqliteEventStore } from '@keyledger/event-store';
 import { KeyledgerConfig } from '../config/config';
 
 export const STORAGE = Symbol('Storage');
@@ -13,6 +14,11 @@ export interface Storage {
   eventStore: EventStore;
   /** Always behind the material cache; its close() zeroes the cache and closes the vault. */
   vault: CachingMaterialVault;
+  /**
+   * On EventStoreDB: the one client the log, the vault and the checkpoint publisher share (see
+   * openSharedEventStoreDbClient); closeStorage disposes it after closing them.
+   */
+  eventStoreDbClient?: EventStoreDBClient;
 }
 
 /**
@@ -27,9 +33,21 @@ export async function openStorage(config: KeyledgerConfig, masterKeys: MasterKey
   if (config.eventStoreUrl) {
     const prefixes = keyledgerStreamPrefixes(config.eventStoreDeployment);
     const connectionString = config.eventStoreUrl;
-    const vault = await EventStoreDbMaterialVault.open({ connectionString, sealer, streamPrefix: prefixes.vault });
-    const eventStore = new EventStoreDbEventStore({ connectionString, streamPrefix: prefixes.log });
-    return { kind: 'eventstoredb', eventStore: new ChainingEventStore(eventStore), vault: new CachingMaterialVault(vault, config.materialCacheSize) };
+    const client = openSharedEventStoreDbClient(connectionString);
+    let vault: EventStoreDbMaterialVault;
+    try {
+      vault = await EventStoreDbMaterialVault.open({ connectionString, client, sealer, streamPrefix: prefixes.vault });
+    } catch (error) {
+      await client.dispose();
+      throw error;
+    }
+    const eventStore = new EventStoreDbEventStore({ connectionString, client, streamPrefix: prefixes.log });
+    return {
+      kind: 'eventstoredb',
+      eventStore: new ChainingEventStore(eventStore),
+      vault: new CachingMaterialVault(vault, config.materialCacheSize),
+      eventStoreDbClient: client,
+    };
   }
   return {
     kind: 'embedded',
@@ -38,7 +56,9 @@ export async function openStorage(config: KeyledgerConfig, masterKeys: MasterKey
   };
 }
 
+/** Call once nothing appends any more (the jobs stopped, the last digest signed): the shared client goes last. */
 export async function closeStorage(storage: Storage): Promise<void> {
   await storage.eventStore.close();
   await storage.vault.close();
+  await storage.eventStoreDbClient?.dispose();
 }

@@ -41,6 +41,8 @@ interface ShreddedMaterialData {
 
 export interface EventStoreDbMaterialVaultOptions {
   connectionString: string;
+  /** A client shared with this process's other EventStoreDB adapters; close() then leaves it open for its owner. */
+  client?: EventStoreDBClient;
   sealer: MaterialSealer;
   /** Default `keyledger-vault-`; must not overlap the event log's prefix. */
   streamPrefix?: string;
@@ -65,6 +67,7 @@ export class EventStoreDbMaterialVault implements MaterialVault {
 
   private constructor(
     private readonly client: EventStoreDBClient,
+    private readonly ownsClient: boolean,
     private readonly sealer: MaterialSealer,
     streamPrefix: string,
     timeoutMs: number,
@@ -82,9 +85,9 @@ export class EventStoreDbMaterialVault implements MaterialVault {
 
   /** Connects and fails closed if the vault holds material sealed under another master key. */
   static async open(options: EventStoreDbMaterialVaultOptions): Promise<EventStoreDbMaterialVault> {
-    const client = dbClient().EventStoreDBClient.connectionString(options.connectionString);
+    const client = options.client ?? dbClient().EventStoreDBClient.connectionString(options.connectionString);
     const timeoutMs = deadlineOfConnectionString(options.connectionString) ?? DEFAULT_STORE_TIMEOUT_MS;
-    const vault = new EventStoreDbMaterialVault(client, options.sealer, options.streamPrefix ?? DEFAULT_VAULT_STREAM_PREFIX, timeoutMs);
+    const vault = new EventStoreDbMaterialVault(client, options.client === undefined, options.sealer, options.streamPrefix ?? DEFAULT_VAULT_STREAM_PREFIX, timeoutMs);
     try {
       await vault.refuseForeignMasterKeys();
     } catch (error) {
@@ -180,7 +183,7 @@ export class EventStoreDbMaterialVault implements MaterialVault {
   }
 
   async close(): Promise<void> {
-    await this.client.dispose();
+    if (this.ownsClient) await this.client.dispose();
   }
 
   /** Re-seals one (key, material) if its latest event holds it under a previous master key; true if it did. */

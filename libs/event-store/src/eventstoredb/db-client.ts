@@ -15,3 +15,16 @@ export function dbClient(): typeof EventStoreDbClientModule {
 export function loadedDbClient(): typeof EventStoreDbClientModule | undefined {
   return loaded ?? (require.cache[require.resolve('@eventstore/db-client')] ? dbClient() : undefined);
 }
+
+/**
+ * One client for all of a process's EventStoreDB adapters (log, vault, checkpoints), which its owner disposes after
+ * closing them. Not one client each: @eventstore/db-client 6.2.1 keeps the pending BatchAppend calls of every
+ * client in one module-wide map, so an error on one client's append stream (disposing that client is one) rejects
+ * the appends in flight on the others, and their answers, arriving later, then throw inside the gRPC callback
+ * (`TypeError: undefined is not iterable`, batchAppend.js) and end the process. Fixed upstream in the client's
+ * successor (kurrent-io/KurrentDB-Client-NodeJS#523). With one client there is one append stream: when it fails,
+ * no answer can still arrive on it.
+ */
+export function openSharedEventStoreDbClient(connectionString: string): EventStoreDbClientModule.EventStoreDBClient {
+  return dbClient().EventStoreDBClient.connectionString(connectionString);
+}

@@ -10,6 +10,8 @@ export const CHECKPOINT_EVENT_TYPE = 'ProjectionCheckpointReached.v1';
 
 export interface EventStoreDbCheckpointStoreOptions {
   connectionString: string;
+  /** A client shared with this process's other EventStoreDB adapters; close() then leaves it open for its owner. */
+  client?: EventStoreDBClient;
   /** Whose checkpoint this is: one stream per projection-runner instance. */
   instanceId: string;
   /** Default `keyledger-checkpoint-`. */
@@ -27,6 +29,7 @@ export interface EventStoreDbCheckpointStoreOptions {
 export class EventStoreDbCheckpointStore {
   readonly streamName: string;
   private readonly client: EventStoreDBClient;
+  private readonly ownsClient: boolean;
   private readonly calls: StoreCalls;
   /** The stream's last revision as this store last saw it; undefined until read. */
   private revision: number | undefined;
@@ -36,7 +39,8 @@ export class EventStoreDbCheckpointStore {
       throw new TypeError('instanceId must be a non-empty string');
     }
     this.streamName = new StreamNamespace(options.streamPrefix ?? DEFAULT_CHECKPOINT_STREAM_PREFIX).toServer(options.instanceId);
-    this.client = dbClient().EventStoreDBClient.connectionString(options.connectionString);
+    this.ownsClient = options.client === undefined;
+    this.client = options.client ?? dbClient().EventStoreDBClient.connectionString(options.connectionString);
     this.calls = new StoreCalls(options.timeoutMs ?? deadlineOfConnectionString(options.connectionString) ?? DEFAULT_STORE_TIMEOUT_MS);
   }
 
@@ -73,6 +77,6 @@ export class EventStoreDbCheckpointStore {
   }
 
   async close(): Promise<void> {
-    await this.client.dispose();
+    if (this.ownsClient) await this.client.dispose();
   }
 }

@@ -28,6 +28,11 @@ const HEAD_SEARCH_PAGE_SIZE = 32;
 const READS_AT_ONCE = 32;
 
 export interface EventStoreDbEventStoreOptions {
+  /**
+   * A client shared with this process's other EventStoreDB adapters (the vault, the checkpoint store); close() then
+   * leaves it open for its owner to dispose. See openSharedEventStoreDbClient.
+   */
+  client?: EventStoreDBClient;
   /** e.g. `esdb://localhost:2113?tls=false`, or a cluster: `esdb+discover://...`. */
   connectionString: string;
   /**
@@ -55,6 +60,7 @@ export interface EventStoreDbEventStoreOptions {
  */
 export class EventStoreDbEventStore implements EventStore {
   private readonly client: EventStoreDBClient;
+  private readonly ownsClient: boolean;
   private readonly namespace: StreamNamespace;
   private readonly positions: LogPositions;
   private readonly backoff: ResubscribeBackoff;
@@ -64,7 +70,8 @@ export class EventStoreDbEventStore implements EventStore {
 
   constructor(options: EventStoreDbEventStoreOptions) {
     this.namespace = new StreamNamespace(options.streamPrefix ?? DEFAULT_LOG_STREAM_PREFIX);
-    this.client = dbClient().EventStoreDBClient.connectionString(options.connectionString);
+    this.ownsClient = options.client === undefined;
+    this.client = options.client ?? dbClient().EventStoreDBClient.connectionString(options.connectionString);
     this.calls = new StoreCalls(options.timeoutMs ?? deadlineOfConnectionString(options.connectionString) ?? DEFAULT_STORE_TIMEOUT_MS);
     this.readPage = async (what, open) => {
       const items = await this.calls.read(what, open);
@@ -217,11 +224,11 @@ export class EventStoreDbEventStore implements EventStore {
     return resumableSubscription(source, options.after, AbortSignal.any([options.signal, this.closing.signal]));
   }
 
-  /** Ends every subscription, then releases the connection. Idempotent. */
+  /** Ends every subscription, then releases the connection unless it is shared. Idempotent. */
   async close(): Promise<void> {
     if (this.closing.signal.aborted) return;
     this.closing.abort();
-    await this.client.dispose();
+    if (this.ownsClient) await this.client.dispose();
   }
 
   private assertOpen(): void {

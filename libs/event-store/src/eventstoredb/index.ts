@@ -11,6 +11,6 @@ export {
   type KeyledgerStreamPrefixes,
 } from './stream-namespace';
 // For sibling adapters on the same server (the material vault in @keyledger/application).
-export { dbClient } from './db-client';
+export { dbClient, openSharedEventStoreDbClient } from './db-client';
 export { readFully, readUnbounded, scanAll, type PageReader, type ScannedEvent } from './all-stream-scan';
 export { keepOnlyLatestEvent, readLatestEvent, type LatestEvent } from './latest-event';
