@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createFileOnce } from '../../crypto/src/key-file';
 import { join } from 'node:path';
 import { publicKeyFingerprint } from './log-digest';
 
@@ -98,23 +99,15 @@ export function loadAuditSigningKey(
   const file = join(dataDir, DEV_SIGNING_KEY_FILE);
   const publicKeyFile = join(dataDir, DEV_PUBLIC_KEY_FILE);
   if (existsSync(file)) {
-    let key: AuditSigningKey;
-    try {
-      key = parseSigningKey(readFileSync(file, 'utf8'));
-    } catch (error) {
-      throw new AuditSigningKeyError(`The development audit signing key ${file} is unusable: ${(error as Error).message}`);
-    }
+    const key = readKeyFile(file);
     onDevelopmentKey({ file, publicKeyFile, generated: false, fingerprint: key.fingerprint });
     return key;
   }
   mkdirSync(dataDir, { recursive: true });
   const key = generateSigningKey();
-  try {
-    writeFileSync(file, signingKeyToPem(key), { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    // Another instance sharing the data directory generated it first: use theirs.
-    const theirs = readWhenComplete(file);
+  if (!createFileOnce(file, signingKeyToPem(key), 0o600)) {
+    // Another instance sharing the data directory generated it first: use theirs (never seen half written).
+    const theirs = readKeyFile(file);
     onDevelopmentKey({ file, publicKeyFile, generated: false, fingerprint: theirs.fingerprint });
     return theirs;
   }
@@ -123,16 +116,11 @@ export function loadAuditSigningKey(
   return key;
 }
 
-/** Reads a key file another process may still be writing (it is a few hundred bytes: this takes moments). */
-function readWhenComplete(file: string): AuditSigningKey {
-  const deadline = Date.now() + 2000;
-  for (;;) {
-    try {
-      return parseSigningKey(readFileSync(file, 'utf8'));
-    } catch (error) {
-      if (Date.now() > deadline) throw new AuditSigningKeyError(`The development audit signing key ${file} is unusable: ${(error as Error).message}`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-    }
+function readKeyFile(file: string): AuditSigningKey {
+  try {
+    return parseSigningKey(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new AuditSigningKeyError(`The development audit signing key ${file} is unusable: ${(error as Error).message}`);
   }
 }
 

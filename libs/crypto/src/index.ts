@@ -11,3 +11,4 @@ export * from './rsa-encryption';
 export * from './key-agreement';
 export * from './mac';
 export * from './data-key-pair';
+export { createFileOnce } from './key-file';

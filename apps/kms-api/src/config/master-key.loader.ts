@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { InvalidMasterKeyError, MasterKey, type MasterKeyRing } from '@keyledger/crypto';
+import { createFileOnce, InvalidMasterKeyError, MasterKey, type MasterKeyRing } from '@keyledger/crypto';
 import { ConfigError } from './config';
 
 export const DEV_MASTER_KEY_FILE = 'master.key';
@@ -30,13 +30,8 @@ export function loadMasterKey(configured: string | undefined, dataDir: string, l
   }
   mkdirSync(dataDir, { recursive: true });
   const key = MasterKey.generate();
-  try {
-    writeFileSync(file, key.toBase64() + '\n', { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    // Another instance sharing this data directory created it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return loadMasterKey(undefined, dataDir, logger);
-    throw error;
-  }
+  // Another instance sharing this data directory created it first: use theirs (never seen half written).
+  if (!createFileOnce(file, key.toBase64() + '\n', 0o600)) return loadMasterKey(undefined, dataDir, logger);
   logger.warn({
     msg: 'No KEYLEDGER_MASTER_KEY configured: generated a development master key. Do not use it in production; set KEYLEDGER_MASTER_KEY to 32 random bytes in base64.',
     file,
