@@ -176,9 +176,9 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   /**
-   * One single-record read of `$all` per position, at most READS_AT_ONCE in flight: the server has no read of
-   * several positions. The positions must be ones this store reported (records start there); a read that finds a
-   * later record, another namespace's or a system event, or that the server refuses, means no event of ours.
+   * One single-record read of `$all` per position (LogPositions.recordAt), at most READS_AT_ONCE in flight: the
+   * server has no read of several positions. The positions must be ones this store reported (records start there);
+   * no record there, another namespace's or a system event means no event of ours.
    */
   async readEventsAt(positions: readonly number[]): Promise<RecordedEvent[]> {
     this.assertOpen();
@@ -186,16 +186,8 @@ export class EventStoreDbEventStore implements EventStore {
     const origin = wanted.length === 0 ? undefined : await this.positions.findOrigin();
     if (origin === undefined) return [];
     const readOne = async (position: number): Promise<RecordedEvent | undefined> => {
-      const commit = toCommitPosition(position, origin);
-      let event;
-      try {
-        const [first] = await this.readPage('readAll', () => this.client.readAll({ fromPosition: { commit, prepare: commit }, direction: dbClient().FORWARDS, maxCount: 1 }));
-        event = first?.event;
-      } catch (error) {
-        if (isStoreUnavailableError(error)) throw error;
-        return undefined;
-      }
-      if (!event?.position || event.position.commit !== commit || !this.namespace.contains(event.streamId) || isSystemEvent(event)) return undefined;
+      const event = await this.positions.recordAt(toCommitPosition(position, origin));
+      if (!event || !this.namespace.contains(event.streamId) || isSystemEvent(event)) return undefined;
       return toRecordedEvent(event, this.namespace, origin);
     };
     const found: RecordedEvent[] = [];

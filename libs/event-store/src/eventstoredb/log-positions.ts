@@ -1,6 +1,6 @@
 import type { EventStoreDBClient, Position } from '@eventstore/db-client';
 import { isStoreUnavailableError } from '../event-store.port';
-import { readUnbounded, scanAll, SCAN_PAGE_SIZE, type PageReader } from './all-stream-scan';
+import { readUnbounded, scanAll, SCAN_PAGE_SIZE, type PageReader, type ScannedEvent } from './all-stream-scan';
 import { dbClient } from './db-client';
 import type { StreamNamespace } from './stream-namespace';
 
@@ -56,15 +56,23 @@ export class LogPositions {
     if (origin === undefined) return undefined;
     const atOrigin = { origin, from: { commit: origin, prepare: origin } };
     if (after === 0) return atOrigin;
-    const commit = toCommitPosition(after, origin);
+    const record = await this.recordAt(toCommitPosition(after, origin));
+    return record ? { origin, from: record.position } : atOrigin;
+  }
+
+  /**
+   * The record that starts exactly at `commit` (one single-record read of `$all`), or undefined: a later record
+   * was found, the log ends first, or the server refused the position. An unavailable server says nothing about
+   * the position, so it is an error, not an answer.
+   */
+  async recordAt(commit: bigint): Promise<ScannedEvent | undefined> {
     try {
       const [first] = await this.readPage('readAll', () => this.client.readAll({ fromPosition: { commit, prepare: commit }, direction: dbClient().FORWARDS, maxCount: 1 }));
-      const position = first?.event?.position;
-      return position?.commit === commit ? { origin, from: position } : atOrigin;
+      const event = first?.event;
+      return event?.position?.commit === commit ? (event as ScannedEvent) : undefined;
     } catch (error) {
-      // An unavailable server says nothing about the position: starting from the origin would only re-read it all.
       if (isStoreUnavailableError(error)) throw error;
-      return atOrigin;
+      return undefined;
     }
   }
 
