@@ -134,11 +134,11 @@ function observations(results: BenchResults): string[] {
   const burst = results.burst.filter((s) => s.latencies.length > poolSize);
   if (burst.length > 0) {
     notes.push(
-      `The pool keeps ${poolSize} pair(s) ready per spec and refills in the background, at most two generations at a time per spec; a call that finds the pool empty waits for the next pair to finish. In the back-to-back bursts (latency of each call in order: ${burst.map((s) => `${s.spec}: ${s.latencies.map(ms).join(', ')} ms`).join('; ')}) ` +
+      `The pool keeps ${poolSize} pair(s) ready per spec and refills in the background with at most one generation per core, all specs together; a call that finds the pool empty waits for the next pair of its spec to finish and gets a generation started at once (at most one per core per spec). In the back-to-back bursts (latency of each call in order: ${burst.map((s) => `${s.spec}: ${s.latencies.map(ms).join(', ')} ms`).join('; ')}) ` +
         `the calls served from the pool (${burst.map((s) => `${poolHits(results, s)} for ${s.spec}`).join(', ')}) took milliseconds and the others waited for a generation. ` +
         `After each burst the service stayed busy for about ${Object.entries(results.refillAfterBurstMs)
           .map(([spec, wait]) => `${(wait / 1000).toFixed(1)} s (${spec})`)
-          .join(', ')} refilling the pool (0.5 s resolution). So the pool absorbs short bursts of up to ${poolSize} calls per spec; a sustained rate above what two parallel generations per spec produce gets the raw latency or worse (waiting behind earlier callers).`,
+          .join(', ')} refilling the pool (0.5 s resolution). So the pool absorbs short bursts of up to ${poolSize} calls per spec; a sustained rate above what one generation per core produces gets the raw latency or worse (waiting behind earlier callers).`,
     );
   }
   const paced = results.paced.filter((s) => s.stats.count > 0);
@@ -167,8 +167,8 @@ function observations(results: BenchResults): string[] {
         (importsN && importsN.operations > 0
           ? ` From concurrency ${imports1.concurrency} to ${importsN.concurrency} throughput went from ${rate(imports1.perSecond)} to ${rate(importsN.perSecond)} flows/s and the median flow from ${ms(imports1.latency.p50)} to ${ms(importsN.latency.p50)} ms (other processes: ${pct(imports1.cpu.otherPercent)} and ${pct(importsN.cpu.otherPercent)} of a core)` +
             (importsN.perSecond < imports1.perSecond * 1.2
-              ? `: more concurrency does not help, because every flow past the pooled pairs waits for an RSA_2048 generation, and at most two run at a time (per spec) on the two cores the client and the service share.`
-              : `: concurrent flows overlap their waits for RSA_2048 generations (up to two run at a time per spec).`)
+              ? `: more concurrency does not help, because every flow past the pooled pairs waits for an RSA_2048 generation, and at most one per core runs at a time, on the cores the client and the service share.`
+              : `: concurrent flows overlap their waits for RSA_2048 generations (up to one per core at a time).`)
           : ''),
     );
   }

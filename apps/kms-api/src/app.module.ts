@@ -176,7 +176,7 @@ export class KeyledgerModule implements OnApplicationBootstrap, BeforeApplicatio
         {
           provide: WRAPPING_KEY_SOURCE,
           useFactory: (c: KeyledgerConfig) => {
-            // As many generations at once as the machine has cores (they run on libuv's thread pool).
+            // As many background generations at once as the machine has cores (on libuv's thread pool, sized above that).
             const pool = new WrappingKeyPool(c.wrappingKeyPoolSize, availableParallelism());
             pool.warmUp();
             return pool;

@@ -36,16 +36,44 @@ describe('WrappingKeyPool', () => {
   it('gives a caller that finds the pool empty the next pair to finish instead of generating another', async () => {
     const gen = manualGenerator();
     const pool = new WrappingKeyPool(sizes(1), 2, gen.generate);
-    pool.warmUp(); // one refill per spec in flight
+    pool.warmUp(); // RSA_2048 and RSA_3072 start; RSA_4096 waits, two generations run already
     const rsa2048Generations = () => gen.pending.filter((p) => p.spec === 'RSA_2048').length;
-    expect(rsa2048Generations()).toBe(1);
+    expect(gen.pending.map((p) => p.spec)).toEqual(['RSA_2048', 'RSA_3072']);
     const taken = pool.take('RSA_2048');
-    // One more generation starts (to refill the pool behind the waiter), not one for the waiter and one more.
-    expect(rsa2048Generations()).toBe(2);
-    expect(gen.pending[0].spec).toBe('RSA_2048'); // warmUp's RSA_2048 generation, started first
+    // The generation in flight serves the caller; the refill behind it waits for a free slot.
+    expect(rsa2048Generations()).toBe(1);
     await gen.finishNext();
     expect((await taken).publicKeyDer.toString()).toBe('public-1');
-    expect(rsa2048Generations()).toBe(1); // the refill is still running; nothing else was started
+    // The freed slot refills RSA_2048 first (the order of the target sizes), RSA_4096 still waits.
+    expect(gen.pending.map((p) => p.spec)).toEqual(['RSA_3072', 'RSA_2048']);
+  });
+
+  it('starts a generation for a caller who finds the pool empty even while background refills use every slot', async () => {
+    const gen = manualGenerator();
+    const pool = new WrappingKeyPool({ RSA_2048: 0, RSA_3072: 0, RSA_4096: 2 }, 2, gen.generate);
+    pool.warmUp();
+    expect(gen.pending.map((p) => p.spec)).toEqual(['RSA_4096', 'RSA_4096']);
+    const taken = pool.take('RSA_2048');
+    expect(gen.pending.map((p) => p.spec)).toEqual(['RSA_4096', 'RSA_4096', 'RSA_2048']);
+    gen.pending.push(gen.pending.shift()!, gen.pending.shift()!); // the RSA_2048 pair finishes first
+    await gen.finishNext();
+    expect((await taken).publicKeyDer.toString()).toBe('public-1');
+    expect(gen.pending).toHaveLength(2); // nothing more: the RSA_4096 refills still hold both slots
+    pool.close();
+  });
+
+  it('runs at most maxParallel background generations across all specs, filling them in order', async () => {
+    const gen = manualGenerator();
+    const pool = new WrappingKeyPool(sizes(2), 2, gen.generate);
+    pool.warmUp();
+    const order: string[] = [];
+    while (gen.pending.length > 0) {
+      expect(gen.pending.length).toBeLessThanOrEqual(2);
+      order.push(gen.pending[0].spec);
+      await gen.finishNext();
+    }
+    expect(order).toEqual(['RSA_2048', 'RSA_2048', 'RSA_3072', 'RSA_3072', 'RSA_4096', 'RSA_4096']);
+    expect([pool.readyCount('RSA_2048'), pool.readyCount('RSA_3072'), pool.readyCount('RSA_4096')]).toEqual([2, 2, 2]);
   });
 
   it('never runs more than maxParallel generations per spec, queueing a burst of callers', async () => {
@@ -76,12 +104,18 @@ describe('WrappingKeyPool', () => {
     pool.close();
   });
 
-  it('passes a generation failure to the waiting caller', async () => {
+  it('passes a generation failure to the waiting caller, and starts one for each caller still waiting', async () => {
     const gen = manualGenerator();
     const pool = new WrappingKeyPool(sizes(0), 2, gen.generate);
-    const taken = pool.take('RSA_2048');
+    const callers = [pool.take('RSA_2048'), pool.take('RSA_2048'), pool.take('RSA_2048')];
+    expect(gen.pending).toHaveLength(2);
     gen.pending.shift()!.reject(new Error('no entropy'));
-    await expect(taken).rejects.toThrow('no entropy');
+    gen.pending.shift()!.reject(new Error('no entropy'));
+    await expect(callers[0]).rejects.toThrow('no entropy');
+    await expect(callers[1]).rejects.toThrow('no entropy');
+    expect(gen.pending).toHaveLength(1); // the third caller is not left without a generation
+    await gen.finishNext();
+    expect((await callers[2]).publicKeyDer.toString()).toBe('public-1');
   });
 
   it('generates real RSA key pairs by default', async () => {

@@ -17,21 +17,29 @@ interface SpecState {
   ready: KeyPair[];
   waiting: Array<{ resolve: (pair: KeyPair) => void; reject: (error: Error) => void }>;
   generating: number;
-  /** The pending delayed refill, if any. */
+  /** The pending delayed refill, if any: until it fires, the spec is not refilled in the background. */
   refill?: NodeJS.Timeout;
 }
 
 /**
  * Hands out RSA wrapping key pairs for GetParametersForImport, each pair once (a fresh pair per call, as AWS
  * does). Generating an RSA_4096 pair takes seconds, so the pool keeps `targetSize` pairs ready per spec and
- * refills in the background on libuv's thread pool. A caller that finds the pool empty waits for the next
- * pair to finish rather than starting a generation of its own, and at most `maxParallel` generations run per
- * spec, so a burst queues instead of making every generation slower. A pair taken from the pool is replaced
- * after REFILL_DELAY_MS, so a burst served from the pool is not competing with the generations it triggers.
+ * refills in the background on libuv's thread pool. A pair taken from the pool is replaced after
+ * REFILL_DELAY_MS, so a burst served from the pool is not competing with the generations it triggers.
+ *
+ * `maxParallel` (the core count) bounds generation twice:
+ * - background refills, all specs together: a fill never takes more of libuv's thread pool than the machine has
+ *   cores, so the log's file writes and DNS lookups, which share that pool, are not queued behind seconds of RSA
+ *   generation (the entry point sizes the thread pool above the core count, see thread-pool.ts);
+ * - a caller who finds the pool empty waits for the next pair of its spec to finish, and gets a generation started
+ *   at once whatever is refilling, at most `maxParallel` per spec, so a burst queues instead of making every
+ *   generation slower.
  */
 export class WrappingKeyPool implements WrappingKeySource {
   private readonly logger = new Logger(WrappingKeyPool.name);
   private readonly specs = new Map<WrappingKeySpec, SpecState>();
+  /** Generations in flight, all specs together. */
+  private generating = 0;
   private closed = false;
 
   constructor(
@@ -41,23 +49,23 @@ export class WrappingKeyPool implements WrappingKeySource {
     private readonly refillDelayMs = REFILL_DELAY_MS,
   ) {}
 
-  /** Starts filling every spec's pool; returns without waiting. */
+  /** Starts filling every spec's pool (in the order of `targetSize`); returns without waiting. */
   warmUp(): void {
-    for (const spec of Object.keys(this.targetSize) as WrappingKeySpec[]) this.fill(spec);
+    this.refillInBackground();
   }
 
   take(spec: WrappingKeySpec): Promise<KeyPair> {
     const state = this.state(spec);
     const pair = state.ready.shift();
     if (!pair) {
-      // A caller who has to wait gets the next generation started now.
       const taken = new Promise<KeyPair>((resolve, reject) => state.waiting.push({ resolve, reject }));
-      this.fill(spec);
+      this.serveWaiting(spec);
+      this.refillInBackground();
       return taken;
     }
     state.refill ??= setTimeout(() => {
       state.refill = undefined;
-      this.fill(spec);
+      this.refillInBackground();
     }, this.refillDelayMs).unref();
     return Promise.resolve(pair);
   }
@@ -78,28 +86,45 @@ export class WrappingKeyPool implements WrappingKeySource {
     return state;
   }
 
-  /** Starts as many generations as waiting callers plus the refill need, within the parallelism cap. */
-  private fill(spec: WrappingKeySpec): void {
+  /** Starts a generation for each caller of `spec` that no generation in flight will serve, up to maxParallel for the spec. */
+  private serveWaiting(spec: WrappingKeySpec): void {
     const state = this.state(spec);
-    const refill = this.closed ? 0 : Math.max(0, (this.targetSize[spec] ?? 0) - state.ready.length);
-    const needed = state.waiting.length + refill - state.generating;
-    for (let i = 0; i < needed && state.generating < this.maxParallel; i++) {
-      state.generating++;
-      this.generate(spec).then(
-        (pair) => {
-          state.generating--;
-          const waiter = state.waiting.shift();
-          if (waiter) waiter.resolve(pair);
-          else if (!this.closed) state.ready.push(pair);
-          this.fill(spec);
-        },
-        (error: Error) => {
-          state.generating--;
-          this.logger.error({ msg: 'wrapping key generation failed', spec, error: error.message });
-          // A caller waiting for this pair gets the error; the background refill does not retry in a loop.
-          state.waiting.shift()?.reject(error);
-        },
-      );
+    while (state.waiting.length > state.generating && state.generating < this.maxParallel) this.startGeneration(spec, state);
+  }
+
+  /** Tops the pools up in the order of `targetSize` while fewer than maxParallel generations run in all. */
+  private refillInBackground(): void {
+    if (this.closed) return;
+    for (const spec of Object.keys(this.targetSize) as WrappingKeySpec[]) {
+      const state = this.state(spec);
+      if (state.refill) continue;
+      const wanted = state.waiting.length + Math.max(0, (this.targetSize[spec] ?? 0) - state.ready.length);
+      while (this.generating < this.maxParallel && state.generating < wanted) this.startGeneration(spec, state);
     }
+  }
+
+  private startGeneration(spec: WrappingKeySpec, state: SpecState): void {
+    state.generating++;
+    this.generating++;
+    this.generate(spec).then(
+      (pair) => {
+        state.generating--;
+        this.generating--;
+        const waiter = state.waiting.shift();
+        if (waiter) waiter.resolve(pair);
+        else if (!this.closed) state.ready.push(pair);
+        this.serveWaiting(spec);
+        this.refillInBackground();
+      },
+      (error: Error) => {
+        state.generating--;
+        this.generating--;
+        this.logger.error({ msg: 'wrapping key generation failed', spec, error: error.message });
+        // A caller waiting for this pair gets the error; the others get generations of their own. The background
+        // refill does not retry in a loop: it resumes when a pair is next taken or another generation ends.
+        state.waiting.shift()?.reject(error);
+        this.serveWaiting(spec);
+      },
+    );
   }
 }

@@ -1,0 +1,25 @@
+import { availableParallelism } from 'node:os';
+
+/** Threads of libuv's pool beyond the wrapping-key pool's background generations (one per core). */
+export const THREAD_POOL_SPARE_THREADS = 2;
+/** libuv's own default. */
+const LIBUV_DEFAULT_THREADS = 4;
+
+/**
+ * The size libuv's thread pool should have: the wrapping-key pool refills on it with up to one RSA generation per
+ * core (seconds each), and the same pool runs every asynchronous file write (the log), DNS lookup (the
+ * EventStoreDB connection) and zlib call. With libuv's default of 4 threads and 2 or more cores, a refill could
+ * take all of them and hold the log's writes back for seconds; so: the core count plus THREAD_POOL_SPARE_THREADS,
+ * never fewer than the default.
+ */
+export function threadPoolSize(cores = availableParallelism()): number {
+  return Math.max(LIBUV_DEFAULT_THREADS, cores + THREAD_POOL_SPARE_THREADS);
+}
+
+/**
+ * Sets UV_THREADPOOL_SIZE for this process unless the operator set it. libuv reads it when the pool first starts,
+ * so the entry point calls this before anything runs asynchronously.
+ */
+export function sizeThreadPool(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.UV_THREADPOOL_SIZE === undefined || env.UV_THREADPOOL_SIZE === '') env.UV_THREADPOOL_SIZE = String(threadPoolSize());
+}
