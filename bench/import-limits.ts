@@ -5,7 +5,7 @@ import { wrapForImport } from '../test/support/client-wrapping';
 import { AwsJsonClient } from './aws-json';
 import { BenchConfig } from './config';
 import { CpuMeter, CpuUse } from './cpu';
-import { LatencyStats, LoopResult, now, runClosedLoop, summarize } from './measure';
+import { ErrorTally, LatencyStats, LoopResult, now, runClosedLoop, summarize, timedBurst } from './measure';
 import { waitForServiceIdle } from './scenarios';
 import { ServiceProcess } from './service-process';
 
@@ -67,35 +67,26 @@ export async function importLimits(service: ServiceProcess, poolSize: number, ke
     // Bursts: N concurrent calls on fresh keys, each burst on a pool refilled (service idle) beforehand.
     const burstLatencies: number[] = [];
     const refills: number[] = [];
-    let burstErrors = 0;
-    let firstBurstError: string | undefined;
+    const burstErrors = new ErrorTally();
     if (poolSize > 0) {
       refills.push(await waitForServiceIdle(service));
       for (let round = 0; round < config.burstRounds; round++) {
         const keyIds = await Promise.all(Array.from({ length: poolSize }, () => createExternalKey(client)));
         await waitForServiceIdle(service, { maxMs: 5000 });
-        await Promise.all(
-          keyIds.map(async (keyId) => {
-            const t0 = now();
-            try {
-              const params = await parametersFor(client, keyId);
-              if (!params.PublicKey || !params.ImportToken) throw new Error('GetParametersForImport returned no public key or token');
-              burstLatencies.push(now() - t0);
-            } catch (error) {
-              burstErrors += 1;
-              firstBurstError ??= `${(error as Error).name}: ${(error as Error).message}`.slice(0, 200);
-            }
-          }),
-        );
+        const calls = keyIds.map((keyId) => async () => {
+          const params = await parametersFor(client, keyId);
+          if (!params.PublicKey || !params.ImportToken) throw new Error('GetParametersForImport returned no public key or token');
+        });
+        await timedBurst(calls, burstLatencies, burstErrors);
         refills.push(await waitForServiceIdle(service));
       }
     }
-    const burst = { rounds: poolSize > 0 ? config.burstRounds : 0, calls: summarize(burstLatencies), errors: burstErrors, firstError: firstBurstError, refillMs: summarize(refills.slice(1)) };
+    const burst = { rounds: poolSize > 0 ? config.burstRounds : 0, calls: summarize(burstLatencies), errors: burstErrors.count, firstError: burstErrors.first, refillMs: summarize(refills.slice(1)) };
     if (poolSize > 0) {
       log(
         `  GetParametersForImport bursts of ${poolSize} (pool size) × ${burst.rounds}: p50 ${burst.calls.p50.toFixed(2)} ms p99 ${burst.calls.p99.toFixed(2)} ms, ` +
           `refilled in ${(burst.refillMs.p50 / 1000).toFixed(1)} s (median)` +
-          (burstErrors ? `, ERRORS ${burstErrors} (${firstBurstError})` : ''),
+          (burst.errors ? `, ERRORS ${burst.errors} (${burst.firstError})` : ''),
       );
     } else {
       log('  the wrapping-key pool is off (size 0): no burst measured');

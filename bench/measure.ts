@@ -54,6 +54,24 @@ export class ErrorTally {
   }
 }
 
+/**
+ * Runs the calls all at once (a burst) and waits for every one: each success's latency, from its own start, goes to
+ * `latencies`; each failure to `errors`.
+ */
+export async function timedBurst(calls: ReadonlyArray<() => Promise<unknown>>, latencies: number[], errors: ErrorTally): Promise<void> {
+  await Promise.all(
+    calls.map(async (call) => {
+      const t0 = now();
+      try {
+        await call();
+        latencies.push(now() - t0);
+      } catch (error) {
+        errors.record(error);
+      }
+    }),
+  );
+}
+
 export interface LoopResult {
   concurrency: number;
   /** Operations that completed successfully inside the measured window. */

@@ -3,7 +3,7 @@ import { DEFAULT_WRAPPING_KEY_POOL_SIZES } from '../apps/kms-api/src/config/conf
 import { AwsJsonClient } from './aws-json';
 import { BenchConfig } from './config';
 import { CpuMeter, CpuUse, processRssBytes, RssPeakSampler } from './cpu';
-import { ClosedLoopOptions, LatencyStats, LoopResult, now, runClosedLoop, summarize } from './measure';
+import { ClosedLoopOptions, ErrorTally, LatencyStats, LoopResult, runClosedLoop, summarize, timedBurst } from './measure';
 import { waitForServiceIdle } from './scenarios';
 import { ServiceProcess } from './service-process';
 
@@ -292,31 +292,24 @@ async function burstsAfterIdle(
   const names = ['reference', 'keyledger'] as const;
   const clients = { reference: new AwsJsonClient(servers.reference.url, size), keyledger: new AwsJsonClient(servers.keyledger.url, size) };
   const latencies: Record<SideServer, number[]> = { reference: [], keyledger: [] };
-  const failures: Record<SideServer, { errors: number; firstError?: string }> = { reference: { errors: 0 }, keyledger: { errors: 0 } };
-  const burst = (name: SideServer, timed: boolean) =>
-    Promise.all(
-      Array.from({ length: size }, async () => {
-        const t0 = now();
-        try {
-          c.check(await clients[name].call('Encrypt', inputs[name]), inputs[name]);
-          if (timed) latencies[name].push(now() - t0);
-        } catch (error) {
-          failures[name].errors += 1;
-          failures[name].firstError ??= `${(error as Error).name}: ${(error as Error).message}`.slice(0, 200);
-        }
-      }),
+  const errors: Record<SideServer, ErrorTally> = { reference: new ErrorTally(), keyledger: new ErrorTally() };
+  const burst = (name: SideServer, timed: number[]) =>
+    timedBurst(
+      Array.from({ length: size }, () => async () => c.check(await clients[name].call('Encrypt', inputs[name]), inputs[name])),
+      timed,
+      errors[name],
     );
   try {
-    for (const name of names) await burst(name, false); // opens the connections
+    for (const name of names) await burst(name, []); // opens the connections
     for (let round = 0; round < rounds; round++) {
       for (const name of names) {
         await waitForServiceIdle(servers[name], { maxMs: 5000 });
-        await burst(name, true);
+        await burst(name, latencies[name]);
       }
     }
   } finally {
     for (const name of names) clients[name].close();
   }
-  const stats = (name: SideServer): BurstStats => ({ calls: summarize(latencies[name]), ...failures[name] });
+  const stats = (name: SideServer): BurstStats => ({ calls: summarize(latencies[name]), errors: errors[name].count, firstError: errors[name].first });
   return { operation: 'Encrypt', size, rounds, reference: stats('reference'), keyledger: stats('keyledger') };
 }
