@@ -38,8 +38,6 @@ interface SpecState {
 export class WrappingKeyPool implements WrappingKeySource {
   private readonly logger = new Logger(WrappingKeyPool.name);
   private readonly specs = new Map<WrappingKeySpec, SpecState>();
-  /** Generations in flight, all specs together. */
-  private generating = 0;
   private closed = false;
 
   constructor(
@@ -92,6 +90,13 @@ export class WrappingKeyPool implements WrappingKeySource {
     while (state.waiting.length > state.generating && state.generating < this.maxParallel) this.startGeneration(spec, state);
   }
 
+  /** Generations in flight, all specs together. */
+  private generatingInAll(): number {
+    let total = 0;
+    for (const state of this.specs.values()) total += state.generating;
+    return total;
+  }
+
   /** Tops the pools up in the order of `targetSize` while fewer than maxParallel generations run in all. */
   private refillInBackground(): void {
     if (this.closed) return;
@@ -99,17 +104,15 @@ export class WrappingKeyPool implements WrappingKeySource {
       const state = this.state(spec);
       if (state.refill) continue;
       const wanted = state.waiting.length + Math.max(0, (this.targetSize[spec] ?? 0) - state.ready.length);
-      while (this.generating < this.maxParallel && state.generating < wanted) this.startGeneration(spec, state);
+      while (this.generatingInAll() < this.maxParallel && state.generating < wanted) this.startGeneration(spec, state);
     }
   }
 
   private startGeneration(spec: WrappingKeySpec, state: SpecState): void {
     state.generating++;
-    this.generating++;
     this.generate(spec).then(
       (pair) => {
         state.generating--;
-        this.generating--;
         const waiter = state.waiting.shift();
         if (waiter) waiter.resolve(pair);
         else if (!this.closed) state.ready.push(pair);
@@ -118,7 +121,6 @@ export class WrappingKeyPool implements WrappingKeySource {
       },
       (error: Error) => {
         state.generating--;
-        this.generating--;
         this.logger.error({ msg: 'wrapping key generation failed', spec, error: error.message });
         // A caller waiting for this pair gets the error; the others get generations of their own. The background
         // refill does not retry in a loop: it resumes when a pair is next taken or another generation ends.
