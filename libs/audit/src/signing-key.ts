@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createFileOnce } from '../../crypto/src/key-file';
 import { join } from 'node:path';
+import { createFileOnce } from '@keyledger/crypto';
 import { publicKeyFingerprint } from './log-digest';
 
 /** Development signing key files, written into the data directory when no key is configured. */
