@@ -8,14 +8,20 @@ const AUDIT_INDEXES: Record<string, string> = {
   audit_entries_by_time: 'audit_entries (time)',
 };
 
+/** The statements that create the audit indexes that are missing, for a connection of another thread (the replay's). */
+export const createAuditIndexesSql = (): string[] => Object.entries(AUDIT_INDEXES).map(([name, on]) => `CREATE INDEX IF NOT EXISTS ${name} ON ${on}`);
+
+/** The statements that drop the audit indexes before a bulk load. */
+export const dropAuditIndexesSql = (): string[] => Object.keys(AUDIT_INDEXES).map((name) => `DROP INDEX IF EXISTS ${name}`);
+
 /** Creates the audit indexes that are missing (all of them after a bulk load, none otherwise). */
 export function createAuditIndexes(db: Database.Database): void {
-  for (const [name, on] of Object.entries(AUDIT_INDEXES)) db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON ${on}`);
+  for (const statement of createAuditIndexesSql()) db.exec(statement);
 }
 
 /** Drops the audit indexes before a bulk load: building them once at the end is cheaper than row by row. */
 export function dropAuditIndexes(db: Database.Database): void {
-  for (const name of Object.keys(AUDIT_INDEXES)) db.exec(`DROP INDEX IF EXISTS ${name}`);
+  for (const statement of dropAuditIndexesSql()) db.exec(statement);
 }
 
 /**

@@ -1,4 +1,5 @@
 export * from './audit-projection';
+export * from './audit-index-sql';
 export * from './audit-read-model';
 export * from './audit-record';
 export * from './key-projection';

@@ -2,11 +2,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { KeyEventTypes, keyStreamId, NO_STREAM_REVISION } from '@keyledger/domain';
+import { createHash } from 'node:crypto';
+import { UsageEventTypes, usageStreamId } from '@keyledger/application';
+import { AuditEventTypes, refusalStreamForKey } from '@keyledger/audit';
+import { AliasEventTypes, aliasStreamId, KeyEventTypes, keyStreamId, NO_STREAM_REVISION } from '@keyledger/domain';
 import { SqliteEventStore, type JsonObject } from '@keyledger/event-store';
-import { openReadModelDatabase, ProjectionRunner } from '@keyledger/projections';
+import { openReadModelDatabase, ProjectionRunner, readModelProjections } from '@keyledger/projections';
 import { CliError } from '../cli-error';
-import { readModelProjections } from '@keyledger/projections';
 import { rebuildReadModels } from './rebuild-read-models';
 
 const keyId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -19,18 +21,32 @@ const created = (n: number) => ({
   } as JsonObject,
   metadata: metadata as unknown as JsonObject,
 });
+const aliasCreated = (n: number) => ({
+  type: AliasEventTypes.AliasCreated,
+  data: { aliasName: `alias/key-${n}`, aliasArn: `arn:aws:kms:us-east-1:000000000000:alias/key-${n}`, accountId: '000000000000', region: 'us-east-1', target: { keyId: keyId(n), keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT' }, creationDate: '2026-11-22T10:00:00.000Z' } as JsonObject,
+  metadata: { ...metadata, operation: 'CreateAlias' } as unknown as JsonObject,
+});
+const usage = (n: number) => ({
+  type: UsageEventTypes.KeyUsageRecorded,
+  data: { records: [1, 2].map((i) => ({ keyId: keyId(n), accountId: '000000000000', region: 'us-east-1', operation: 'Encrypt', time: `2026-11-22T10:0${i}:00.000Z`, outcome: 'Succeeded', principal: metadata.principal })) } as unknown as JsonObject,
+  metadata: { recordCount: 2, timestamp: '2026-11-22T10:03:00.000Z' } as JsonObject,
+});
+const refused = (n: number) => ({
+  type: AuditEventTypes.RequestRefused,
+  data: { operation: 'Encrypt', keyId: keyId(n), requestedKeyId: keyId(n), errorType: 'DisabledException', errorMessage: 'disabled' } as JsonObject,
+  metadata: { ...metadata, principal: { type: 'User', accountId: '000000000000', accessKeyId: 'mallory' }, operation: 'Encrypt' } as unknown as JsonObject,
+});
+/** Every table of a read-models file, row by row. */
 const rows = (file: string) => {
   const db = new Database(file, { readonly: true });
   try {
-    return {
-      keys: db.prepare('SELECT key_id, state, last_position FROM key_summaries ORDER BY key_id').all(),
-      audit: db.prepare('SELECT * FROM audit_entries ORDER BY position').all(),
-      checkpoint: db.prepare('SELECT position FROM projection_checkpoints').pluck().get(),
-    };
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+    return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}" ORDER BY 1, 2`).all()]));
   } finally {
     db.close();
   }
 };
+const LOG_EVENTS = 31;
 
 describe('rebuildReadModels', () => {
   let dir: string;
@@ -42,6 +58,10 @@ describe('rebuildReadModels', () => {
     const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite') });
     for (let n = 1; n <= 25; n += 1) await store.appendToStream(keyStreamId(keyId(n)), [created(n)], NO_STREAM_REVISION);
     await store.appendToStream('some-other-stream', [{ type: 'Unrelated.v1', data: {}, metadata: {} }], NO_STREAM_REVISION);
+    await store.appendToStream(aliasStreamId('000000000000', 'us-east-1', 'alias/key-1'), [aliasCreated(1)], NO_STREAM_REVISION);
+    await store.appendToStream(aliasStreamId('000000000000', 'us-east-1', 'alias/key-2'), [aliasCreated(2)], NO_STREAM_REVISION);
+    await store.appendToStream(usageStreamId('instance-1'), [usage(1), usage(2)], NO_STREAM_REVISION);
+    await store.appendToStream(refusalStreamForKey(keyId(3)), [refused(3)], NO_STREAM_REVISION);
     await store.close();
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,17 +72,42 @@ describe('rebuildReadModels', () => {
     const live = openReadModelDatabase(liveFile);
     const runner = new ProjectionRunner(store, live, readModelProjections(live));
     runner.start();
-    await runner.waitForPosition(26, 5000);
+    await runner.waitForPosition(LOG_EVENTS, 5000);
     await runner.stop();
     live.close();
     await store.close();
 
     const progress: number[] = [];
     const result = await rebuildReadModels({ dataDir: dir, target, pageSize: 10, onProgress: (applied) => progress.push(applied) });
-    expect(result).toMatchObject({ events: 26, headPosition: 26, projections: ['keys', 'aliases', 'audit', 'usage'], rows: { key_summaries: 25, aliases: 0, audit_entries: 25, usage_records: 0 } });
-    expect(progress).toEqual([0, 10, 20, 26]);
-    expect(rows(target)).toEqual(rows(liveFile));
+    expect(result).toMatchObject({
+      events: LOG_EVENTS,
+      headPosition: LOG_EVENTS,
+      projections: ['keys', 'aliases', 'audit', 'usage'],
+      rows: { key_summaries: 25, aliases: 2, audit_entries: 28, usage_records: 4 },
+    });
+    // Both lanes report: the bar starts at 0, only moves forward, and ends at every event.
+    expect(progress[0]).toBe(0);
+    expect(progress.at(-1)).toBe(LOG_EVENTS);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(new Set(progress).size).toBe(progress.length);
+    const rebuilt = rows(target);
+    expect(rebuilt).toEqual(rows(liveFile));
+    expect(rebuilt.projection_checkpoints).toEqual([{ name: expect.any(String), position: LOG_EVENTS }]);
     expect(readdirSync(dir).filter((name) => name.includes('replay'))).toEqual([]);
+  });
+
+  it('leaves the log exactly as it was, in WAL mode, while a service has it open', async () => {
+    const logFile = join(dir, 'events.sqlite');
+    const service = new SqliteEventStore({ filename: logFile });
+    await service.headPosition();
+    const digest = () => createHash('sha256').update(readFileSync(logFile)).digest('hex');
+    const before = digest();
+    await rebuildReadModels({ dataDir: dir, target });
+    expect(digest()).toBe(before);
+    const reader = new Database(logFile, { readonly: true });
+    expect(reader.pragma('journal_mode', { simple: true })).toBe('wal');
+    reader.close();
+    await service.close();
   });
 
   it('when interrupted, leaves the target as it was and removes its temporary file', async () => {
@@ -70,7 +115,7 @@ describe('rebuildReadModels', () => {
     const interrupt = new AbortController();
     interrupt.abort();
     await expect(rebuildReadModels({ dataDir: dir, target, interrupt: interrupt.signal })).rejects.toThrow(
-      new CliError(`Replay interrupted at position 0 of 26; ${target} was left unchanged.`, 130),
+      new CliError(`Replay interrupted at position 0 of ${LOG_EVENTS}; ${target} was left unchanged.`, 130),
     );
     expect(readFileSync(target)).toHaveLength(0);
     expect(readdirSync(dir).filter((name) => name.includes('replay'))).toEqual([]);

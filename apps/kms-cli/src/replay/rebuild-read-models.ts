@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { openReadModelDatabase, ProjectionRunner } from '@keyledger/projections';
+import Database from 'better-sqlite3';
+import { AuditProjection, auditIndexBulkLoad, openReadModelDatabase, ProjectionRunner, readModelProjections } from '@keyledger/projections';
 import { CliError } from '../cli-error';
 import { ReadOnlyEventLog } from '../event-log/read-only-event-log';
-import { readModelProjections } from '@keyledger/projections';
 import { assertNotInUse, removeAbandonedTempFiles, removeDatabaseFiles, replaceDatabaseFile, replayTempFile } from './read-models-file';
 import { MMAP_BYTES, ReplayFeed } from './replay-feed';
+import { startSqlBulkLoad, type SqlBulkLoadThread } from './sql-bulk-load-thread';
 
 export interface RebuildOptions {
   dataDir: string;
@@ -31,11 +32,28 @@ export interface RebuildResult {
   rows: Record<string, number>;
 }
 
+/** Positions per statement of the audit lane: a progress report each, and how far Ctrl-C may run on. */
+const AUDIT_LANE_STEP = 50_000;
+
 /**
- * Rebuilds every projection from position 0 into a temporary file next to the target with the service's own
- * ProjectionRunner (a page of the log per transaction, as a bulk load: see ProjectionRunner.rebuild), then
- * renames it over the target. The log is read-only and read up to the head it had when
- * the replay started; a service started afterwards catches up from there.
+ * A private file being bulk loaded, thrown away unless the replay completes: no write-ahead log to write every
+ * page twice, no fsync, room to sort the indexes built at the end in memory. Named `main.`: without a schema,
+ * journal_mode would also switch the attached log out of WAL mode (a write to the log).
+ */
+const BULK_LOAD_PRAGMAS = ['main.journal_mode = MEMORY', 'main.synchronous = OFF', 'main.cache_size = -131072'];
+
+/**
+ * Rebuilds every projection from position 0 with the service's own projections, then renames the result over
+ * the target. The log is read-only and read up to the head it had when the replay started; a service started
+ * afterwards catches up from there. Two lanes use two cores:
+ *
+ * - the audit index, one row per event, is loaded by SQL straight from the log (auditIndexBulkLoad, held equal
+ *   to the projection by its spec) on a thread of its own, into the temporary file next to the target;
+ * - this thread folds the other projections with the service's ProjectionRunner (a page of the log per
+ *   transaction, as a bulk load: see ProjectionRunner.rebuild) into a side file, reading the log without
+ *   metadata, which none of them reads;
+ *
+ * and the side file's tables, one row per key or alias or usage record, are then copied into the temporary file.
  */
 export async function rebuildReadModels(options: RebuildOptions): Promise<RebuildResult> {
   const target = resolve(options.target);
@@ -44,43 +62,63 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
   mkdirSync(dirname(target), { recursive: true });
   removeAbandonedTempFiles(target);
   const temp = replayTempFile(target);
+  const side = `${temp}-side`;
   removeDatabaseFiles(temp);
+  removeDatabaseFiles(side);
   let db: ReturnType<typeof openReadModelDatabase> | undefined;
+  let auditLane: SqlBulkLoadThread | undefined;
   try {
     const headPosition = log.headPosition();
     const total = log.countUpTo(headPosition);
-    db = openReadModelDatabase(temp);
-    // The temporary file is private and thrown away unless the replay completes: no write-ahead log to write
-    // every page twice, room to sort the indexes built at the end in memory, and the table scans that build
-    // them read through a memory map instead of a read() per page.
-    db.pragma('journal_mode = MEMORY');
-    db.pragma('cache_size = -131072');
-    db.pragma(`mmap_size = ${MMAP_BYTES}`);
+    const progress = combinedProgress(total, headPosition, options.onProgress);
+    openReadModelDatabase(temp).close(); // every table; the audit lane fills its own, the side file's are copied in
+    db = openReadModelDatabase(side);
+    for (const pragma of BULK_LOAD_PRAGMAS) db.pragma(pragma);
+    db.pragma(`main.mmap_size = ${MMAP_BYTES}`); // the copy at the end reads it through a memory map
     const projections = readModelProjections(db);
     const pageSize = options.pageSize ?? 2000;
-    const feed = new ReplayFeed(log, { until: headPosition, pageSize, interrupt: options.interrupt });
+    const feed = new ReplayFeed(log, { until: headPosition, pageSize, interrupt: options.interrupt, omitMetadata: true });
     let applied = 0;
-    const runner = new ProjectionRunner(feed, db, projections, {
-      batchSize: pageSize,
-      onBatch: (_position, events) => {
-        applied += events;
-        options.onProgress?.(applied, total);
+    const runner = new ProjectionRunner(
+      feed,
+      db,
+      projections.filter((projection) => !(projection instanceof AuditProjection)),
+      {
+        batchSize: pageSize,
+        onBatch: (_position, events) => {
+          applied += events;
+          progress.folded(applied);
+        },
       },
-    });
-    options.onProgress?.(0, total);
+    );
+    progress.folded(0);
     const started = process.hrtime.bigint();
+    auditLane = startSqlBulkLoad({
+      file: temp,
+      attach: { log: log.filename },
+      pragmas: [...BULK_LOAD_PRAGMAS, `log.mmap_size = ${MMAP_BYTES}`],
+      load: auditIndexBulkLoad('log'),
+      from: 0,
+      until: headPosition,
+      step: AUDIT_LANE_STEP,
+      onProgress: progress.indexed,
+    });
     await runner.rebuild();
     await feed.finished;
     await runner.stop();
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (options.interrupt?.aborted) {
       throw new CliError(`Replay interrupted at position ${runner.checkpoint} of ${headPosition}; ${target} was left unchanged.`, 130);
     }
     if (runner.checkpoint !== headPosition) {
       throw new CliError(`Replay stopped at position ${runner.checkpoint} of ${headPosition} (see the error above); ${target} was left unchanged.`);
     }
-    const rows = countRows(db);
+    await auditLane.done.catch((error: Error) => {
+      throw new CliError(`Replay failed while loading the audit index: ${error.message}; ${target} was left unchanged.`);
+    });
     db.close();
+    copySideTables(temp, side);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const rows = countRows(temp);
     replaceDatabaseFile(temp, target);
     return {
       target,
@@ -92,13 +130,63 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       rows,
     };
   } finally {
+    await auditLane?.stop();
     if (db?.open) db.close();
     removeDatabaseFiles(temp);
+    removeDatabaseFiles(side);
     log.close();
   }
 }
 
-function countRows(db: ReturnType<typeof openReadModelDatabase>): Record<string, number> {
+/** What the progress bar shows: the events both lanes are past (the audit lane reports positions). */
+function combinedProgress(total: number, headPosition: number, report?: (applied: number, total: number) => void) {
+  let folded = 0;
+  let indexed = 0;
+  let shown = -1;
+  const show = () => {
+    const applied = Math.min(folded, headPosition > 0 ? Math.floor((total * indexed) / headPosition) : total);
+    if (applied <= shown) return;
+    shown = applied;
+    report?.(applied, total);
+  };
+  return {
+    folded: (events: number) => {
+      folded = events;
+      show();
+    },
+    indexed: (position: number) => {
+      indexed = position;
+      show();
+    },
+  };
+}
+
+/** Copies every table of the side file but the audit lane's (and the checkpoint, which both lanes have reached) into the file. */
+function copySideTables(file: string, side: string): void {
+  const db = new Database(file);
+  try {
+    for (const pragma of BULK_LOAD_PRAGMAS) db.pragma(pragma);
+    db.prepare('ATTACH DATABASE ? AS side').run(side);
+    const tables = db.prepare("SELECT name FROM side.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'audit_entries'").pluck().all() as string[];
+    db.transaction(() => {
+      for (const table of tables) db.exec(`INSERT OR REPLACE INTO main."${table}" SELECT * FROM side."${table}"`);
+    })();
+    db.exec('DETACH DATABASE side');
+  } finally {
+    db.close();
+  }
+}
+
+function countRows(file: string): Record<string, number> {
+  const db = new Database(file, { readonly: true });
+  try {
+    return countTableRows(db);
+  } finally {
+    db.close();
+  }
+}
+
+function countTableRows(db: Database.Database): Record<string, number> {
   const tables = db
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'projection_checkpoints' ORDER BY name")
     .pluck()
