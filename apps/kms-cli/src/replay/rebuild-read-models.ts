@@ -96,7 +96,9 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     auditLane = startSqlBulkLoad({
       file: temp,
       attach: { log: log.filename },
-      pragmas: [...BULK_LOAD_PRAGMAS, `log.mmap_size = ${MMAP_BYTES}`],
+      // The log through SQLite's page cache, not a second memory map of it: as fast for this one scan (measured on a
+      // million events), and the process's resident size does not count the whole log twice.
+      pragmas: BULK_LOAD_PRAGMAS,
       load: auditIndexBulkLoad('log'),
       from: 0,
       until: headPosition,
