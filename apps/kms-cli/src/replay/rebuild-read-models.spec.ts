@@ -110,6 +110,19 @@ describe('rebuildReadModels', () => {
     await service.close();
   });
 
+  it('when the audit lane fails, says why and leaves the target as it was', async () => {
+    writeFileSync(target, '');
+    // An event whose metadata is not JSON (never written by Keyledger): only the audit index reads metadata.
+    const log = new Database(join(dir, 'events.sqlite'));
+    log.prepare("UPDATE events SET metadata = '{not json' WHERE position = 3").run();
+    log.close();
+    await expect(rebuildReadModels({ dataDir: dir, target })).rejects.toThrow(
+      new CliError(`Replay failed while loading the audit index: SQLITE_ERROR: malformed JSON; ${target} was left unchanged.`),
+    );
+    expect(readFileSync(target)).toHaveLength(0);
+    expect(readdirSync(dir).filter((name) => name.includes('replay'))).toEqual([]);
+  });
+
   it('when interrupted, leaves the target as it was and removes its temporary file', async () => {
     writeFileSync(target, ''); // an empty file is a valid, empty SQLite database
     const interrupt = new AbortController();

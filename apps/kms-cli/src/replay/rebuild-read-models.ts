@@ -5,7 +5,7 @@ import { AuditProjection, auditIndexBulkLoad, openReadModelDatabase, ProjectionR
 import { CliError } from '../cli-error';
 import { ReadOnlyEventLog } from '../event-log/read-only-event-log';
 import { assertNotInUse, removeAbandonedTempFiles, removeDatabaseFiles, replaceDatabaseFile, replayTempFile } from './read-models-file';
-import { MMAP_BYTES, ReplayFeed } from './replay-feed';
+import { ReplayFeed } from './replay-feed';
 import { startSqlBulkLoad, type SqlBulkLoadThread } from './sql-bulk-load-thread';
 
 export interface RebuildOptions {
@@ -74,10 +74,12 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     openReadModelDatabase(temp).close(); // every table; the audit lane fills its own, the side file's are copied in
     db = openReadModelDatabase(side);
     for (const pragma of BULK_LOAD_PRAGMAS) db.pragma(pragma);
-    db.pragma(`main.mmap_size = ${MMAP_BYTES}`); // the copy at the end reads it through a memory map
     const projections = readModelProjections(db);
     const pageSize = options.pageSize ?? 2000;
-    const feed = new ReplayFeed(log, { until: headPosition, pageSize, interrupt: options.interrupt, omitMetadata: true });
+    // A failed audit lane stops the other one at its next page, as Ctrl-C does.
+    const auditLaneFailed = new AbortController();
+    const interrupt = options.interrupt ? AbortSignal.any([options.interrupt, auditLaneFailed.signal]) : auditLaneFailed.signal;
+    const feed = new ReplayFeed(log, { until: headPosition, pageSize, interrupt, omitMetadata: true });
     let applied = 0;
     const runner = new ProjectionRunner(
       feed,
@@ -93,30 +95,20 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     );
     progress.folded(0);
     const started = process.hrtime.bigint();
-    auditLane = startSqlBulkLoad({
-      file: temp,
-      attach: { log: log.filename },
-      // The log through SQLite's page cache, not a second memory map of it: as fast for this one scan (measured on a
-      // million events), and the process's resident size does not count the whole log twice.
-      pragmas: BULK_LOAD_PRAGMAS,
-      load: auditIndexBulkLoad('log'),
-      from: 0,
-      until: headPosition,
-      step: AUDIT_LANE_STEP,
-      onProgress: progress.indexed,
-    });
+    auditLane = startAuditLane(temp, log.filename, headPosition, progress.indexed);
+    auditLane.done.catch(() => auditLaneFailed.abort());
     await runner.rebuild();
     await feed.finished;
     await runner.stop();
     if (options.interrupt?.aborted) {
       throw new CliError(`Replay interrupted at position ${runner.checkpoint} of ${headPosition}; ${target} was left unchanged.`, 130);
     }
-    if (runner.checkpoint !== headPosition) {
-      throw new CliError(`Replay stopped at position ${runner.checkpoint} of ${headPosition} (see the error above); ${target} was left unchanged.`);
-    }
     await auditLane.done.catch((error: Error) => {
       throw new CliError(`Replay failed while loading the audit index: ${error.message}; ${target} was left unchanged.`);
     });
+    if (runner.checkpoint !== headPosition) {
+      throw new CliError(`Replay stopped at position ${runner.checkpoint} of ${headPosition} (see the error above); ${target} was left unchanged.`);
+    }
     db.close();
     copySideTables(temp, side);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -138,6 +130,22 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     removeDatabaseFiles(side);
     log.close();
   }
+}
+
+/** The audit index loaded from the log into `file` on a thread of its own. */
+function startAuditLane(file: string, logFile: string, headPosition: number, onProgress: (position: number) => void): SqlBulkLoadThread {
+  return startSqlBulkLoad({
+    file,
+    attach: { log: logFile },
+    // The log through SQLite's page cache, not a second memory map of it: as fast for this one scan (measured on a
+    // million events), and the process's resident size does not count the whole log twice.
+    pragmas: BULK_LOAD_PRAGMAS,
+    load: auditIndexBulkLoad('log'),
+    from: 0,
+    until: headPosition,
+    step: AUDIT_LANE_STEP,
+    onProgress,
+  });
 }
 
 /** What the progress bar shows: the events both lanes are past (the audit lane reports positions). */

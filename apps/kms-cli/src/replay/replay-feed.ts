@@ -4,8 +4,8 @@ import type { AppendResult, EventStore, JsonObject, ReadAllOptions, ReadStreamOp
 import { CliError } from '../cli-error';
 import type { ReadOnlyEventLog } from '../event-log/read-only-event-log';
 
-/** Memory-mapped I/O for the files a replay reads through (the log, the file it builds): address space, not RAM. */
-export const MMAP_BYTES = 2 ** 31;
+/** Memory-mapped I/O for the log the replay reads page by page: address space, not RAM. */
+const MMAP_BYTES = 2 ** 31;
 
 export interface ReplayFeedOptions {
   /** Last position to deliver: the head of the log when the replay started. */
