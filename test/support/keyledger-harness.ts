@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -6,6 +7,22 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { loadConfig, KeyledgerConfig } from '../../apps/kms-api/src/config/config';
 import { createKeyledgerApp } from '../../apps/kms-api/src/create-app';
 import { testCredentialsFile } from './test-credentials';
+
+/** app.close() normally takes well under a second; past this, what keeps it open is printed. */
+const SLOW_CLOSE_MS = 15_000;
+
+/**
+ * Diagnostics for a close that hangs (seen once: authentication.e2e's afterAll hit jest's 60-s limit in a full run,
+ * never reproduced): the HTTP server's open connections and the process's active resources, on stderr.
+ */
+function reportSlowClose(app: INestApplication): void {
+  const server = app.getHttpServer() as Server;
+  server.getConnections((_error, connections) => {
+    process.stderr.write(
+      `keyledger-harness: app.close() still running after ${SLOW_CLOSE_MS} ms; open HTTP connections: ${connections}; active resources: ${process.getActiveResourcesInfo().join(', ')}\n`,
+    );
+  });
+}
 
 /** A clock the test can move; starts at real time and follows it unless moved. */
 export class TestClock {
@@ -54,7 +71,12 @@ export async function startKeyledger(
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await app.close();
+    const slow = setTimeout(() => reportSlowClose(app), SLOW_CLOSE_MS).unref();
+    try {
+      await app.close();
+    } finally {
+      clearTimeout(slow);
+    }
   };
   return {
     app,
