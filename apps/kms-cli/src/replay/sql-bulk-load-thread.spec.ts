@@ -51,7 +51,7 @@ describe('startSqlBulkLoad', () => {
     await expect(thread.done).rejects.toThrow('SQLITE_ERROR: no such table: missing');
   });
 
-  it('stops when asked, between statements or in one, and its done then rejects', async () => {
+  it('stops when asked, after the statement it is running, and its done then rejects', async () => {
     let firstStatement!: () => void;
     const started = new Promise<void>((resolve) => (firstStatement = resolve));
     const thread = startSqlBulkLoad({

@@ -20,7 +20,7 @@ export interface SqlBulkLoadOptions {
 export interface SqlBulkLoadThread {
   /** Settles when the load is complete and its connection closed; rejects with the load's error. */
   readonly done: Promise<void>;
-  /** Ends the thread (between statements or at once); `done` then rejects. */
+  /** Ends the thread once the statement it is running returns (termination stops JavaScript, not SQLite); `done` then rejects. */
   stop(): Promise<void>;
 }
 
