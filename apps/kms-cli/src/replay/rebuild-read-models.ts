@@ -187,19 +187,16 @@ function copySideTables(file: string, side: string): void {
   }
 }
 
+/** Rows per read-model table of the file (the checkpoint table aside). */
 function countRows(file: string): Record<string, number> {
   const db = new Database(file, { readonly: true });
   try {
-    return countTableRows(db);
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'projection_checkpoints' ORDER BY name")
+      .pluck()
+      .all() as string[];
+    return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT COUNT(*) FROM "${table}"`).pluck().get() as number]));
   } finally {
     db.close();
   }
-}
-
-function countTableRows(db: Database.Database): Record<string, number> {
-  const tables = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'projection_checkpoints' ORDER BY name")
-    .pluck()
-    .all() as string[];
-  return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT COUNT(*) FROM "${table}"`).pluck().get() as number]));
 }
