@@ -7,7 +7,9 @@ import { RecordedEvent } from '@keyledger/event-store';
  */
 export function toKeyEvent(recorded: Pick<RecordedEvent, 'type' | 'data'>): KeyEvent | undefined {
   if (!isKeyEventType(recorded.type)) return undefined;
-  return { type: recorded.type, data: recorded.data } as unknown as KeyEvent;
+  // The stored event itself, not a copy: its data is not touched here, so a feed that parses data on first read
+  // (the replay's) never parses the events evolve ignores.
+  return recorded as unknown as KeyEvent;
 }
 
 export const toKeyEvents = (recorded: ReadonlyArray<Pick<RecordedEvent, 'type' | 'data'>>): KeyEvent[] =>
