@@ -12,6 +12,17 @@ interface Folded {
   dirty: boolean;
 }
 
+export interface KeyProjectionOptions {
+  /**
+   * During a rebuild, keeps up to this many folded keys in memory across batches, written when the rebuild ends
+   * or the limit is reached: a key whose events are spread over a long log is then written about once, not once
+   * per batch it appears in. For an offline replay only: in the service a batch's keys must be in the table when
+   * its checkpoint commits (queries and read-your-writes read them). A failed batch ends such a replay (the
+   * runner stops), so the held keys its rollback forgets are never missed. Default 0: every batch writes its keys.
+   */
+  heldAcrossBatches?: number;
+}
+
 /**
  * One row per key with the key's folded state (the same `evolve` the write side uses), plus the schedule of
  * material expiries the expiry job reads. Each row remembers the last position applied to it.
@@ -23,8 +34,13 @@ export class KeyProjection implements Projection {
   readonly name = 'keys';
   private readonly statements;
   private readonly folded = new Map<string, Folded>();
+  /** Set between beginRebuild and endRebuild when keys are held across batches. */
+  private holding = false;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly options: KeyProjectionOptions = {},
+  ) {
     this.statements = {
       find: db.prepare('SELECT state, last_position AS lastPosition, created_position AS createdPosition FROM key_summaries WHERE key_id = ?'),
       upsert: db.prepare(`INSERT INTO key_summaries (key_id, account_id, region, arn, created_position, state, last_position, deleted, deletion_due, rotation_due)
@@ -51,6 +67,7 @@ export class KeyProjection implements Projection {
   }
 
   flush(): void {
+    if (this.holding && this.folded.size < this.options.heldAcrossBatches!) return;
     for (const [keyId, folded] of this.folded) {
       if (folded.dirty) this.write(keyId, folded);
     }
@@ -59,6 +76,15 @@ export class KeyProjection implements Projection {
 
   discard(): void {
     this.folded.clear();
+  }
+
+  beginRebuild(): void {
+    this.holding = (this.options.heldAcrossBatches ?? 0) > 0;
+  }
+
+  endRebuild(): void {
+    this.holding = false;
+    this.flush();
   }
 
   reset(): void {

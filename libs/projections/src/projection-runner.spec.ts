@@ -174,6 +174,37 @@ describe('ProjectionRunner with the key projection', () => {
     }
   });
 
+  it('holds folded keys across batches during a rebuild when asked (offline replay): each written once, at the end', async () => {
+    for (let n = 3; n <= 6; n += 1) await store.appendToStream(keyStreamId(keyId(n)), [created(n)], NO_STREAM_REVISION); // positions 5..8
+    await store.appendToStream(keyStreamId(keyId(1)), [event(KeyEventTypes.KeyMaterialDeleted, { keyMaterialId: 'b'.repeat(64) })], 1); // 9
+    const fold = async (file: string, options: { heldAcrossBatches?: number }, whileRebuilding?: (db: ReturnType<typeof openReadModelDatabase>) => void) => {
+      const db = openReadModelDatabase(join(dir, file));
+      db.exec(`CREATE TABLE writes (key_id TEXT); CREATE TRIGGER count_writes AFTER INSERT ON key_summaries BEGIN INSERT INTO writes VALUES (new.key_id); END;
+        CREATE TRIGGER count_updates AFTER UPDATE ON key_summaries BEGIN INSERT INTO writes VALUES (new.key_id); END;`);
+      const runner = new ProjectionRunner(store, db, [new KeyProjection(db, options)], {
+        batchSize: 3,
+        onBatch: () => whileRebuilding?.(db),
+      });
+      await runner.rebuild();
+      await runner.waitForPosition(await store.headPosition(), 2000);
+      await runner.stop();
+      const result = { rows: db.prepare('SELECT * FROM key_summaries ORDER BY key_id').all(), writes: db.prepare('SELECT key_id FROM writes ORDER BY key_id').pluck().all() };
+      db.close();
+      return result;
+    };
+    const everyBatch = await fold('every-batch.sqlite', {});
+    const rowsSeenWhileHolding: number[] = [];
+    const held = await fold('held.sqlite', { heldAcrossBatches: 100 }, (db) => rowsSeenWhileHolding.push(db.prepare('SELECT COUNT(*) FROM key_summaries').pluck().get() as number));
+    expect(held.rows).toEqual(everyBatch.rows); // the same table, last positions included
+    expect(everyBatch.writes).toEqual([keyId(1), keyId(1), keyId(2), keyId(3), keyId(4), keyId(5), keyId(6)]); // key 1 in two batches
+    expect(held.writes).toEqual([keyId(1), keyId(2), keyId(3), keyId(4), keyId(5), keyId(6)]);
+    expect(rowsSeenWhileHolding.slice(0, 3)).toEqual([0, 0, 0]); // nothing written before the rebuild ended
+
+    // Past the limit, the held keys are written and dropped: memory stays bounded, the result is the same.
+    const bounded = await fold('bounded.sqlite', { heldAcrossBatches: 2 });
+    expect(bounded.rows).toEqual(everyBatch.rows);
+  });
+
   it('rolls a failing batch back whole: the read models and the checkpoint stay at the batch before', async () => {
     for (let n = 3; n <= 6; n += 1) await store.appendToStream(keyStreamId(keyId(n)), [created(n)], NO_STREAM_REVISION); // positions 5..8
     const db = openReadModelDatabase(join(dir, 'read-models.sqlite'));

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { AliasProjection } from './alias-projection';
 import { AuditProjection } from './audit-projection';
-import { KeyProjection } from './key-projection';
+import { KeyProjection, KeyProjectionOptions } from './key-projection';
 import { Projection } from './projection';
 import { UsageProjection } from './usage-projection';
 
@@ -9,6 +9,6 @@ import { UsageProjection } from './usage-projection';
  * Every projection kept in the read-models database, for the service and for offline replays alike: they
  * share one checkpoint, so a projection missing from either list would never see the events before it.
  */
-export function readModelProjections(db: Database.Database): Projection[] {
-  return [new KeyProjection(db), new AliasProjection(db), new AuditProjection(db), new UsageProjection(db)];
+export function readModelProjections(db: Database.Database, options: { keys?: KeyProjectionOptions } = {}): Projection[] {
+  return [new KeyProjection(db, options.keys), new AliasProjection(db), new AuditProjection(db), new UsageProjection(db)];
 }

@@ -36,6 +36,12 @@ export interface RebuildResult {
 const AUDIT_LANE_STEP = 50_000;
 
 /**
+ * Folded keys the folding lane holds in memory between pages (KeyProjectionOptions): each key of a log with up to
+ * this many keys is written once, at the end. A few KiB per key at most; beyond it, they are written and dropped.
+ */
+const KEYS_HELD_IN_MEMORY = 50_000;
+
+/**
  * A private file being bulk loaded, thrown away unless the replay completes: no write-ahead log to write every
  * page twice, no fsync, room to sort the indexes built at the end in memory. Named `main.`: without a schema,
  * journal_mode would also switch the attached log out of WAL mode (a write to the log).
@@ -74,7 +80,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     openReadModelDatabase(temp).close(); // every table; the audit lane fills its own, the side file's are copied in
     db = openReadModelDatabase(side);
     for (const pragma of BULK_LOAD_PRAGMAS) db.pragma(pragma);
-    const projections = readModelProjections(db);
+    const projections = readModelProjections(db, { keys: { heldAcrossBatches: KEYS_HELD_IN_MEMORY } });
     const pageSize = options.pageSize ?? 2000;
     // A failed audit lane stops the other one at its next page, as Ctrl-C does.
     const auditLaneFailed = new AbortController();
