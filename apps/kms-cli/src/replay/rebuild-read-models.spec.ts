@@ -36,6 +36,19 @@ const refused = (n: number) => ({
   data: { operation: 'Encrypt', keyId: keyId(n), requestedKeyId: keyId(n), errorType: 'DisabledException', errorMessage: 'disabled' } as JsonObject,
   metadata: { ...metadata, principal: { type: 'User', accountId: '000000000000', accessKeyId: 'mallory' }, operation: 'Encrypt' } as unknown as JsonObject,
 });
+const issued = (n: number) => ({
+  type: KeyEventTypes.ImportParametersIssued,
+  data: { importTokenId: `token-${n}`, wrappingAlgorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_2048', parametersValidTo: '2026-11-23T10:00:00.000Z', publicKeyFingerprint: 'f' } as JsonObject,
+  metadata: { ...metadata, operation: 'GetParametersForImport' } as unknown as JsonObject,
+});
+const imported = (n: number) => ({
+  type: KeyEventTypes.KeyMaterialImported,
+  data: {
+    keyMaterialId: 'b'.repeat(64), importType: 'NEW_KEY_MATERIAL', reimport: false, materialState: 'CURRENT', expirationModel: 'KEY_MATERIAL_EXPIRES',
+    validTo: '2026-12-01T00:00:00.000Z', importTokenId: `token-${n}`, wrappingAlgorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_2048',
+  } as JsonObject,
+  metadata: { ...metadata, operation: 'ImportKeyMaterial' } as unknown as JsonObject,
+});
 /** Every table of a read-models file, row by row. */
 const rows = (file: string) => {
   const db = new Database(file, { readonly: true });
@@ -46,7 +59,7 @@ const rows = (file: string) => {
     db.close();
   }
 };
-const LOG_EVENTS = 31;
+const LOG_EVENTS = 34;
 
 describe('rebuildReadModels', () => {
   let dir: string;
@@ -62,6 +75,9 @@ describe('rebuildReadModels', () => {
     await store.appendToStream(aliasStreamId('000000000000', 'us-east-1', 'alias/key-2'), [aliasCreated(2)], NO_STREAM_REVISION);
     await store.appendToStream(usageStreamId('instance-1'), [usage(1), usage(2)], NO_STREAM_REVISION);
     await store.appendToStream(refusalStreamForKey(keyId(3)), [refused(3)], NO_STREAM_REVISION);
+    // Keys whose events are pages apart, one of them with an expiry to schedule.
+    await store.appendToStream(keyStreamId(keyId(1)), [issued(1), imported(1)], 0);
+    await store.appendToStream(keyStreamId(keyId(2)), [issued(2)], 0);
     await store.close();
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,7 +99,7 @@ describe('rebuildReadModels', () => {
       events: LOG_EVENTS,
       headPosition: LOG_EVENTS,
       projections: ['keys', 'aliases', 'audit', 'usage'],
-      rows: { key_summaries: 25, aliases: 2, audit_entries: 28, usage_records: 4 },
+      rows: { key_summaries: 25, aliases: 2, audit_entries: 31, usage_records: 4, material_expiry_schedule: 1 },
     });
     // Both lanes report: the bar starts at 0, only moves forward, and ends at every event.
     expect(progress[0]).toBe(0);
