@@ -1,7 +1,7 @@
 import { CreateKeyCommand, IssueImportParametersCommand } from './commands';
 import { decide } from './decide';
 import { KeyEvent } from './events';
-import { evolve, foldEvents, initialState, KeyState } from './key-state';
+import { evolve, foldEvents, initialState, KeyState, STATE_NEUTRAL_KEY_EVENT_TYPES } from './key-state';
 import {
   ACCOUNT,
   DAY_MS,
@@ -39,6 +39,16 @@ describe('evolve / foldEvents', () => {
       data: { importTokenId: 't', wrappingAlgorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_2048', parametersValidTo: '2025-01-02T00:00:00.000Z', publicKeyFingerprint: 'f' },
     };
     expect(evolve(state, issued)).toBe(state);
+  });
+
+  it('never reads the data of a state-neutral event (a replay skips them unparsed or unread)', () => {
+    expect([...STATE_NEUTRAL_KEY_EVENT_TYPES]).toEqual(['ImportParametersIssued.v1']);
+    const state = foldEvents([externalKey()]);
+    for (const type of STATE_NEUTRAL_KEY_EVENT_TYPES) {
+      const unreadable = { type, get data(): never { throw new Error('data read'); } } as unknown as KeyEvent;
+      expect(evolve(state, unreadable)).toBe(state);
+      expect(evolve(initialState(), unreadable)).toStrictEqual(initialState());
+    }
   });
 
   it('KeyMaterialDeleted / KeyMaterialExpired for material the key does not have leave the state unchanged', () => {

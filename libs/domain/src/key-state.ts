@@ -96,8 +96,15 @@ function rotate(state: KeyState, d: { keyMaterialId: string; rotationType: Rotat
   return [...materials, { keyMaterialId: d.keyMaterialId, materialState: 'CURRENT', importState: 'IMPORTED', ...rotated }];
 }
 
+/**
+ * Key events that never change a key's state: evolve returns the state it is given, and never reads their data.
+ * They are in the stream for the audit trail (GetParametersForImport leaves a record, nothing else).
+ */
+export const STATE_NEUTRAL_KEY_EVENT_TYPES: ReadonlySet<string> = new Set([KeyEventTypes.ImportParametersIssued]);
+
 /** Folds one event into the state. Total: unknown or out-of-place events leave the state unchanged. */
 export function evolve(state: KeyState, event: KeyEvent): KeyState {
+  if (STATE_NEUTRAL_KEY_EVENT_TYPES.has(event.type)) return state;
   switch (event.type) {
     case KeyEventTypes.KeyCreated: {
       if (state.key) return state;
@@ -119,8 +126,6 @@ export function evolve(state: KeyState, event: KeyEvent): KeyState {
       const generated: MaterialRecord = { keyMaterialId: d.keyMaterialId, materialState: 'CURRENT', importState: 'IMPORTED' };
       return { ...state, key, ...extras, materials: [generated], currentKeyMaterialId: d.keyMaterialId };
     }
-    case KeyEventTypes.ImportParametersIssued:
-      return state;
     case KeyEventTypes.KeyMaterialImported: {
       if (!state.key) return state;
       const d = event.data;

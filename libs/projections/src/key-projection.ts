@@ -25,7 +25,7 @@ export interface KeyProjectionOptions {
 
 /**
  * One row per key with the key's folded state (the same `evolve` the write side uses), plus the schedule of
- * material expiries the expiry job reads. Each row remembers the last position applied to it.
+ * material expiries the expiry job reads. Each row remembers the position of the last event that changed it.
  *
  * Within a batch, states are folded in memory: a key's row is read (and parsed) at most once per batch, and
  * written once at its end (`flush`), however many of its events the batch holds.
@@ -62,7 +62,9 @@ export class KeyProjection implements Projection {
     const folded = this.folded.get(keyId) ?? this.load(keyId);
     if (folded && folded.lastPosition >= recorded.position) return;
     const state = evolve(folded ? folded.state : initialState(), event);
-    if (!state.key) return;
+    // An event that changes nothing (ImportParametersIssued) leaves the row as it is, its last position included:
+    // applying it again changes nothing either, and a replay may skip such events without a difference.
+    if (!state.key || state === folded?.state) return;
     this.folded.set(keyId, { state, lastPosition: recorded.position, createdPosition: folded?.createdPosition ?? recorded.position, dirty: true });
   }
 

@@ -174,6 +174,24 @@ describe('ProjectionRunner with the key projection', () => {
     }
   });
 
+  it('leaves a key row as it is for an event that changes nothing (ImportParametersIssued), last position included', async () => {
+    const issued = event(KeyEventTypes.ImportParametersIssued, { importTokenId: 't2', wrappingAlgorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_2048', parametersValidTo: '2026-11-23T10:00:00.000Z', publicKeyFingerprint: 'f' });
+    const { position } = await store.appendToStream(keyStreamId(keyId(2)), [issued], 0);
+    const { db, runner } = open();
+    db.exec(`CREATE TABLE writes (key_id TEXT); CREATE TRIGGER count_updates AFTER UPDATE ON key_summaries BEGIN INSERT INTO writes VALUES (new.key_id); END;`);
+    runner.start();
+    await runner.waitForPosition(position, 2000);
+    const row = () => db.prepare('SELECT state, last_position AS lastPosition FROM key_summaries WHERE key_id = ?').get(keyId(2)) as { state: string; lastPosition: number };
+    const before = row();
+    expect(before.lastPosition).toBe(3); // its KeyCreated, not the later ImportParametersIssued
+    const again = await store.appendToStream(keyStreamId(keyId(2)), [issued], 1); // in a batch of its own: the row is read back, not rewritten
+    await runner.waitForPosition(again.position, 2000);
+    expect(row()).toEqual(before);
+    expect(db.prepare('SELECT COUNT(*) FROM writes').pluck().get()).toBe(0);
+    await runner.stop();
+    db.close();
+  });
+
   it('holds folded keys across batches during a rebuild when asked (offline replay): each written once, at the end', async () => {
     for (let n = 3; n <= 6; n += 1) await store.appendToStream(keyStreamId(keyId(n)), [created(n)], NO_STREAM_REVISION); // positions 5..8
     await store.appendToStream(keyStreamId(keyId(1)), [event(KeyEventTypes.KeyMaterialDeleted, { keyMaterialId: 'b'.repeat(64) })], 1); // 9
