@@ -139,6 +139,19 @@ describe('rebuildReadModels', () => {
     expect(readdirSync(dir).filter((name) => name.includes('replay'))).toEqual([]);
   });
 
+  it('when the folding lane fails, says where it stopped and leaves the target as it was', async () => {
+    writeFileSync(target, '');
+    // Key data that is not JSON (never written by Keyledger): only the folding lane reads a key event's data.
+    const log = new Database(join(dir, 'events.sqlite'));
+    log.prepare("UPDATE events SET data = '{not json' WHERE type = ?").run(KeyEventTypes.KeyMaterialImported);
+    log.close();
+    await expect(rebuildReadModels({ dataDir: dir, target, pageSize: 10 })).rejects.toThrow(
+      new CliError(`Replay stopped at position 30 of ${LOG_EVENTS} (see the error above); ${target} was left unchanged.`),
+    );
+    expect(readFileSync(target)).toHaveLength(0);
+    expect(readdirSync(dir).filter((name) => name.includes('replay'))).toEqual([]);
+  });
+
   it('when interrupted, leaves the target as it was and removes its temporary file', async () => {
     writeFileSync(target, ''); // an empty file is a valid, empty SQLite database
     const interrupt = new AbortController();

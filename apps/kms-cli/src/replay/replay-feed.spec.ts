@@ -54,6 +54,20 @@ describe('ReplayFeed', () => {
     expect(withMetadata.metadata).toEqual(metadata);
   });
 
+  it('leaves the skipped types in the log, and says how far it read and what it delivered last', async () => {
+    const feed = new ReplayFeed(log, { until: 2, pageSize: 1, skipTypes: [KeyEventTypes.ImportParametersIssued] });
+    expect([feed.completed, feed.lastDelivered]).toEqual([false, 0]);
+    const events = await deliver(feed);
+    expect(events.map((e) => e.type)).toEqual([KeyEventTypes.KeyCreated]);
+    expect([feed.completed, feed.lastDelivered, feed.eventsDelivered]).toEqual([true, 1, 1]);
+
+    // Stopped by the runner (its signal) before the end: not completed.
+    const stopped = new ReplayFeed(log, { until: 2, pageSize: 1 });
+    const runner = new AbortController();
+    for await (const event of stopped.subscribeToAll({ after: 0, signal: runner.signal })) if (event.position === 1) runner.abort();
+    expect([stopped.completed, stopped.lastDelivered]).toEqual([false, 1]);
+  });
+
   it('never parses the data of an ImportParametersIssued event the key projection folds', async () => {
     const events = await deliver(new ReplayFeed(log, { until: 2, pageSize: 10, omitMetadata: true }));
     const db = openReadModelDatabase(join(dir, 'read-models.sqlite'));

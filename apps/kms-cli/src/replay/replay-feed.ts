@@ -19,6 +19,11 @@ export interface ReplayFeedOptions {
    * never read it. The replay's audit index, which does, is loaded by SQL in a lane of its own.
    */
   omitMetadata?: boolean;
+  /**
+   * Event types left in the log, never read into JavaScript: for a lane none of whose projections changes anything
+   * for them. Then the runner's checkpoint may stay before the last position read: see `lastDelivered`.
+   */
+  skipTypes?: readonly string[];
 }
 
 const NO_METADATA: JsonObject = Object.freeze({}) as JsonObject;
@@ -58,6 +63,8 @@ class ReplayedEvent implements RecordedEvent {
  */
 export class ReplayFeed implements EventStore {
   private delivered = 0;
+  private lastDeliveredPosition = 0;
+  private readToEnd = false;
   private resolveFinished!: () => void;
   /** Settles when the subscription has ended: every event delivered, the runner stopped, or it failed. */
   readonly finished = new Promise<void>((resolve) => (this.resolveFinished = resolve));
@@ -70,12 +77,14 @@ export class ReplayFeed implements EventStore {
   /** Events with after < position <= until, at most `limit`, from a read-only connection opened for the loop. */
   private *pages(db: Database.Database, after: number): Generator<RecordedEvent[]> {
     const metadataColumn = this.options.omitMetadata ? 'NULL' : 'metadata';
+    const skipTypes = this.options.skipTypes ?? [];
+    const skipped = skipTypes.length > 0 ? ` AND type NOT IN (${skipTypes.map(() => '?').join(', ')})` : '';
     const statement = db
-      .prepare(`SELECT position, stream_id, revision, type, data, ${metadataColumn}, recorded_at FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`)
+      .prepare(`SELECT position, stream_id, revision, type, data, ${metadataColumn}, recorded_at FROM events WHERE position > ? AND position <= ?${skipped} ORDER BY position LIMIT ?`)
       .raw(true);
     let position = after;
     for (;;) {
-      const rows = statement.all(position, this.options.until, this.options.pageSize) as Array<[number, string, number, string, string, string | null, number]>;
+      const rows = statement.all(position, this.options.until, ...skipTypes, this.options.pageSize) as Array<[number, string, number, string, string, string | null, number]>;
       if (rows.length === 0) return;
       position = rows[rows.length - 1][0];
       yield rows.map(([position, streamId, revision, type, data, metadata, recordedAt]) => new ReplayedEvent(position, streamId, revision, type, data, metadata, recordedAt));
@@ -85,6 +94,16 @@ export class ReplayFeed implements EventStore {
   /** Events handed to the runner so far. */
   get eventsDelivered(): number {
     return this.delivered;
+  }
+
+  /** Position of the last event handed to the runner (0 before the first): where its checkpoint ends when all went well. */
+  get lastDelivered(): number {
+    return this.lastDeliveredPosition;
+  }
+
+  /** True once the subscription has read the log up to `until` (not stopped by the runner or an interrupt). */
+  get completed(): boolean {
+    return this.readToEnd;
   }
 
   async *subscribeToAll({ after, signal }: SubscribeOptions): AsyncGenerator<RecordedEvent> {
@@ -97,9 +116,11 @@ export class ReplayFeed implements EventStore {
         for (const event of page) {
           yield event;
           this.delivered += 1;
+          this.lastDeliveredPosition = event.position;
         }
         await yieldToEventLoop();
       }
+      this.readToEnd = !(signal.aborted || interrupt?.aborted);
     } finally {
       db.close();
       this.resolveFinished();
