@@ -25,6 +25,19 @@ export interface KeygenLimit {
   pairs: number;
   seconds: number;
   perSecond: number;
+  /** The measurements this one combines (before and after the service's run), when it combines several. */
+  parts?: KeygenLimit[];
+}
+
+/**
+ * The limit measured before and after the service's run, taken together: this host's speed moves over minutes, so a
+ * rate measured only before the flows can belong to a different host than the flows do (as the side-by-side
+ * comparison measures the reference first and last).
+ */
+export function combinedKeygenLimit(parts: KeygenLimit[]): KeygenLimit {
+  const pairs = parts.reduce((sum, part) => sum + part.pairs, 0);
+  const seconds = parts.reduce((sum, part) => sum + part.seconds, 0);
+  return { workers: parts[0].workers, pairs, seconds, perSecond: seconds > 0 ? pairs / seconds : 0, parts };
 }
 
 export interface ImportLimitResults {
