@@ -26,8 +26,9 @@ export interface ReplayFeedOptions {
 const NO_METADATA: JsonObject = Object.freeze({}) as JsonObject;
 
 /**
- * An event of the log whose data is parsed when first read: a third of a typical log is ImportParametersIssued,
- * whose data no projection of the folding lane reads (evolve leaves the key as it is).
+ * An event of the log whose data is parsed when first read: a projection that ignores an event never pays for its
+ * data (the folding lane's projections ignore refusals, digests and the master-key stream; the key projection
+ * never reads a state-neutral event's data, for a feed that delivers those).
  */
 class ReplayedEvent implements RecordedEvent {
   readonly metadata: JsonObject;
