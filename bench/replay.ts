@@ -319,8 +319,8 @@ function historyObservations(r: HistoryResults): string[] {
   notes.push(
     `Replay rebuilt every read model from ${count(r.replay.events)} events at ${count(r.replay.eventsPerSecond)} events/s in the median of ${r.replayRuns.length} runs ` +
       `(${count(Math.min(...r.replayRuns.map((run) => run.eventsPerSecond)))}–${count(Math.max(...r.replayRuns.map((run) => run.eventsPerSecond)))}; ${r.replay.seconds.toFixed(0)} s): ` +
-      `that is how long \`keyledger replay\` takes for a log of this size on this machine. A service started with an empty read-models file catches up by itself in one lane, ` +
-      `several times slower: replaying with the CLI first is the fast way.`,
+      `that is how long \`keyledger replay\` takes for a log of this size on this machine. A service started without a read-models file on a log this long runs the same replay before it serves ` +
+      `(KEYLEDGER_STARTUP_REPLAY_MIN_EVENTS); on an existing but empty file it catches up by itself in one lane, several times slower.`,
   );
   const rows = [...r.inProcess].sort((a, b) => a.events - b.events);
   if (rows.length >= 2) {

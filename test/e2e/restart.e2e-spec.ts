@@ -8,6 +8,7 @@ import {
   KMSClient,
   ListKeysCommand,
 } from '@aws-sdk/client-kms';
+import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,15 @@ interface Health {
   projections: { checkpoint: number; lag: number };
 }
 const health = async (url: string): Promise<Health> => (await fetch(`${url}/health`)).json() as Promise<Health>;
+/** The head of a stopped service's embedded log, read from the file. */
+const eventHeadOfLog = async (dataDir: string): Promise<number> => {
+  const log = new Database(join(dataDir, 'events.sqlite'), { readonly: true });
+  try {
+    return log.prepare('SELECT MAX(position) FROM events').pluck().get() as number;
+  } finally {
+    log.close();
+  }
+};
 
 /** The built service as separate OS processes: `node bin/keyledger-api.js` started, stopped with SIGTERM, restarted. */
 describe('restart on the same data directory', () => {
@@ -77,13 +87,28 @@ describe('restart on the same data directory', () => {
     logs.push(service.output());
 
     // Read models are disposable: without them the service replays the log from position 0.
-    rmSync(join(dataDir, 'read-models.sqlite'), { force: true });
-    rmSync(join(dataDir, 'read-models.sqlite-wal'), { force: true });
-    rmSync(join(dataDir, 'read-models.sqlite-shm'), { force: true });
+    const removeReadModels = () => {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDir, `read-models.sqlite${suffix}`), { force: true });
+    };
+    removeReadModels();
     service = await startServiceProcess({ DATA_DIR: dataDir, LOG_FORMAT: 'json' });
     kms = clientFor(service.url);
     const deadline = Date.now() + 10000;
     while ((await health(service.url)).projections.checkpoint < headBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await snapshot(kms, keyIds)).toEqual(before);
+    expect(service.output()).not.toContain('rebuilding them with keyledger replay'); // a short log: caught up while serving
+    await service.stopCleanly();
+    logs.push(service.output());
+
+    // From KEYLEDGER_STARTUP_REPLAY_MIN_EVENTS events on, `keyledger replay` rebuilds them before the service serves.
+    removeReadModels();
+    const headAtStart = await eventHeadOfLog(dataDir);
+    service = await startServiceProcess({ DATA_DIR: dataDir, LOG_FORMAT: 'json', KEYLEDGER_STARTUP_REPLAY_MIN_EVENTS: '1' });
+    const first = await health(service.url); // the first answer: the read models were there before it listened
+    expect(first.projections.checkpoint).toBeGreaterThanOrEqual(headAtStart);
+    expect(service.output()).toContain('read models rebuilt before start');
+    expect(service.output()).toContain(`replayed ${headAtStart} events (log head ${headAtStart})`);
+    kms = clientFor(service.url);
     expect(await snapshot(kms, keyIds)).toEqual(before);
     await service.stopCleanly();
     logs.push(service.output());

@@ -7,6 +7,7 @@ import { createKeyledgerApp } from './create-app';
 import { stopGracefullyOnSignals } from './graceful-shutdown';
 import { createRootLogger } from './observability/logging';
 import { SeedAtStart } from './seed-at-start';
+import { replayReadModelsBeforeStart } from './startup-replay';
 import { Storage, STORAGE } from './storage/storage';
 
 async function main(): Promise<void> {
@@ -14,7 +15,9 @@ async function main(): Promise<void> {
   // readable by its own user only: files 0600, directories 0700.
   process.umask(0o077);
   const config = loadConfig();
-  const app = await createKeyledgerApp(config, { log: createRootLogger(config) });
+  const log = createRootLogger(config);
+  await replayReadModelsBeforeStart(config, log);
+  const app = await createKeyledgerApp(config, { log });
   await app.listen(config.port, config.host);
   const logger = new Logger('Keyledger');
   const seed = app.get(SeedAtStart).status;

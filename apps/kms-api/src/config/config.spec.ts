@@ -49,3 +49,12 @@ describe('loadConfig: logs and caches', () => {
     expect(() => loadConfig({ KEYLEDGER_MATERIAL_CACHE_SIZE: '-1' })).toThrow(ConfigError);
   });
 });
+
+describe('loadConfig: the replay before start (KEYLEDGER_STARTUP_REPLAY_MIN_EVENTS)', () => {
+  it('defaults to 50,000 events, takes 0 for never, and refuses what is not a count', () => {
+    expect(loadConfig({}).startupReplayMinEvents).toBe(50_000);
+    expect(loadConfig({ KEYLEDGER_STARTUP_REPLAY_MIN_EVENTS: '0' }).startupReplayMinEvents).toBe(0);
+    expect(loadConfig({ KEYLEDGER_STARTUP_REPLAY_MIN_EVENTS: '1' }).startupReplayMinEvents).toBe(1);
+    for (const value of ['-1', 'many', '1.5']) expect(() => loadConfig({ KEYLEDGER_STARTUP_REPLAY_MIN_EVENTS: value })).toThrow(ConfigError);
+  });
+});

@@ -27,6 +27,12 @@ export interface KeyledgerConfig {
   instanceId: string;
   /** The read models' database; each instance sharing a data directory needs its own. */
   readModelsFile: string;
+  /**
+   * KEYLEDGER_STARTUP_REPLAY_MIN_EVENTS (default 50,000; 0: never): when the read-models file is missing and the
+   * embedded log holds at least this many events, they are rebuilt with `keyledger replay` before the service
+   * serves (startup-replay.ts), instead of being caught up in one lane while it serves.
+   */
+  startupReplayMinEvents: number;
   /** Base64 of 32 bytes; when unset a dev master key is generated into the data directory. */
   masterKey?: string;
   /**
@@ -88,6 +94,9 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got '${raw}'.`);
   return value;
 }
+
+/** Below this, the service's own catch-up is over in a few seconds anyway (it applies 20,000-30,000 events/s here). */
+export const DEFAULT_STARTUP_REPLAY_MIN_EVENTS = 50_000;
 
 /**
  * Pairs kept ready per wrapping key spec, sized for a test suite's burst of imports: RSA_2048 (the usual choice)
@@ -187,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     eventStoreDeployment: deployment(env.KEYLEDGER_EVENTSTORE_DEPLOYMENT),
     instanceId: env.KEYLEDGER_INSTANCE_ID || `${hostname()}-${process.pid}`,
     readModelsFile: resolve(env.KEYLEDGER_READ_MODELS_FILE || join(dataDir, 'read-models.sqlite')),
+    startupReplayMinEvents: integer(env, 'KEYLEDGER_STARTUP_REPLAY_MIN_EVENTS', DEFAULT_STARTUP_REPLAY_MIN_EVENTS, 0, Number.MAX_SAFE_INTEGER),
     masterKey: env.KEYLEDGER_MASTER_KEY || undefined,
     previousMasterKeys: (env.KEYLEDGER_PREVIOUS_MASTER_KEYS ?? '').split(',').map((key) => key.trim()).filter((key) => key.length > 0),
     mode,
