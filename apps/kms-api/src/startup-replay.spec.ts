@@ -1,0 +1,82 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { KeyEventTypes, keyStreamId, NO_STREAM_REVISION } from '@keyledger/domain';
+import { SqliteEventStore, type JsonObject } from '@keyledger/event-store';
+import { loadConfig } from './config/config';
+import { replayReadModelsBeforeStart } from './startup-replay';
+
+const keyId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const created = (n: number) => ({
+  type: KeyEventTypes.KeyCreated,
+  data: {
+    keyId: keyId(n), arn: `arn:aws:kms:us-east-1:000000000000:key/${keyId(n)}`, accountId: '000000000000', region: 'us-east-1', description: '',
+    keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', origin: 'EXTERNAL', multiRegion: false, creationDate: '2026-11-22T10:00:00.000Z',
+  } as JsonObject,
+  metadata: { timestamp: '2026-11-22T10:00:00.000Z', principal: { accessKeyId: 'test' } } as unknown as JsonObject,
+});
+
+/** A logger whose lines the test reads back. */
+function capturingLogger() {
+  const lines: Array<{ level: number; msg: string; [field: string]: unknown }> = [];
+  const sink = new Writable({
+    write: (chunk, _encoding, done) => {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  return { log: pino({ level: 'info' }, sink), lines };
+}
+
+/** Runs the CLI (bin/keyledger-cli.js over dist/, which `npm test` builds first). */
+describe('replayReadModelsBeforeStart', () => {
+  let dataDir: string;
+  const readModels = () => join(dataDir, 'read-models.sqlite');
+  const config = (env: NodeJS.ProcessEnv = {}) => loadConfig({ DATA_DIR: dataDir, KEYLEDGER_STARTUP_REPLAY_MIN_EVENTS: '3', ...env });
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'keyledger-startup-replay-'));
+    const store = new SqliteEventStore({ filename: join(dataDir, 'events.sqlite') });
+    for (let n = 1; n <= 3; n += 1) await store.appendToStream(keyStreamId(keyId(n)), [created(n)], NO_STREAM_REVISION);
+    await store.close();
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('rebuilds missing read models with keyledger replay once the log has enough events, and says so', async () => {
+    const { log, lines } = capturingLogger();
+    await replayReadModelsBeforeStart(config(), log);
+    expect(lines.map((line) => line.msg)).toEqual(['no read models: rebuilding them with keyledger replay before serving', 'read models rebuilt before start']);
+    expect(lines[1].replay).toEqual(expect.arrayContaining(['rows: aliases 0, audit_entries 3, key_summaries 3, material_expiry_schedule 0, usage_records 0']));
+    const db = new Database(readModels(), { readonly: true });
+    expect(db.prepare('SELECT position FROM projection_checkpoints').pluck().get()).toBe(3);
+    db.close();
+  });
+
+  it('leaves the read models to the service below the threshold, with a file present, when off, and on EventStoreDB', async () => {
+    const { log, lines } = capturingLogger();
+    await replayReadModelsBeforeStart(config({ KEYLEDGER_STARTUP_REPLAY_MIN_EVENTS: '4' }), log);
+    await replayReadModelsBeforeStart(config({ KEYLEDGER_STARTUP_REPLAY_MIN_EVENTS: '0' }), log);
+    await replayReadModelsBeforeStart(config({ KEYLEDGER_EVENTSTORE_URL: 'esdb://127.0.0.1:1?tls=false' }), log);
+    expect(existsSync(readModels())).toBe(false);
+    new Database(readModels()).close(); // an existing file, even empty, is the service's to catch up
+    await replayReadModelsBeforeStart(config(), log);
+    expect(lines).toEqual([]);
+  });
+
+  it('when the replay fails, logs why and leaves the service to catch up by itself', async () => {
+    const events = new Database(join(dataDir, 'events.sqlite'));
+    events.prepare("UPDATE events SET metadata = '{not json' WHERE position = 2").run(); // never written by Keyledger
+    events.close();
+    const { log, lines } = capturingLogger();
+    await replayReadModelsBeforeStart(config(), log);
+    expect(lines.map((line) => [line.level, line.msg])).toEqual([
+      [30, 'no read models: rebuilding them with keyledger replay before serving'],
+      [40, 'keyledger replay failed before start; the service catches up by itself'],
+    ]);
+    expect(lines[1].error).toContain('malformed JSON');
+    expect(existsSync(readModels())).toBe(false);
+  });
+});
