@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import type pino from 'pino';
+import { eventLogFile } from '@keyledger/event-store';
 import type { KeyledgerConfig } from './config/config';
 
 const runFile = promisify(execFile);
@@ -18,8 +19,7 @@ const runFile = promisify(execFile);
  */
 export async function replayReadModelsBeforeStart(config: KeyledgerConfig, log: pino.Logger): Promise<void> {
   if (config.eventStoreUrl || config.startupReplayMinEvents === 0 || existsSync(config.readModelsFile)) return;
-  const logFile = join(config.dataDir, 'events.sqlite');
-  const events = existsSync(logFile) ? logHead(logFile) : 0;
+  const events = logHead(eventLogFile(config.dataDir));
   if (events < config.startupReplayMinEvents) return;
   log.info({ events, readModelsFile: config.readModelsFile }, 'no read models: rebuilding them with keyledger replay before serving');
   const started = Date.now();
@@ -35,7 +35,7 @@ export async function replayReadModelsBeforeStart(config: KeyledgerConfig, log: 
   }
 }
 
-/** The log's last position (its event count, give or take gaps); 0 when it cannot be read (the store says why later). */
+/** The log's last position (its event count, give or take gaps); 0 when it is missing or cannot be read (the store says why later). */
 function logHead(file: string): number {
   try {
     const db = new Database(file, { readonly: true, fileMustExist: true });

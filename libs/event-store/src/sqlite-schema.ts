@@ -1,4 +1,8 @@
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+
+/** Where the embedded store keeps its log in a data directory: for the service, the CLI and the start-up replay alike. */
+export const eventLogFile = (dataDir: string): string => join(dataDir, 'events.sqlite');
 
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how many have run.

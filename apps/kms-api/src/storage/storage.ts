@@ -3,7 +3,7 @@ import { CachingMaterialVault, EventStoreDbMaterialVault, SqliteMaterialVault } 
 import { ChainingEventStore } from '@keyledger/audit';
 import { MasterKey, MasterKeyRing, MaterialSealer } from '@keyledger/crypto';
 import type { EventStoreDBClient } from '@eventstore/db-client';
-import { EventStore, EventStoreDbEventStore, keyledgerStreamPrefixes, openSharedEventStoreDbClient, SqliteEventStore } from '@keyledger/event-store';
+import { EventStore, EventStoreDbEventStore, keyledgerStreamPrefixes, openSharedEventStoreDbClient, SqliteEventStore, eventLogFile } from '@keyledger/event-store';
 import { KeyledgerConfig } from '../config/config';
 
 export const STORAGE = Symbol('Storage');
@@ -51,7 +51,7 @@ export async function openStorage(config: KeyledgerConfig, masterKeys: MasterKey
   }
   return {
     kind: 'embedded',
-    eventStore: new ChainingEventStore(new SqliteEventStore({ filename: join(config.dataDir, 'events.sqlite'), busyTimeoutMs: config.storeTimeoutMs })),
+    eventStore: new ChainingEventStore(new SqliteEventStore({ filename: eventLogFile(config.dataDir), busyTimeoutMs: config.storeTimeoutMs })),
     vault: new CachingMaterialVault(new SqliteMaterialVault(join(config.dataDir, 'vault.sqlite'), sealer), config.materialCacheSize),
   };
 }

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RecordedEvent } from '@keyledger/event-store';
 // The light module directly: the library's index also loads the EventStoreDB client, slowing CLI start-up.
 import { recordedEventFromRow, type SqliteEventRow } from '../../../../libs/event-store/src/sqlite-event-row';
+import { eventLogFile } from '../../../../libs/event-store/src/sqlite-schema';
 import { CliError } from '../cli-error';
 
 type EventRow = SqliteEventRow;
@@ -16,7 +16,7 @@ const ALIAS_STREAMS = { from: 'kms-alias-', to: 'kms-alias.' };
 /** Usage log streams (`kms-usage-<instance>`, one per service process start), as an index range. */
 const USAGE_STREAMS = { from: 'kms-usage-', to: 'kms-usage.' };
 
-export const eventLogFile = (dataDir: string): string => join(dataDir, 'events.sqlite');
+export { eventLogFile };
 
 /**
  * The event log of a data directory, opened read-only so the CLI can run beside a live service (SQLite WAL
