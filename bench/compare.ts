@@ -16,6 +16,10 @@ import { ServiceProcess } from './service-process';
  * service cheaper when a single `npm run bench` cannot. Prints per operation the median service CPU per request
  * and req/s of each and the change; writes nothing to docs.
  *
+ * Settings instead of code: BENCH_COMPARE_BASELINE_ENV and BENCH_COMPARE_CURRENT_ENV add `NAME=value` settings
+ * (separated by spaces) to that side's service; without a ref, both sides run the working tree's build, so
+ * `BENCH_COMPARE_CURRENT_ENV=KEYLEDGER_USAGE_LOG=off npm run bench:compare` measures what the usage log costs.
+ *
  * Knobs: BENCH_COMPARE_OPERATIONS (comma-separated, default all six), BENCH_COMPARE_ROUNDS (default 3),
  * BENCH_SIDE_SECONDS / BENCH_SIDE_WARMUP_SECONDS / BENCH_SIDE_CONCURRENCY (each window, as for `npm run bench`).
  */
@@ -26,23 +30,48 @@ const median = (values: number[]): number => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
-const git = (repoDir: string, ...args: string[]): string => execFileSync('git', args, { cwd: repoDir, encoding: 'utf8' }).trim();
+// git's own complaints end up in the error thrown, not on the terminal.
+const git = (repoDir: string, ...args: string[]): string => execFileSync('git', args, { cwd: repoDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+type Side = 'baseline' | 'current';
 
 interface CompareSettings {
-  ref: string;
+  /** The baseline's git ref; undefined: both sides run the working tree's build (a comparison of settings). */
+  ref?: string;
   operations: SideOperation[];
   rounds: number;
+  /** Settings added to each side's service environment. */
+  env: Record<Side, Record<string, string>>;
+}
+
+const SERVICE_SETTING = /^([A-Z][A-Z0-9_]*)=(.*)$/;
+
+/** `NAME=value NAME=value`: settings for one side's service (values without spaces, as every setting takes). */
+export function parseServiceSettings(variable: string, text: string | undefined): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const item of (text ?? '').split(/\s+/).filter(Boolean)) {
+    const match = SERVICE_SETTING.exec(item);
+    if (!match) throw new Error(`${variable}: '${item}' is not NAME=value (e.g. KEYLEDGER_USAGE_LOG=off)`);
+    settings[match[1]] = match[2];
+  }
+  return settings;
 }
 
 function settings(argv: string[]): CompareSettings {
   const ref = argv.find((arg) => !arg.startsWith('-'));
-  if (!ref) throw new Error('usage: npm run bench:compare -- <git ref to compare the working tree with>');
+  const env = {
+    baseline: parseServiceSettings('BENCH_COMPARE_BASELINE_ENV', process.env.BENCH_COMPARE_BASELINE_ENV),
+    current: parseServiceSettings('BENCH_COMPARE_CURRENT_ENV', process.env.BENCH_COMPARE_CURRENT_ENV),
+  };
+  if (!ref && Object.keys(env.baseline).length + Object.keys(env.current).length === 0) {
+    throw new Error('usage: npm run bench:compare -- <git ref to compare the working tree with>, or set BENCH_COMPARE_BASELINE_ENV / BENCH_COMPARE_CURRENT_ENV to compare settings on the working tree');
+  }
   const listed = process.env.BENCH_COMPARE_OPERATIONS?.split(',').map((s) => s.trim()).filter(Boolean) ?? [...SIDE_OPERATIONS];
   const unknown = listed.filter((op) => !(SIDE_OPERATIONS as readonly string[]).includes(op));
   if (unknown.length > 0) throw new Error(`BENCH_COMPARE_OPERATIONS: unknown ${unknown.join(', ')}; known: ${SIDE_OPERATIONS.join(', ')}`);
   const rounds = Number(process.env.BENCH_COMPARE_ROUNDS ?? 3);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) throw new Error(`BENCH_COMPARE_ROUNDS must be an integer from 1 to 50, got ${process.env.BENCH_COMPARE_ROUNDS}`);
-  return { ref, operations: listed as SideOperation[], rounds };
+  return { ref, operations: listed as SideOperation[], rounds, env };
 }
 
 /** A detached worktree of `commit` next to the temporary data, built with this checkout's node_modules. */
@@ -53,18 +82,20 @@ function buildBaseline(repoDir: string, commit: string, dir: string): void {
 }
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {
-  const { ref, operations, rounds } = settings(argv);
+  const { ref, operations, rounds, env: sideEnv } = settings(argv);
   const config = loadBenchConfig([]);
   const repoDir = resolve(__dirname, '..', '..');
-  const commit = git(repoDir, 'rev-parse', '--verify', `${ref}^{commit}`);
+  const commit = ref === undefined ? undefined : git(repoDir, 'rev-parse', '--verify', `${ref}^{commit}`);
   const tempRoot = mkdtempSync(join(tmpdir(), 'keyledger-bench-compare-'));
   const baselineDir = join(tempRoot, 'baseline-src');
   const services: ServiceProcess[] = [];
   const cleanUp = () => {
-    try {
-      git(repoDir, 'worktree', 'remove', '--force', baselineDir);
-    } catch {
-      // Not created yet; the directory goes with the temporary root.
+    if (commit !== undefined) {
+      try {
+        git(repoDir, 'worktree', 'remove', '--force', baselineDir);
+      } catch {
+        // Not created yet; the directory goes with the temporary root.
+      }
     }
     rmSync(tempRoot, { recursive: true, force: true });
   };
@@ -76,19 +107,21 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     });
   });
   try {
-    log(`building ${ref} (${commit.slice(0, 12)}) in ${baselineDir}`);
-    buildBaseline(repoDir, commit, baselineDir);
+    if (commit !== undefined) {
+      log(`building ${ref} (${commit.slice(0, 12)}) in ${baselineDir}`);
+      buildBaseline(repoDir, commit, baselineDir);
+    }
     const env = { KEYLEDGER_WRAPPING_KEY_POOL_SIZE: '0' };
-    const baseline = await ServiceProcess.start({ name: 'baseline', repoDir: baselineDir, tempRoot, env });
+    const baseline = await ServiceProcess.start({ name: 'baseline', repoDir: commit === undefined ? repoDir : baselineDir, tempRoot, env: { ...env, ...sideEnv.baseline } });
     services.push(baseline);
-    const current = await ServiceProcess.start({ name: 'current', repoDir, tempRoot, env });
+    const current = await ServiceProcess.start({ name: 'current', repoDir, tempRoot, env: { ...env, ...sideEnv.current } });
     services.push(current);
     const targets = { baseline, current };
     const all = cases(config.cryptoPlaintextBytes);
-    const rows: Array<{ operation: SideOperation; windows: Record<'baseline' | 'current', SideWindow[]> }> = [];
+    const rows: Array<{ operation: SideOperation; windows: Record<Side, SideWindow[]> }> = [];
     for (const operation of operations) {
       const c = all[operation];
-      const inputs = {} as Record<'baseline' | 'current', Record<string, unknown>>;
+      const inputs = {} as Record<Side, Record<string, unknown>>;
       for (const name of ['baseline', 'current'] as const) {
         const setup = new AwsJsonClient(targets[name].url, 1);
         try {
@@ -100,17 +133,27 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
         }
         await warmUp(targets[name], inputs[name], operation, c, config);
       }
-      const windows: Record<'baseline' | 'current', SideWindow[]> = { baseline: [], current: [] };
+      const windows: Record<Side, SideWindow[]> = { baseline: [], current: [] };
       for (let round = 1; round <= rounds; round++) {
         const order = round % 2 ? (['baseline', 'current'] as const) : (['current', 'baseline'] as const);
         for (const name of order) windows[name].push(await window(name, targets[name], inputs[name], operation, c, config));
-        const last = (name: 'baseline' | 'current') => windows[name][windows[name].length - 1];
+        const last = (name: Side) => windows[name][windows[name].length - 1];
         const shown = (w: SideWindow) => `${w.perSecond.toFixed(0)} req/s, ${((w.cpuMsPerRequest ?? NaN) * 1000).toFixed(0)} µs CPU/req${w.errors ? `, ERRORS ${w.errors} (${w.firstError})` : ''}`;
         log(`  ${operation} round ${round}: baseline ${shown(last('baseline'))} | current ${shown(last('current'))}`);
       }
       rows.push({ operation, windows });
     }
-    console.log(render(ref, commit, git(repoDir, 'rev-parse', 'HEAD'), rounds, config.sideConcurrency, config.sideSeconds, rows));
+    const head = git(repoDir, 'rev-parse', 'HEAD').slice(0, 12);
+    const described = (side: Side, build: string) => {
+      const added = Object.entries(sideEnv[side]).map(([name, value]) => `${name}=${value}`);
+      return added.length > 0 ? `${build} with ${added.join(' ')}` : build;
+    };
+    const workingTree = `the working tree (HEAD ${head} plus uncommitted changes)`;
+    const sides = {
+      baseline: described('baseline', commit === undefined ? workingTree : `${ref} (${commit.slice(0, 12)})`),
+      current: described('current', workingTree),
+    };
+    console.log(render(sides, rounds, config.sideConcurrency, config.sideSeconds, rows));
   } finally {
     await Promise.all(services.map((service) => service.stop()));
     cleanUp();
@@ -118,20 +161,18 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
 }
 
 function render(
-  ref: string,
-  commit: string,
-  head: string,
+  sides: Record<Side, string>,
   rounds: number,
   concurrency: number,
   seconds: number,
-  rows: Array<{ operation: SideOperation; windows: Record<'baseline' | 'current', SideWindow[]> }>,
+  rows: Array<{ operation: SideOperation; windows: Record<Side, SideWindow[]> }>,
 ): string {
   const cpu = (ws: SideWindow[]) => median(ws.map((w) => (w.cpuMsPerRequest ?? NaN) * 1000));
   const rate = (ws: SideWindow[]) => median(ws.map((w) => w.perSecond));
   const change = (before: number, after: number) => `${after >= before ? '+' : '−'}${Math.abs((after / before - 1) * 100).toFixed(0)} %`;
   const lines = [
     '',
-    `Baseline ${ref} (${commit.slice(0, 12)}) against the working tree (HEAD ${head.slice(0, 12)} plus uncommitted changes): ${rounds} alternating windows of ${seconds} s each at ${concurrency} connections, medians.`,
+    `Baseline: ${sides.baseline}. Current: ${sides.current}. ${rounds} alternating windows of ${seconds} s each at ${concurrency} connections, medians.`,
     '',
     '| Operation | Service CPU per request, baseline → current | Change | Req/s, baseline → current | Change | Errors |',
     '| --- | --- | --- | --- | --- | --- |',
