@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AwsJsonClient } from './aws-json';
 import { loadBenchConfig } from './config';
+import { median } from './measure';
 import { cases, keyledgerKeys, SIDE_OPERATIONS, SideOperation, SideWindow, warmUp, window } from './side-by-side';
 import { waitForServiceIdle } from './scenarios';
 import { ServiceProcess } from './service-process';
@@ -25,11 +26,6 @@ import { ServiceProcess } from './service-process';
  */
 
 const log = (message: string): void => console.log(`[bench:compare] ${message}`);
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 // git's own complaints end up in the error thrown, not on the terminal.
 const git = (repoDir: string, ...args: string[]): string => execFileSync('git', args, { cwd: repoDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 

@@ -21,6 +21,7 @@ import { KeyUseRecord, toUsageRecordData, UsageEventTypes, usageStreamId } from 
 import { ChainingEventStore } from '@keyledger/audit';
 import { NO_STREAM, SqliteEventStore, type JsonObject } from '@keyledger/event-store';
 import { openReadModelDatabase, ProjectionRunner, readModelProjections } from '@keyledger/projections';
+import { median } from './measure';
 
 const log = (message: string): void => console.log(`[bench:usage] ${message}`);
 
@@ -93,12 +94,6 @@ async function run(batch: number, batches: number): Promise<Record<Stage, number
   const records = batch * batches;
   return { build: spent.build / records, append: spent.append / records, project: spent.project / records };
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 export async function main(): Promise<void> {
   const batch = positiveInteger('BENCH_USAGE_BATCH', 60);
