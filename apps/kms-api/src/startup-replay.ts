@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import type pino from 'pino';
-import { eventLogFile } from '@keyledger/event-store';
+import { eventLogFile, SELECT_LOG_HEAD } from '@keyledger/event-store';
 import type { KeyledgerConfig } from './config/config';
 
 const runFile = promisify(execFile);
@@ -40,7 +40,7 @@ function logHead(file: string): number {
   try {
     const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      return db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck().get() as number;
+      return db.prepare(SELECT_LOG_HEAD).pluck().get() as number;
     } finally {
       db.close();
     }

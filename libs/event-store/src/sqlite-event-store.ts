@@ -18,7 +18,7 @@ import {
 } from './event-store.port';
 import { assertValidAppend, resolvePositions, resolveReadAllOptions, resolveReadStreamOptions } from './port-arguments';
 import { recordedEventFromRow, SqliteEventRow } from './sqlite-event-row';
-import { BUSY_TIMEOUT_MS, LOG_SYNCHRONOUS, openEventDatabase } from './sqlite-schema';
+import { BUSY_TIMEOUT_MS, LOG_SYNCHRONOUS, openEventDatabase, SELECT_LOG_HEAD } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
   /** Database file path, or ':memory:' for a private in-memory database. */
@@ -120,7 +120,7 @@ export class SqliteEventStore implements EventStore {
     );
     // The positions go in as one JSON array: one statement, whatever their number, each an INTEGER PRIMARY KEY lookup.
     this.selectAtPositions = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position IN (SELECT value FROM json_each(?)) ORDER BY position`);
-    this.selectHead = this.db.prepare('SELECT COALESCE(MAX(position), 0) AS head FROM events');
+    this.selectHead = this.db.prepare(SELECT_LOG_HEAD);
 
     // Called inside a transaction, a better-sqlite3 transaction function runs as a savepoint.
     this.appendOne = this.db.transaction((append: QueuedAppend) => this.checkAndInsert(append.streamId, append.rows, append.expectedRevision));

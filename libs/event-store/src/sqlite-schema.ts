@@ -4,6 +4,9 @@ import Database from 'better-sqlite3';
 /** Where the embedded store keeps its log in a data directory: for the service, the CLI and the start-up replay alike. */
 export const eventLogFile = (dataDir: string): string => join(dataDir, 'events.sqlite');
 
+/** The log's last position (0 when empty), as `head`: for the store, the CLI's read-only log and the start-up replay. */
+export const SELECT_LOG_HEAD = 'SELECT COALESCE(MAX(position), 0) AS head FROM events';
+
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how many have run.
  * Append new entries, never edit old ones.

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import type { RecordedEvent } from '@keyledger/event-store';
 // The light module directly: the library's index also loads the EventStoreDB client, slowing CLI start-up.
 import { recordedEventFromRow, type SqliteEventRow } from '../../../../libs/event-store/src/sqlite-event-row';
-import { eventLogFile } from '../../../../libs/event-store/src/sqlite-schema';
+import { eventLogFile, SELECT_LOG_HEAD } from '../../../../libs/event-store/src/sqlite-schema';
 import { CliError } from '../cli-error';
 
 type EventRow = SqliteEventRow;
@@ -33,7 +33,7 @@ export class ReadOnlyEventLog {
       // LIMIT -1: no limit. A range of the (stream_id, revision) index, as in the store.
       stream: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`),
       page: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`),
-      head: this.db.prepare('SELECT COALESCE(MAX(position), 0) AS head FROM events'),
+      head: this.db.prepare(SELECT_LOG_HEAD),
       count: this.db.prepare('SELECT COUNT(*) AS count FROM events WHERE position <= ?'),
       refusals: this.db.prepare(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id >= ? AND stream_id < ? ORDER BY position`,
