@@ -206,8 +206,7 @@ async function measureHttp(service: ServiceProcess, keyId: string, events: numbe
 }
 
 interface ReplayRun {
-  seconds: number;
-  eventsPerSecond: number;
+  result: RebuildResult;
   /** CPU seconds of the benchmark process (both lanes) during the run: less sensitive to the host's speed than wall time. */
   cpuSeconds: number;
   /** Hypervisor steal during the run, in % of one core. */
@@ -278,7 +277,7 @@ function render(r: HistoryResults): string {
     `| Runs | ${r.replayRuns.length} replays of the same log, one after the other (BENCH_REPLAY_RUNS) |`,
     `| Replay time, median run | ${replay.seconds.toFixed(1)} s |`,
     `| **Replay throughput, median run** | **${count(replay.eventsPerSecond)} events/s** |`,
-    `| Every run (events/s, CPU seconds of both lanes, steal) | ${r.replayRuns.map((run) => `${count(run.eventsPerSecond)} (${run.cpuSeconds.toFixed(1)} s CPU${run.stealPercent === undefined ? '' : `, ${run.stealPercent.toFixed(0)}% steal`})`).join('; ')} |`,
+    `| Every run (events/s, CPU seconds of both lanes, steal) | ${r.replayRuns.map((run) => `${count(run.result.eventsPerSecond)} (${run.cpuSeconds.toFixed(1)} s CPU${run.stealPercent === undefined ? '' : `, ${run.stealPercent.toFixed(0)}% steal`})`).join('; ')} |`,
     `| Rows rebuilt | ${Object.entries(replay.rows).map(([t, n]) => `${t} ${count(n)}`).join(', ')} |`,
     `| Read-models file | ${(r.readModelsBytes / 2 ** 20).toFixed(0)} MiB (the log it indexes: ${(generated.bytes / 2 ** 20).toFixed(0)} MiB) |`,
     '',
@@ -318,7 +317,7 @@ function historyObservations(r: HistoryResults): string[] {
   const notes: string[] = [];
   notes.push(
     `Replay rebuilt every read model from ${count(r.replay.events)} events at ${count(r.replay.eventsPerSecond)} events/s in the median of ${r.replayRuns.length} runs ` +
-      `(${count(Math.min(...r.replayRuns.map((run) => run.eventsPerSecond)))}–${count(Math.max(...r.replayRuns.map((run) => run.eventsPerSecond)))}; ${r.replay.seconds.toFixed(0)} s): ` +
+      `(${count(Math.min(...r.replayRuns.map((run) => run.result.eventsPerSecond)))}–${count(Math.max(...r.replayRuns.map((run) => run.result.eventsPerSecond)))}; ${r.replay.seconds.toFixed(0)} s): ` +
       `that is how long \`keyledger replay\` takes for a log of this size on this machine. A service started without a read-models file on a log this long runs the same replay before it serves ` +
       `(KEYLEDGER_STARTUP_REPLAY_MIN_EVENTS); on an existing but empty file it catches up by itself in one lane, several times slower.`,
   );
@@ -386,16 +385,15 @@ export async function main(): Promise<void> {
     log(`generated ${count(events)} events in ${count(keys)} streams in ${generated.seconds.toFixed(1)} s`);
 
     // 2. Replay every projection from zero, as `keyledger replay` does, progress bar included; several times.
-    const replays: Array<{ result: RebuildResult; run: ReplayRun }> = [];
+    const replayRuns: ReplayRun[] = [];
     for (let run = 1; run <= config.replayRuns; run++) {
       if (now() > deadline || benchAbort.signal.aborted) throw new Error(`the replays did not finish within BENCH_HISTORY_MAX_SECONDS=${config.maxSeconds}`);
-      replays.push(await measuredReplay(tempDir, run === 1));
-      const { result, run: last } = replays[replays.length - 1];
-      log(`replay ${run}/${config.replayRuns}: ${count(result.events)} events in ${last.seconds.toFixed(1)} s = ${count(last.eventsPerSecond)} events/s, ${last.cpuSeconds.toFixed(1)} s CPU`);
+      const last = await measuredReplay(tempDir, run === 1);
+      replayRuns.push(last);
+      log(`replay ${run}/${config.replayRuns}: ${count(last.result.events)} events in ${last.result.seconds.toFixed(1)} s = ${count(last.result.eventsPerSecond)} events/s, ${last.cpuSeconds.toFixed(1)} s CPU`);
     }
-    const replay = [...replays].sort((a, b) => a.run.eventsPerSecond - b.run.eventsPerSecond)[Math.floor((replays.length - 1) / 2)].result;
-    const replayRuns = replays.map(({ run }) => run);
-    log(`replay, median of ${replays.length}: ${count(replay.events)} events in ${replay.seconds.toFixed(1)} s = ${count(replay.eventsPerSecond)} events/s`);
+    const replay = [...replayRuns].sort((a, b) => a.result.eventsPerSecond - b.result.eventsPerSecond)[Math.floor((replayRuns.length - 1) / 2)].result;
+    log(`replay, median of ${replayRuns.length}: ${count(replay.events)} events in ${replay.seconds.toFixed(1)} s = ${count(replay.eventsPerSecond)} events/s`);
     const readModelsBytes = statSync(replay.target).size;
     if (config.replayOnly) {
       log(`BENCH_HISTORY_ONLY=replay: rows ${Object.entries(replay.rows).map(([t, n]) => `${t} ${count(n)}`).join(', ')}; the report was not written`);
@@ -482,7 +480,7 @@ if (require.main === module) {
 }
 
 /** One replay into the data directory's read-models file (each run replaces it), timed and metered. */
-async function measuredReplay(dataDir: string, showProgress: boolean): Promise<{ result: RebuildResult; run: ReplayRun }> {
+async function measuredReplay(dataDir: string, showProgress: boolean): Promise<ReplayRun> {
   let lastLogged = 0;
   const bar = showProgress ? replayProgressBar() : undefined;
   const cpuBefore = process.cpuUsage();
@@ -502,5 +500,5 @@ async function measuredReplay(dataDir: string, showProgress: boolean): Promise<{
   const cpu = process.cpuUsage(cpuBefore);
   const machineAfter = machineCpuSeconds();
   const stealPercent = machineBefore && machineAfter ? ((machineAfter.steal - machineBefore.steal) / result.seconds) * 100 : undefined;
-  return { result, run: { seconds: result.seconds, eventsPerSecond: result.eventsPerSecond, cpuSeconds: (cpu.user + cpu.system) / 1e6, stealPercent } };
+  return { result, cpuSeconds: (cpu.user + cpu.system) / 1e6, stealPercent };
 }
