@@ -1,7 +1,7 @@
 /**
  * `npm run bench:usage` (entry point bin/bench-usage.js): what recording one use of a key costs the service, in
  * process, stage by stage, with the service's own parts on the embedded store: the stored record built from the use
- * (`toUsageRecordData`), the batch appended as one `KeyUsageRecorded.v1` event through the hash-chaining
+ * (`toUsageRecordData`), the batch appended as one `KeyUsageRecorded.v2` event through the hash-chaining
  * `SqliteEventStore` (deferred durability, as the recorder writes most batches), and the read models brought up to
  * it by the service's `ProjectionRunner` over every read-model projection (read back, parsed, one usage row per
  * record, the audit entry, the checkpoint).
@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeyUseRecord, toUsageRecordData, UsageEventTypes, usageStreamId } from '@keyledger/application';
+import { encodeUsageBatch, KeyUseRecord, toUsageRecordData, UsageEventTypes, usageStreamId } from '@keyledger/application';
 import { ChainingEventStore } from '@keyledger/audit';
 import { NO_STREAM, SqliteEventStore, type JsonObject } from '@keyledger/event-store';
 import { openReadModelDatabase, ProjectionRunner, readModelProjections } from '@keyledger/projections';
@@ -73,7 +73,7 @@ async function run(batch: number, batches: number): Promise<Record<Stage, number
       const records = Array.from({ length: batch }, () => toUsageRecordData(use(keyId)));
       const event = {
         type: UsageEventTypes.KeyUsageRecorded,
-        data: { records } as unknown as JsonObject,
+        data: encodeUsageBatch(records) as unknown as JsonObject,
         metadata: { timestamp: new Date().toISOString(), operation: 'RecordKeyUsage', recordCount: batch },
       };
       spent.build += cpuMicros() - mark;
@@ -116,7 +116,7 @@ export async function main(): Promise<void> {
     ...STAGES.map((stage) => `| ${stage} | ${median(results.map((r) => r[stage])).toFixed(1)} |`),
     `| total | ${median(results.map((r) => STAGES.reduce((sum, stage) => sum + r[stage], 0))).toFixed(1)} |`,
     '',
-    'build: toUsageRecordData. append: the batch event through the hash-chaining SqliteEventStore (deferred). project: the ProjectionRunner applying it to every read model.',
+    'build: toUsageRecordData and the batch encoded (encodeUsageBatch). append: the batch event through the hash-chaining SqliteEventStore (deferred). project: the ProjectionRunner applying it to every read model.',
   ];
   console.log(lines.join('\n'));
 }

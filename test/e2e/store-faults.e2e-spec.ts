@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { usageRecordsOf } from '../../libs/application/src/usage/usage-batch';
 import { EventStoreDbDouble, startEventStoreDbDouble } from '../../libs/event-store/src/testing/eventstoredb-double';
 import { eventually, LoggedEvent } from '../support/event-log';
 import { readEventStoreDbLog } from '../support/eventstoredb-log';
@@ -299,7 +300,5 @@ describe('Keyledger when its event store (EventStoreDB protocol double) fails un
 });
 
 function usageRecords(log: LoggedEvent[]): Array<{ requestId: string; outcome: string }> {
-  return log
-    .filter((e) => e.type === 'KeyUsageRecorded.v1')
-    .flatMap((e) => (e.data as { records: Array<{ requestId: string; outcome: string }> }).records);
+  return log.flatMap((e) => (usageRecordsOf(e) ?? []) as Array<{ requestId: string; outcome: string }>);
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { UsageEventTypes, type StoredUsageRecord, type UsageRecordData } from '@keyledger/application';
+import { encodeUsageBatch, USAGE_EVENT_V1, UsageEventTypes, type StoredUsageRecord, type UsageRecordData } from '@keyledger/application';
 import { InMemoryEventStore, JsonObject, NO_STREAM, type RecordedEvent } from '@keyledger/event-store';
 import { ProjectionRunner } from './projection-runner';
 import { openReadModelDatabase } from './read-model-database';
@@ -31,14 +31,16 @@ const record = (key: number, minute: number, extra: Partial<UsageRecordData> = {
 });
 const batch = (...records: UsageRecordData[]) => ({
   type: UsageEventTypes.KeyUsageRecorded,
-  data: { records } as unknown as JsonObject,
+  data: encodeUsageBatch(records) as unknown as JsonObject,
   metadata: { timestamp: at(59), operation: 'RecordKeyUsage', recordCount: records.length },
 });
+/** As logs written before KeyUsageRecorded.v2 hold them: every member in every record. */
+const batchV1 = (...records: UsageRecordData[]) => ({ ...batch(...records), type: USAGE_EVENT_V1, data: { records } as unknown as JsonObject });
 
 /**
  * Two service instances (two usage streams) and a stream that is not a usage stream:
  *   1 kms-usage-a r0: key1 Decrypt 00 alice, key1 Encrypt 01 bob, key2 Decrypt 02 alice
- *   2 kms-usage-b r0: key1 Decrypt 03 alice (Refused), key1 Decrypt 04 alice, key1 from another account 05
+ *   2 kms-usage-b r0: key1 Decrypt 03 alice (Refused), key1 Decrypt 04 alice, key1 from another account 05 (a v1 batch)
  *   3 not-usage r0  : a batch-shaped event in another stream (ignored)
  *   4 kms-usage-a r1: key1 GenerateDataKey 06 service, key1 Decrypt 07 bob (Refused), key1 in another region 08
  */
@@ -46,7 +48,7 @@ async function usageLog(store: InMemoryEventStore): Promise<void> {
   await store.appendToStream('kms-usage-a', [batch(record(1, 0), record(1, 1, { operation: 'Encrypt', principal: { type: 'User', accountId: ACCOUNT, accessKeyId: 'AKIABOB' } }), record(2, 2))], NO_STREAM);
   await store.appendToStream(
     'kms-usage-b',
-    [batch(record(1, 3, { outcome: 'Refused', errorType: 'DisabledException' }), record(1, 4, { encryptionContextHash: 'e'.repeat(64) }), record(1, 5, { accountId: OTHER_ACCOUNT, principal: { type: 'User', accountId: OTHER_ACCOUNT, accessKeyId: 'AKIAMALLORY' } }))],
+    [batchV1(record(1, 3, { outcome: 'Refused', errorType: 'DisabledException' }), record(1, 4, { encryptionContextHash: 'e'.repeat(64) }), record(1, 5, { accountId: OTHER_ACCOUNT, principal: { type: 'User', accountId: OTHER_ACCOUNT, accessKeyId: 'AKIAMALLORY' } }))],
     NO_STREAM,
   );
   await store.appendToStream('not-usage', [batch(record(1, 9))], NO_STREAM);

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { isUsageStream, UsageEventTypes, type UsageRecordData } from '@keyledger/application';
+import { isUsageStream, usageRecordsOf, type UsageRecordData } from '@keyledger/application';
 import type { RecordedEvent } from '@keyledger/event-store';
 import { principalFilterValue } from './audit-record';
 import { Projection } from './projection';
@@ -16,8 +16,8 @@ function usableRecord(value: unknown): { record: UsageRecordData; time: number }
 }
 
 /**
- * The usage log's read model: one row per record of every `KeyUsageRecorded.v1` event in a `kms-usage-*`
- * stream. Idempotent by (position, index within the batch) with INSERT OR IGNORE; reset empties it.
+ * The usage log's read model: one row per record of every usage event (`KeyUsageRecorded`, v1 or v2) in a
+ * `kms-usage-*` stream. Idempotent by (position, index within the batch) with INSERT OR IGNORE; reset empties it.
  */
 export class UsageProjection implements Projection {
   readonly name = 'usage';
@@ -33,9 +33,9 @@ export class UsageProjection implements Projection {
   }
 
   apply(event: RecordedEvent): void {
-    if (event.type !== UsageEventTypes.KeyUsageRecorded || !isUsageStream(event.streamId)) return;
-    const records = event.data.records;
-    if (!Array.isArray(records)) return;
+    if (!isUsageStream(event.streamId)) return;
+    const records = usageRecordsOf(event);
+    if (!records) return;
     records.forEach((value, idx) => {
       const usable = usableRecord(value);
       if (!usable) return;

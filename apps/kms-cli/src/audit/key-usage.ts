@@ -1,14 +1,15 @@
 import type { RecordedEvent } from '@keyledger/event-store';
 // The usage log's own event definitions, imported on their own: the application library's index loads NestJS,
 // which would triple the CLI's start-up time.
-import { isUsageStream, UsageEventTypes, type UsageRecordData } from '../../../../libs/application/src/usage/usage-events';
+import { usageRecordsOf } from '../../../../libs/application/src/usage/usage-batch';
+import { isUsageStream, type UsageRecordData } from '../../../../libs/application/src/usage/usage-events';
 import { principalName } from './audit-row';
 import { shortId } from './event-summary';
 import { printable, renderTable } from './text-table';
 
 /** One use of a key as the CLI shows and prints it: the stored record, plus where it is in the log. */
 export interface UsageRow extends UsageRecordData {
-  /** Position of the batch (`KeyUsageRecorded.v1` event) in the log, and the record's index in it. */
+  /** Position of the batch (`KeyUsageRecorded` event) in the log, and the record's index in it. */
   position: number;
   index: number;
   streamId: string;
@@ -23,8 +24,8 @@ const isRecord = (value: unknown): value is UsageRecordData =>
 export function keyUsageRows(events: Iterable<RecordedEvent>, keyId: string): UsageRow[] {
   const rows: UsageRow[] = [];
   for (const event of events) {
-    if (event.type !== UsageEventTypes.KeyUsageRecorded || !isUsageStream(event.streamId) || !Array.isArray(event.data.records)) continue;
-    (event.data.records as unknown[]).forEach((record, index) => {
+    const records = isUsageStream(event.streamId) ? usageRecordsOf(event) : undefined;
+    records?.forEach((record, index) => {
       if (!isRecord(record) || record.keyId !== keyId) return;
       rows.push({ ...record, position: event.position, index, streamId: event.streamId, principalName: principalName(record.principal) });
     });

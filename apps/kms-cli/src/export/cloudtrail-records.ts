@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Principal } from '@keyledger/domain';
 import type { Json as JsonValue, JsonObject, RecordedEvent } from '@keyledger/event-store';
+import { isUsageEventType, usageRecordsOf } from '../../../../libs/application/src/usage/usage-batch';
 import { eventTime, isAliasEvent, isRefusal, principalOf } from '../audit/audit-row';
 
 /**
@@ -252,7 +253,7 @@ export function refusalRecord(event: RecordedEvent): CloudTrailRecord | undefine
 
 /** Each use in a usage batch (Encrypt, Decrypt, Sign, ...), with errorCode for refused attempts. */
 export function usageRecords(event: RecordedEvent): CloudTrailRecord[] {
-  const records = Array.isArray(event.data.records) ? event.data.records : [];
+  const records = (usageRecordsOf(event) ?? []) as JsonValue[];
   return records.flatMap((raw, index) => {
     const use = obj(raw);
     const accountId = str(use?.accountId);
@@ -273,5 +274,5 @@ export function usageRecords(event: RecordedEvent): CloudTrailRecord[] {
   });
 }
 
-export const isUsageEvent = (event: RecordedEvent): boolean => event.type === 'KeyUsageRecorded.v1';
+export const isUsageEvent = (event: RecordedEvent): boolean => isUsageEventType(event.type);
 export { isRefusal };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { UsageEventTypes, usageStreamId } from '@keyledger/application';
+import { encodeUsageBatch, UsageEventTypes, usageStreamId } from '@keyledger/application';
 import { AuditEventTypes, refusalStreamForKey } from '@keyledger/audit';
 import { AliasEventTypes, aliasStreamId, KeyEventTypes, keyStreamId, NO_STREAM_REVISION } from '@keyledger/domain';
 import { SqliteEventStore, type JsonObject } from '@keyledger/event-store';
@@ -28,7 +28,7 @@ const aliasCreated = (n: number) => ({
 });
 const usage = (n: number) => ({
   type: UsageEventTypes.KeyUsageRecorded,
-  data: { records: [1, 2].map((i) => ({ keyId: keyId(n), accountId: '000000000000', region: 'us-east-1', operation: 'Encrypt', time: `2026-11-22T10:0${i}:00.000Z`, outcome: 'Succeeded', principal: metadata.principal })) } as unknown as JsonObject,
+  data: encodeUsageBatch([1, 2].map((i) => ({ accountId: '000000000000', keyId: keyId(n), operation: 'Encrypt', outcome: 'Succeeded', principal: metadata.principal, region: 'us-east-1', time: `2026-11-22T10:0${i}:00.000Z` }))) as unknown as JsonObject,
   metadata: { recordCount: 2, timestamp: '2026-11-22T10:03:00.000Z' } as JsonObject,
 });
 const refused = (n: number) => ({

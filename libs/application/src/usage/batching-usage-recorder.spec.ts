@@ -5,7 +5,8 @@ import { AppendOptions, AppendResult, EventStore, InMemoryEventStore, NewEvent, 
 import type { KeyUseRecord, ProjectionProgress } from '../ports';
 import { BatchingUsageRecorder, UsageRecorderOptions } from './batching-usage-recorder';
 import { DisabledUsageRecorder } from './disabled-usage-recorder';
-import { KeyUsageRecordedData, UsageEventTypes } from './usage-events';
+import { usageRecordsOf } from './usage-batch';
+import { UsageEventTypes, type UsageRecordData } from './usage-events';
 
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const ARN = `arn:aws:kms:us-east-1:111122223333:key/${KEY_ID}`;
@@ -56,7 +57,7 @@ class FlakyStore extends InMemoryEventStore {
 }
 
 const usageEvents = async (store: EventStore): Promise<RecordedEvent[]> => store.readStream(STREAM);
-const recordsOf = (events: RecordedEvent[]) => events.flatMap((e) => (e.data as unknown as KeyUsageRecordedData).records);
+const recordsOf = (events: RecordedEvent[]) => events.flatMap((e) => usageRecordsOf(e) as UsageRecordData[]);
 const requestIds = (events: RecordedEvent[]) => recordsOf(events).map((r) => r.requestId);
 
 async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 2000): Promise<void> {
@@ -171,7 +172,7 @@ describe('BatchingUsageRecorder', () => {
     expect(appends).toBe(1); // use 3 alone is not written right after
     r.record(use(4)); // a full batch again
     await until(async () => (await usageEvents(store)).length === 2);
-    expect((await usageEvents(store)).map((e) => (e.data as unknown as KeyUsageRecordedData).records.map((x) => x.requestId))).toEqual([
+    expect((await usageEvents(store)).map((e) => recordsOf([e]).map((x) => x.requestId))).toEqual([
       ['req-1', 'req-2'],
       ['req-3', 'req-4'],
     ]);

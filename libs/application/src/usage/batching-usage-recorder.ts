@@ -3,6 +3,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from 
 import { toIso } from '@keyledger/domain';
 import { EventStore, JsonObject, NewEvent, NO_STREAM, WrongExpectedRevisionError } from '@keyledger/event-store';
 import { CLOCK, Clock, EVENT_STORE, KeyUseRecord, PROJECTION_PROGRESS, ProjectionProgress, UsageRecorder } from '../ports';
+import { encodeUsageBatch, usageRecordCount } from './usage-batch';
 import { toUsageRecordData, UsageEventTypes, UsageRecordData, usageStreamId } from './usage-events';
 
 export const USAGE_RECORDER_OPTIONS = Symbol('UsageRecorderOptions');
@@ -39,7 +40,7 @@ interface Buffered {
 /**
  * The usage log's writer. `record` only converts the use to its stored form (the encryption context becomes a
  * hash right away, so its values are never kept) and buffers it: no I/O, no fsync on the request path. The
- * buffer is written in batches, one `KeyUsageRecorded.v1` event per batch, to this process's own stream
+ * buffer is written in batches, one `KeyUsageRecorded.v2` event per batch, to this process's own stream
  * (`kms-usage-<uuid>`), every `flushIntervalMs` or as soon as `maxBatch` records wait (group commit). Appends
  * go through the same EVENT_STORE as every write, so they are hash-chained and signed like the rest of the log,
  * and use the revision the writer knows (NO_STREAM first), never "any".
@@ -205,7 +206,7 @@ export class BatchingUsageRecorder implements UsageRecorder, BeforeApplicationSh
     const batch = this.buffer.slice(0, this.maxBatch);
     const event: NewEvent = {
       type: UsageEventTypes.KeyUsageRecorded,
-      data: { records: batch.map((b) => b.data) } as unknown as JsonObject,
+      data: encodeUsageBatch(batch.map((b) => b.data)) as unknown as JsonObject,
       metadata: { timestamp: toIso(this.clock.now()), operation: 'RecordKeyUsage', recordCount: batch.length },
     };
     try {
@@ -254,7 +255,7 @@ export class BatchingUsageRecorder implements UsageRecorder, BeforeApplicationSh
         this.revision = events.length > 0 ? events[events.length - 1].revision : NO_STREAM;
         return false;
       }
-      const records = later.reduce((n, e) => n + (Array.isArray(e.data.records) ? e.data.records.length : 0), 0);
+      const records = later.reduce((n, e) => n + usageRecordCount(e), 0);
       const last = later[later.length - 1];
       this.written(Math.min(records, this.buffer.length), last.revision, last.position);
       return true;

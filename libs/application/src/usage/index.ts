@@ -5,6 +5,7 @@ export * from './batching-usage-recorder';
 export * from './disabled-usage-recorder';
 export * from './get-key-last-usage';
 export * from './list-key-usage';
+export * from './usage-batch';
 export * from './usage-events';
 
 /** Queries over the usage log: a key's last use, and its uses page by page. */

@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto';
 import { canonicalEncryptionContext } from '@keyledger/crypto';
 import { toIso, type Principal } from '@keyledger/domain';
 import type { KeyUseRecord, StoredUsageRecord } from '../ports/usage-log';
+import { USAGE_EVENT_V2 } from './usage-batch';
 
 /**
  * The usage log: who used which key, when, for what, with which outcome. Usage is not state, so it is kept out
  * of the key's stream (a key's revision never changes because it was used). Each service process appends to a
- * stream of its own, `kms-usage-<uuid per process start>`, so instances never contend; one event per batch.
+ * stream of its own, `kms-usage-<uuid per process start>`, so instances never contend; one event per batch, of the
+ * type below (its payload: usage-batch.ts; readers also read the v1 events of older logs there).
  */
 export const UsageEventTypes = {
-  KeyUsageRecorded: 'KeyUsageRecorded.v1',
+  KeyUsageRecorded: USAGE_EVENT_V2,
 } as const;
 
 export const USAGE_STREAM_PREFIX = 'kms-usage-';
@@ -18,7 +20,7 @@ export const usageStreamId = (instance: string): string => `${USAGE_STREAM_PREFI
 export const isUsageStream = (streamId: string): boolean => streamId.startsWith(USAGE_STREAM_PREFIX);
 
 /**
- * One use of a key as stored in `KeyUsageRecorded.v1`. Ids, names and times only: never plaintext,
+ * One use of a key as a usage event holds it (once decoded: `usageRecordsOf`). Ids, names and times only: never plaintext,
  * ciphertext or the encryption context's values (the context is kept as a hash of its canonical form).
  */
 export type UsageRecordData = Omit<StoredUsageRecord, 'cursor'> & {
@@ -26,10 +28,6 @@ export type UsageRecordData = Omit<StoredUsageRecord, 'cursor'> & {
   region: string;
 };
 
-/** Payload of `KeyUsageRecorded.v1`: one batch of uses, in the order they were recorded. */
-export interface KeyUsageRecordedData {
-  records: UsageRecordData[];
-}
 
 /** SHA-256 (hex) of the context's canonical bytes (the AAD form); undefined for an absent or empty context. */
 export function encryptionContextHash(context: Record<string, string> | undefined): string | undefined {

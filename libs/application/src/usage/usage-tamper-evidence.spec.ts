@@ -6,7 +6,7 @@ import { InMemoryEventStore, NO_STREAM, RecordedEvent } from '@keyledger/event-s
 import { arrayLog, copyOf } from '../../../audit/src/testing/signed-log-fixture';
 import type { KeyUseRecord } from '../ports';
 import { BatchingUsageRecorder } from './batching-usage-recorder';
-import { KeyUsageRecordedData } from './usage-events';
+import type { UsageBatchData } from './usage-batch';
 
 const KEY_ID = '00000000-0000-4000-8000-00000000000a';
 const STREAM = 'kms-usage-tamper-test';
@@ -54,9 +54,9 @@ describe('the usage log is tamper-evident', () => {
   afterAll(() => jest.restoreAllMocks());
 
   const verify = (events: RecordedEvent[]) => verifyAuditLog(arrayLog(events), { publicKeys: [signingKey.publicKey] });
-  const tampered = (position: number, change: (data: KeyUsageRecordedData) => void): RecordedEvent[] => {
+  const tampered = (position: number, change: (data: UsageBatchData) => void): RecordedEvent[] => {
     const events = copyOf(original);
-    change(events.find((e) => e.position === position)!.data as unknown as KeyUsageRecordedData);
+    change(events.find((e) => e.position === position)!.data as unknown as UsageBatchData);
     return events;
   };
 
@@ -75,7 +75,7 @@ describe('the usage log is tamper-evident', () => {
   });
 
   it('reports a usage record whose principal was rewritten', async () => {
-    const report = await verify(tampered(2, (data) => (data.records[1].principal.accessKeyId = 'AKIASOMEONEELSE')));
+    const report = await verify(tampered(2, (data) => (data.records[1].principal = { accessKeyId: 'AKIASOMEONEELSE', accountId: '111122223333', type: 'User' })));
     expect(report.ok).toBe(false);
     expect(report.firstProblem).toMatchObject({ kind: 'event-modified', position: 2, streamId: STREAM, revision: 0 });
   });
