@@ -162,7 +162,7 @@ export class KeyledgerModule implements OnApplicationBootstrap, BeforeApplicatio
         { provide: KEY_READ_MODEL, useFactory: (db: Database.Database) => new SqliteKeyReadModel(db), inject: [READ_MODEL_DB] },
         { provide: ALIAS_READ_MODEL, useFactory: (db: Database.Database) => new SqliteAliasReadModel(db), inject: [READ_MODEL_DB] },
         { provide: AUDIT_LOG, useFactory: (db: Database.Database, store: EventStore) => new SqliteAuditLog(db, store), inject: [READ_MODEL_DB, EVENT_STORE] },
-        { provide: USAGE_LOG, useFactory: (db: Database.Database) => new SqliteUsageLog(db), inject: [READ_MODEL_DB] },
+        { provide: USAGE_LOG, useFactory: (db: Database.Database, store: EventStore) => new SqliteUsageLog(db, store), inject: [READ_MODEL_DB, EVENT_STORE] },
         KeyledgerMetrics,
         { provide: KEY_STATE_CACHE, useValue: new KeyStateCache({ maxKeys: config.keyStateCacheSize, trustMs: config.keyStateTrustMs }) },
         { provide: METRICS_TOKEN, useValue: config.metricsToken },

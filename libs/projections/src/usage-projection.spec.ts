@@ -78,7 +78,7 @@ describe('the usage read model', () => {
     runner = new ProjectionRunner(store, db, readModelProjections(db));
     runner.start();
     expect(await runner.waitForPosition(await store.headPosition(), 2000)).toBe(true);
-    usage = new SqliteUsageLog(db);
+    usage = new SqliteUsageLog(db, store);
   });
   afterEach(async () => {
     await runner.stop();
@@ -168,6 +168,54 @@ describe('the usage read model', () => {
     expect(rows()).toEqual(before);
     projection.reset();
     expect(rows()).toEqual([]);
+  });
+
+  it('reads each record back from its batch in the log; rows whose batch the log lacks are left out, paging goes on', async () => {
+    expect(db.prepare("SELECT name FROM pragma_table_info('usage_records')").pluck().all()).not.toContain('record');
+    const asked: number[][] = [];
+    const partial = new SqliteUsageLog(db, {
+      readEventsAt: async (positions) => {
+        asked.push([...positions]);
+        return (await store.readEventsAt(positions)).filter((e) => e.position !== 1);
+      },
+    });
+    const page = await partial.query({ ...SCOPE, keyId: keyId(1), limit: 3 });
+    if (page === 'invalid-cursor') throw new Error('invalid cursor');
+    // Rows 1/0 and 1/1 are in batch 1, which this log does not return; 2/0 is. One read for the page's two batches.
+    expect(asked).toEqual([[1, 2]]);
+    expect(ids(page)).toEqual(['req-1-3']);
+    expect(page.next).toBe(encodeUsageCursor(2, 0));
+  });
+});
+
+describe('the usage table of earlier versions (a JSON copy of every record)', () => {
+  it('loses the copies when opened, keeps its rows and the checkpoint, and serves the records from the log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyledger-usage-schema-'));
+    const store = new InMemoryEventStore();
+    await usageLog(store);
+    try {
+      const file = join(dir, 'read-models.sqlite');
+      const db = openReadModelDatabase(file);
+      const runner = new ProjectionRunner(store, db, readModelProjections(db));
+      runner.start();
+      expect(await runner.waitForPosition(await store.headPosition(), 2000)).toBe(true);
+      await runner.stop();
+      const rows = db.prepare('SELECT * FROM usage_records ORDER BY position, idx').all();
+      const checkpoint = db.prepare('SELECT position FROM projection_checkpoints').pluck().get();
+      db.exec("ALTER TABLE usage_records ADD COLUMN record TEXT NOT NULL DEFAULT '{}'");
+      db.close();
+      const reopened = openReadModelDatabase(file);
+      try {
+        expect(reopened.prepare('SELECT * FROM usage_records ORDER BY position, idx').all()).toEqual(rows);
+        expect(reopened.prepare('SELECT position FROM projection_checkpoints').pluck().get()).toBe(checkpoint);
+        const page = await new SqliteUsageLog(reopened, store).query({ ...SCOPE, keyId: keyId(1), limit: 100 });
+        expect(page !== 'invalid-cursor' && page.records.map((r) => r.requestId)).toEqual(['req-1-0', 'req-1-1', 'req-1-3', 'req-1-4', 'req-1-6', 'req-1-7']);
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -26,8 +26,8 @@ export class UsageProjection implements Projection {
   constructor(db: Database.Database) {
     this.statements = {
       // Positional parameters: binding one object per row by name costs more, on every use of every key.
-      insert: db.prepare(`INSERT OR IGNORE INTO usage_records (position, idx, key_id, account_id, region, time, operation, principal, outcome, record)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insert: db.prepare(`INSERT OR IGNORE INTO usage_records (position, idx, key_id, account_id, region, time, operation, principal, outcome)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       reset: db.prepare('DELETE FROM usage_records'),
     };
   }
@@ -41,7 +41,7 @@ export class UsageProjection implements Projection {
       if (!usable) return;
       const { record, time } = usable;
       const principal = principalFilterValue(record.principal) ?? null;
-      this.statements.insert.run(event.position, idx, record.keyId, record.accountId, record.region, time, record.operation, principal, record.outcome, JSON.stringify(record));
+      this.statements.insert.run(event.position, idx, record.keyId, record.accountId, record.region, time, record.operation, principal, record.outcome);
     });
   }
 
