@@ -1,11 +1,13 @@
 import { CreateKeyCommand, DecryptCommand, DeleteImportedKeyMaterialCommand, DescribeKeyCommand, EncryptCommand, ImportKeyMaterialCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { randomBytes } from 'node:crypto';
+import { usageRecordsOf } from '../../libs/application/src/usage/usage-batch';
 import { EventStoreDbDouble, startEventStoreDbDouble } from '../../libs/event-store/src/testing/eventstoredb-double';
 import { createExternalKey, importMaterial } from '../support/byok-flow';
 import { eventually } from '../support/event-log';
 import { readEventStoreDbLog } from '../support/eventstoredb-log';
 import { RunningKeyledger, startKeyledger } from '../support/keyledger-harness';
 import { expectOk, restClient, sigV4 } from '../support/rest-client';
+import { fetchAllUsage, fetchUsage } from '../support/usage';
 
 const describeKey = async (kms: KMSClient, keyId: string) => (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
 
@@ -107,6 +109,32 @@ describe('Keyledger on EventStoreDB (protocol double)', () => {
     expect(next.records.map((r: { type: string }) => r.type)).toEqual(['KeyMaterialImported.v1', 'RequestRefused.v1']);
     expect(next.records[0]).toMatchObject({ position: stream[2].position, outcome: 'Succeeded', operation: 'ImportKeyMaterial', principal: { accessKeyId: 'test' } });
     expect(next.records[1]).toMatchObject({ outcome: 'Refused', operation: 'ImportKeyMaterial', errorType: 'InvalidImportTokenException' });
+  });
+
+  it("serves a key's usage log from its index and the usage batches EventStoreDB holds", async () => {
+    const kms = kl.client();
+    const key = (await kms.send(new CreateKeyCommand({ Description: 'usage on eventstoredb' }))).KeyMetadata!;
+    const requestIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const encrypted = await kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from(`use ${i}`), EncryptionContext: i === 2 ? { purpose: 'e2e' } : undefined }));
+      requestIds.push(encrypted.$metadata.requestId!);
+    }
+    // The usage endpoint flushes the recorder first: all three uses, oldest first, in two pages.
+    const first = await fetchUsage(kl.url, key.KeyId!, { limit: 2 });
+    expect(first.status).toBe(200);
+    expect(first.body.records.map((r) => r.requestId)).toEqual(requestIds.slice(0, 2));
+    const all = await fetchAllUsage(kl.url, key.KeyId!, { limit: 2 });
+    expect(all.map((r) => r.requestId)).toEqual(requestIds);
+    // Each record is the one in the KeyUsageRecorded.v2 batch on the server, read back from it.
+    const batches = (await readEventStoreDbLog(double.connectionString)).filter((e) => e.streamId.startsWith('kms-usage-'));
+    expect(batches.every((e) => e.type === 'KeyUsageRecorded.v2')).toBe(true);
+    const logged = batches.flatMap((e) => (usageRecordsOf(e) ?? []) as Array<Record<string, unknown>>).filter((r) => r.keyId === key.KeyId);
+    expect(all.map(({ cursor: _cursor, ...record }) => record)).toEqual(
+      logged.map(({ accountId: _account, region: _region, ...record }) => record),
+    );
+    expect(all[2].encryptionContextHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(key.CurrentKeyMaterialId).toMatch(/^[0-9a-f]{64}$/);
+    expect(all[0]).toMatchObject({ operation: 'Encrypt', outcome: 'Succeeded', principal: { accessKeyId: 'test' }, keyMaterialId: key.CurrentKeyMaterialId });
   });
 
   it('keeps its read models current after the server drops the subscription', async () => {
