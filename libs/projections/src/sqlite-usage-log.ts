@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { usageRecordsOf, type StoredUsageRecord, type UsageLog, type UsagePage, type UsageQuery, type UsageRecordData } from '@keyledger/application';
-import type { EventStore, RecordedEvent } from '@keyledger/event-store';
+import type { EventStore } from '@keyledger/event-store';
 
 /** A page never holds more than this, whatever the caller asks for. */
 export const MAX_USAGE_PAGE = 1000;
@@ -94,7 +94,7 @@ export class SqliteUsageLog implements UsageLog {
   private async recordsAt(rows: readonly Row[]): Promise<StoredUsageRecord[]> {
     const positions = [...new Set(rows.map((row) => row.position))];
     const batches = new Map<number, unknown[]>();
-    for (const event of (await this.log.readEventsAt(positions)) as RecordedEvent[]) batches.set(event.position, usageRecordsOf(event) ?? []);
+    for (const event of await this.log.readEventsAt(positions)) batches.set(event.position, usageRecordsOf(event) ?? []);
     return rows.flatMap((row) => {
       const record = batches.get(row.position)?.[row.idx];
       return record !== null && typeof record === 'object' ? [toStored(row, record as UsageRecordData)] : [];

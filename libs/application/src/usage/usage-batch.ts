@@ -55,18 +55,13 @@ export function encodeUsageBatch(records: readonly object[]): UsageBatchData {
   const all = records as readonly StoredRecord[];
   const first = all[0] ?? {};
   const shared: StoredRecord = {};
-  const sharedMembers = new Set<Member>();
   for (const member of SHAREABLE) {
     const value = first[member];
-    if (value === undefined) continue;
-    if (all.every((r) => sameValue(r[member], value))) {
-      shared[member] = value;
-      sharedMembers.add(member);
-    }
+    if (value !== undefined && all.every((r) => sameValue(r[member], value))) shared[member] = value;
   }
   const own = all.map((r) => {
     const rest: StoredRecord = {};
-    for (const member of MEMBERS) if (!sharedMembers.has(member) && r[member] !== undefined) rest[member] = r[member];
+    for (const member of MEMBERS) if (!Object.hasOwn(shared, member) && r[member] !== undefined) rest[member] = r[member];
     return rest;
   });
   return { records: own, shared };
@@ -80,9 +75,9 @@ const isObject = (value: unknown): value is Record<string, unknown> => value !==
  * reader checks every record: the log may hold what Keyledger never wrote).
  */
 export function usageRecordsOf(event: { type: string; data: unknown }): unknown[] | undefined {
-  if (!isObject(event.data) || !Array.isArray(event.data.records)) return isUsageEventType(event.type) ? [] : undefined;
+  if (!isUsageEventType(event.type)) return undefined;
+  if (!isObject(event.data) || !Array.isArray(event.data.records)) return [];
   if (event.type === USAGE_EVENT_V1) return event.data.records;
-  if (event.type !== USAGE_EVENT_V2) return undefined;
   const shared = isObject(event.data.shared) ? event.data.shared : {};
   return event.data.records.map((own: unknown) => {
     if (!isObject(own)) return own;

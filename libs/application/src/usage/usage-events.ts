@@ -28,7 +28,6 @@ export type UsageRecordData = Omit<StoredUsageRecord, 'cursor'> & {
   region: string;
 };
 
-
 /** SHA-256 (hex) of the context's canonical bytes (the AAD form); undefined for an absent or empty context. */
 export function encryptionContextHash(context: Record<string, string> | undefined): string | undefined {
   if (!context || Object.keys(context).length === 0) return undefined;
