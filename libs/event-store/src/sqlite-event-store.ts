@@ -18,7 +18,7 @@ import {
 } from './event-store.port';
 import { assertValidAppend, resolvePositions, resolveReadAllOptions, resolveReadStreamOptions } from './port-arguments';
 import { recordedEventFromRow, SqliteEventRow } from './sqlite-event-row';
-import { BUSY_TIMEOUT_MS, LOG_SYNCHRONOUS, openEventDatabase, SELECT_LOG_HEAD } from './sqlite-schema';
+import { BUSY_TIMEOUT_MS, limitBy, LOG_SYNCHRONOUS, openEventDatabase, SELECT_LOG_HEAD } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
   /** Database file path, or ':memory:' for a private in-memory database. */
@@ -61,7 +61,7 @@ interface QueuedAppend {
 const EVENT_COLUMNS = 'position, stream_id, revision, type, data, metadata, recorded_at';
 
 /** A range of the UNIQUE (stream_id, revision) index: the cost is the rows returned, not the stream's length. */
-export const SELECT_STREAM_RANGE = `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`;
+export const SELECT_STREAM_RANGE = `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ${limitBy()}`;
 
 /**
  * Durable event store on one SQLite file (better-sqlite3, WAL). Safe to share between connections and
@@ -116,7 +116,7 @@ export class SqliteEventStore implements EventStore {
     );
     this.selectStream = this.db.prepare(SELECT_STREAM_RANGE);
     this.selectPage = this.db.prepare(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position ${limitBy()}`,
     );
     // The positions go in as one JSON array: one statement, whatever their number, each an INTEGER PRIMARY KEY lookup.
     this.selectAtPositions = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position IN (SELECT value FROM json_each(?)) ORDER BY position`);

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AuditLog, AuditPage, AuditQuery, AuditRecord } from '@keyledger/application';
-import type { EventStore } from '@keyledger/event-store';
+import { limitBy, type EventStore } from '@keyledger/event-store';
 import { toAuditRecord } from './audit-record';
 
 /** A page never holds more than this, whatever the caller asks for. */
@@ -41,7 +41,7 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   private statement(filters: string[]): Database.Statement {
-    const sql = `SELECT position FROM audit_entries WHERE ${filters.join(' AND ')} ORDER BY position LIMIT @limit`;
+    const sql = `SELECT position FROM audit_entries WHERE ${filters.join(' AND ')} ORDER BY position ${limitBy('@limit')}`;
     let statement = this.statements.get(sql);
     if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql).pluck()));
     return statement;

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AliasEntry, AliasReadModel } from '@keyledger/application';
 import type { RequestScope } from '@keyledger/domain';
+import { limitBy } from '@keyledger/event-store';
 
 /** ListAliases markers are opaque to clients; inside they are the name of the last alias returned. */
 const encodeMarker = (aliasName: string): string => Buffer.from(`kla1:${aliasName}`).toString('base64url');
@@ -18,8 +19,8 @@ export class SqliteAliasReadModel implements AliasReadModel {
 
   constructor(db: Database.Database) {
     this.statements = {
-      all: db.prepare(`SELECT ${COLUMNS} FROM aliases WHERE account_id = ? AND region = ? AND alias_name > ? ORDER BY alias_name LIMIT ?`),
-      ofKey: db.prepare(`SELECT ${COLUMNS} FROM aliases WHERE account_id = ? AND region = ? AND target_key_id = ? AND alias_name > ? ORDER BY alias_name LIMIT ?`),
+      all: db.prepare(`SELECT ${COLUMNS} FROM aliases WHERE account_id = ? AND region = ? AND alias_name > ? ORDER BY alias_name ${limitBy()}`),
+      ofKey: db.prepare(`SELECT ${COLUMNS} FROM aliases WHERE account_id = ? AND region = ? AND target_key_id = ? AND alias_name > ? ORDER BY alias_name ${limitBy()}`),
     };
   }
 

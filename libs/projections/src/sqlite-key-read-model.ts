@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { KeyListEntry, KeyReadModel } from '@keyledger/application';
 import type { KeyState, RequestScope } from '@keyledger/domain';
+import { limitBy } from '@keyledger/event-store';
 
 /** ListKeys markers are opaque to clients; inside they are the creation position of the last key returned. */
 const encodeMarker = (position: number): string => Buffer.from(`kl1:${position}`).toString('base64url');
@@ -16,10 +17,10 @@ export class SqliteKeyReadModel implements KeyReadModel {
     this.statements = {
       find: db.prepare('SELECT state FROM key_summaries WHERE key_id = ? AND account_id = ? AND region = ?'),
       list: db.prepare(`SELECT key_id AS keyId, arn, created_position AS createdPosition FROM key_summaries
-        WHERE account_id = ? AND region = ? AND created_position > ? AND deleted = 0 ORDER BY created_position LIMIT ?`),
-      deletionDue: db.prepare('SELECT key_id AS keyId FROM key_summaries WHERE deletion_due <= ? ORDER BY deletion_due LIMIT ?'),
-      rotationDue: db.prepare('SELECT key_id AS keyId FROM key_summaries WHERE rotation_due <= ? ORDER BY rotation_due LIMIT ?'),
-      due: db.prepare('SELECT DISTINCT key_id AS keyId FROM material_expiry_schedule WHERE valid_to <= ? ORDER BY valid_to LIMIT ?'),
+        WHERE account_id = ? AND region = ? AND created_position > ? AND deleted = 0 ORDER BY created_position ${limitBy()}`),
+      deletionDue: db.prepare(`SELECT key_id AS keyId FROM key_summaries WHERE deletion_due <= ? ORDER BY deletion_due ${limitBy()}`),
+      rotationDue: db.prepare(`SELECT key_id AS keyId FROM key_summaries WHERE rotation_due <= ? ORDER BY rotation_due ${limitBy()}`),
+      due: db.prepare(`SELECT DISTINCT key_id AS keyId FROM material_expiry_schedule WHERE valid_to <= ? ORDER BY valid_to ${limitBy()}`),
     };
   }
 

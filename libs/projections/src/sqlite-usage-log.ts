@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { usageRecordsOf, type StoredUsageRecord, type UsageLog, type UsagePage, type UsageQuery, type UsageRecordData } from '@keyledger/application';
-import type { EventStore } from '@keyledger/event-store';
+import { limitBy, type EventStore } from '@keyledger/event-store';
 
 /** A page never holds more than this, whatever the caller asks for. */
 export const MAX_USAGE_PAGE = 1000;
@@ -102,7 +102,7 @@ export class SqliteUsageLog implements UsageLog {
   }
 
   private statement(filters: string[]): Database.Statement {
-    const sql = `SELECT position, idx FROM usage_records WHERE ${filters.join(' AND ')} ORDER BY position, idx LIMIT @limit`;
+    const sql = `SELECT position, idx FROM usage_records WHERE ${filters.join(' AND ')} ORDER BY position, idx ${limitBy('@limit')}`;
     let statement = this.statements.get(sql);
     if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
     return statement;

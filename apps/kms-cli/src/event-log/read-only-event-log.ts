@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import type { RecordedEvent } from '@keyledger/event-store';
 // The light module directly: the library's index also loads the EventStoreDB client, slowing CLI start-up.
 import { recordedEventFromRow, type SqliteEventRow } from '../../../../libs/event-store/src/sqlite-event-row';
-import { eventLogFile, SELECT_LOG_HEAD } from '../../../../libs/event-store/src/sqlite-schema';
+import { eventLogFile, limitBy, SELECT_LOG_HEAD } from '../../../../libs/event-store/src/sqlite-schema';
 import { CliError } from '../cli-error';
 
 type EventRow = SqliteEventRow;
@@ -31,8 +31,8 @@ export class ReadOnlyEventLog {
     this.db.pragma('busy_timeout = 5000');
     this.statements = {
       // LIMIT -1: no limit. A range of the (stream_id, revision) index, as in the store.
-      stream: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`),
-      page: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`),
+      stream: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ${limitBy()}`),
+      page: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position ${limitBy()}`),
       head: this.db.prepare(SELECT_LOG_HEAD),
       count: this.db.prepare('SELECT COUNT(*) AS count FROM events WHERE position <= ?'),
       refusals: this.db.prepare(

@@ -1,6 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { AppendResult, EventStore, JsonObject, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from '@keyledger/event-store';
+import { limitBy } from '../../../../libs/event-store/src/sqlite-schema';
 import { CliError } from '../cli-error';
 import type { ReadOnlyEventLog } from '../event-log/read-only-event-log';
 
@@ -78,7 +79,7 @@ export class ReplayFeed implements EventStore {
     const skipTypes = this.options.skipTypes ?? [];
     const skipped = skipTypes.length > 0 ? ` AND type NOT IN (${skipTypes.map(() => '?').join(', ')})` : '';
     const statement = db
-      .prepare(`SELECT position, stream_id, revision, type, data, ${metadataColumn}, recorded_at FROM events WHERE position > ? AND position <= ?${skipped} ORDER BY position LIMIT ?`)
+      .prepare(`SELECT position, stream_id, revision, type, data, ${metadataColumn}, recorded_at FROM events WHERE position > ? AND position <= ?${skipped} ORDER BY position ${limitBy()}`)
       .raw(true);
     let position = after;
     for (;;) {
