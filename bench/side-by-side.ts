@@ -183,6 +183,27 @@ export async function keyledgerKeys(client: AwsJsonClient): Promise<Keys> {
   };
 }
 
+/** CPU time per request, in ms, of the measured server and of the benchmark's client together: both run on this machine's cores. */
+export function machineCpuPerRequest(w: SideWindow): number | undefined {
+  if (w.cpuMsPerRequest === undefined || !(w.perSecond > 0)) return undefined;
+  return w.cpuMsPerRequest + (w.cpu.clientPercent / 100) * (1000 / w.perSecond);
+}
+
+/**
+ * What the machine allows a row at most. With the client on the same cores, a server that kept every core busy would
+ * serve cores ÷ (its CPU per request + the client's); so Keyledger ÷ reference cannot exceed the reference's machine
+ * CPU per request ÷ Keyledger's, however well Keyledger spread its work over the cores. `serviceForRatio` is the
+ * service CPU per request (ms) Keyledger would need for `ratio` at that bound, its client's cost as measured.
+ */
+export function cpuCeiling(row: SideRow, ratio: number): { referenceMs: number; keyledgerMs: number; ceiling: number; serviceForRatio: number } | undefined {
+  const references = [row.referenceFirst, row.referenceLast].map((w) => (w ? machineCpuPerRequest(w) : undefined)).filter((v): v is number => v !== undefined);
+  const keyledgerMs = row.keyledger ? machineCpuPerRequest(row.keyledger) : undefined;
+  if (references.length === 0 || keyledgerMs === undefined || row.keyledger?.cpuMsPerRequest === undefined) return undefined;
+  const referenceMs = references.reduce((a, b) => a + b, 0) / references.length;
+  const keyledgerClientMs = keyledgerMs - row.keyledger.cpuMsPerRequest;
+  return { referenceMs, keyledgerMs, ceiling: referenceMs / keyledgerMs, serviceForRatio: referenceMs / ratio - keyledgerClientMs };
+}
+
 /** One measured window: load at the side-by-side concurrency after a warm-up, with the server's CPU and peak RSS. */
 export async function window(server: string, target: ServiceProcess, input: Record<string, unknown>, operation: SideOperation, c: SideCase, config: BenchConfig): Promise<SideWindow> {
   await waitForServiceIdle(target, { maxMs: 5000 });
