@@ -189,19 +189,44 @@ export function machineCpuPerRequest(w: SideWindow): number | undefined {
   return w.cpuMsPerRequest + (w.cpu.clientPercent / 100) * (1000 / w.perSecond);
 }
 
+/** What the machine allows one row, with the client's CPU per request as measured against each server (ms). */
+export interface CpuCeiling {
+  /** Service + client CPU per request: the reference (mean of its two windows) and Keyledger. */
+  referenceMs: number;
+  keyledgerMs: number;
+  /** Reference ÷ Keyledger machine CPU per request: with the client as measured against Keyledger, then against the reference. */
+  ceiling: number;
+  ceilingAtReferenceClient: number;
+  /** Keyledger service CPU per request that would put each ceiling at the ratio asked for. */
+  serviceForRatio: number;
+  serviceForRatioAtReferenceClient: number;
+}
+
 /**
  * What the machine allows a row at most. With the client on the same cores, a server that kept every core busy would
  * serve cores ÷ (its CPU per request + the client's); so Keyledger ÷ reference cannot exceed the reference's machine
- * CPU per request ÷ Keyledger's, however well Keyledger spread its work over the cores. `serviceForRatio` is the
- * service CPU per request (ms) Keyledger would need for `ratio` at that bound, its client's cost as measured.
+ * CPU per request ÷ Keyledger's, however well Keyledger spread its work over the cores. The client costs more per
+ * request against a slower server (it wakes for fewer responses at a time), so the bound is given twice: with the
+ * client as measured against Keyledger, and as measured against the reference (what it would cost were Keyledger as
+ * fast).
  */
-export function cpuCeiling(row: SideRow, ratio: number): { referenceMs: number; keyledgerMs: number; ceiling: number; serviceForRatio: number } | undefined {
-  const references = [row.referenceFirst, row.referenceLast].map((w) => (w ? machineCpuPerRequest(w) : undefined)).filter((v): v is number => v !== undefined);
-  const keyledgerMs = row.keyledger ? machineCpuPerRequest(row.keyledger) : undefined;
-  if (references.length === 0 || keyledgerMs === undefined || row.keyledger?.cpuMsPerRequest === undefined) return undefined;
-  const referenceMs = references.reduce((a, b) => a + b, 0) / references.length;
-  const keyledgerClientMs = keyledgerMs - row.keyledger.cpuMsPerRequest;
-  return { referenceMs, keyledgerMs, ceiling: referenceMs / keyledgerMs, serviceForRatio: referenceMs / ratio - keyledgerClientMs };
+export function cpuCeiling(row: SideRow, ratio: number): CpuCeiling | undefined {
+  const kl = row.keyledger;
+  const klMachine = kl ? machineCpuPerRequest(kl) : undefined;
+  const references = [row.referenceFirst, row.referenceLast].filter((w): w is SideWindow => w !== undefined && machineCpuPerRequest(w) !== undefined);
+  if (!kl || kl.cpuMsPerRequest === undefined || klMachine === undefined || references.length === 0) return undefined;
+  const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+  const referenceMs = mean(references.map((w) => machineCpuPerRequest(w)!));
+  const referenceClientMs = mean(references.map((w) => machineCpuPerRequest(w)! - w.cpuMsPerRequest!));
+  const keyledgerClientMs = klMachine - kl.cpuMsPerRequest;
+  return {
+    referenceMs,
+    keyledgerMs: klMachine,
+    ceiling: referenceMs / klMachine,
+    ceilingAtReferenceClient: referenceMs / (kl.cpuMsPerRequest + referenceClientMs),
+    serviceForRatio: referenceMs / ratio - keyledgerClientMs,
+    serviceForRatioAtReferenceClient: referenceMs / ratio - referenceClientMs,
+  };
 }
 
 /** One measured window: load at the side-by-side concurrency after a warm-up, with the server's CPU and peak RSS. */
