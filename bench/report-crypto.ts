@@ -1,6 +1,7 @@
 import type { CpuUse } from './cpu';
 import { CryptoOperationResult, CryptoResults, cryptoFailures } from './crypto';
 import { cpuMsPerOp, errors, ms, pct, rate, table } from './format';
+import { mean } from './measure';
 import { STORE_LABELS } from './stores';
 
 /** Report parts of the cryptographic-operations scenario (bench/crypto.ts). */
@@ -110,7 +111,7 @@ export function cryptoObservations(results: WithCrypto): string[] {
       }
     }
     if (clientCosts.length > 0) {
-      const meanClient = clientCosts.reduce((a, b) => a + b, 0) / clientCosts.length;
+      const meanClient = mean(clientCosts);
       note += ` The lean client spent ${ms(meanClient)} ms of CPU per request on average (signing, HTTP, parsing and checking).`;
     }
     notes.push(note);

@@ -3,7 +3,7 @@ import { DEFAULT_WRAPPING_KEY_POOL_SIZES } from '../apps/kms-api/src/config/conf
 import { AwsJsonClient } from './aws-json';
 import { BenchConfig } from './config';
 import { CpuMeter, CpuUse, processRssBytes, RssPeakSampler } from './cpu';
-import { ClosedLoopOptions, ErrorTally, LatencyStats, LoopResult, runClosedLoop, summarize, timedBurst } from './measure';
+import { ClosedLoopOptions, ErrorTally, LatencyStats, LoopResult, mean, runClosedLoop, summarize, timedBurst } from './measure';
 import { waitForServiceIdle } from './scenarios';
 import { ServiceProcess } from './service-process';
 
@@ -213,11 +213,14 @@ export interface CpuCeiling {
 export function cpuCeiling(row: SideRow, ratio: number): CpuCeiling | undefined {
   const kl = row.keyledger;
   const klMachine = kl ? machineCpuPerRequest(kl) : undefined;
-  const references = [row.referenceFirst, row.referenceLast].filter((w): w is SideWindow => w !== undefined && machineCpuPerRequest(w) !== undefined);
+  // Each reference window's machine CPU per request, and the client's share of it.
+  const references = [row.referenceFirst, row.referenceLast].flatMap((w) => {
+    const machine = w && machineCpuPerRequest(w);
+    return w?.cpuMsPerRequest === undefined || machine === undefined ? [] : [{ machine, client: machine - w.cpuMsPerRequest }];
+  });
   if (!kl || kl.cpuMsPerRequest === undefined || klMachine === undefined || references.length === 0) return undefined;
-  const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
-  const referenceMs = mean(references.map((w) => machineCpuPerRequest(w)!));
-  const referenceClientMs = mean(references.map((w) => machineCpuPerRequest(w)! - w.cpuMsPerRequest!));
+  const referenceMs = mean(references.map((w) => w.machine));
+  const referenceClientMs = mean(references.map((w) => w.client));
   const keyledgerClientMs = klMachine - kl.cpuMsPerRequest;
   return {
     referenceMs,
