@@ -1,19 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { sourceFiles } from '../../../test/support/source-files';
 
 /**
  * The domain is pure: no framework, no I/O, no clock, no crypto. Every non-test source file may import only
  * other domain files (relative paths).
  */
 const ROOT = __dirname;
-
-function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [full] : [];
-  });
-}
 
 /** Every module specifier in a file: import/export ... from 'x', import 'x', require('x'), import('x'). */
 function specifiers(source: string): string[] {

@@ -1,18 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
+import { sourceFiles } from '../../../test/support/source-files';
 import { limitBy } from './sqlite-schema';
 
 const repoRoot = join(__dirname, '..', '..', '..');
-
-/** Every TypeScript source of the service, the CLI and the libraries, specs left out. */
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sources(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [path] : [];
-  });
-}
 
 describe('limitBy', () => {
   const db = new Database(':memory:');
@@ -37,7 +29,7 @@ describe('limitBy', () => {
 
   it('is how every prepared statement of the service, the CLI and the libraries limits by a parameter', () => {
     const bare = ['apps', 'libs'].flatMap((dir) =>
-      sources(join(repoRoot, dir)).flatMap((file) =>
+      sourceFiles(join(repoRoot, dir)).flatMap((file) =>
         readFileSync(file, 'utf8')
           .split('\n')
           .map((line, index) => ({ line, where: `${relative(repoRoot, file)}:${index + 1}` }))
