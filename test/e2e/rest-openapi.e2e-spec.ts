@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { wrapForImport } from '../support/client-wrapping';
 import { RunningKeyledger, startKeyledger } from '../support/keyledger-harness';
 import { OpenApiClient, OpenApiOperation } from '../support/openapi-client';
-import { restCall } from '../support/rest-client';
+import { restCall, unsigned } from '../support/rest-client';
+import { testBearerTokenOf } from '../support/test-credentials';
 
 /** Changes to an existing key: each takes If-Match (412 when the key moved on) and answers with the new revision as ETag. */
 const KEY_CHANGES = [
@@ -128,6 +129,34 @@ describe('REST: OpenAPI document', () => {
     // The check itself is real: an undocumented route is the framework's 404.
     const missing = await restCall(kl.url, 'PATCH', `/v1/keys/${unknownKey}`);
     expect({ status: missing.status, type: missing.body.type }).toEqual({ status: 404, type: 'urn:keyledger:problem:no-such-route' });
+  });
+
+  it('says every route needs a SigV4 signature or a bearer token, and every route answers a caller with neither with the 401 it documents', async () => {
+    const { document } = api;
+    // Either scheme, and no empty requirement: nothing under /v1 is open.
+    expect(document.security).toEqual([{ sigv4: [] }, { bearer: [] }]);
+    expect((document.components as { securitySchemes?: unknown }).securitySchemes).toMatchObject({
+      sigv4: { type: 'apiKey', in: 'header', name: 'Authorization' },
+      bearer: { type: 'http', scheme: 'bearer' },
+    });
+    expect((document.info as { description?: string }).description).toMatch(/Every request is authenticated/);
+
+    const unknownKey = '11111111-2222-3333-4444-555555555555';
+    for (const { method, path, operation } of api.operations()) {
+      const url = path.replace('{keyId}', unknownKey).replace('{aliasName}', 'alias%2Fno-such-alias');
+      const reply = await restCall(kl.url, method.toUpperCase(), url, { body: operation.requestBody ? {} : undefined, headers: unsigned() });
+      const route = `${method} ${path}`;
+      expect({ route, status: reply.status, type: reply.body?.type, awsErrorType: reply.body?.awsErrorType }).toEqual({
+        route,
+        status: 401,
+        type: 'urn:keyledger:problem:unauthenticated',
+        awsErrorType: 'MissingAuthenticationTokenException',
+      });
+      api.checkAgainstDocument(operation.operationId, operation, reply);
+    }
+    // The bearer scheme the document names is served.
+    const bearer = await restCall(kl.url, 'GET', '/v1/keys', { headers: { Authorization: `Bearer ${testBearerTokenOf('111122223333')}` } });
+    expect(bearer.status).toBe(200);
   });
 
   it('a client that knows only the document runs the BYOK flow, with If-Match from ETag', async () => {

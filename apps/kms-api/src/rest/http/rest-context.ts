@@ -5,7 +5,7 @@ import { parseIfMatch } from './etag';
 import type { RestRequest } from './rest-request';
 
 /**
- * Who is calling, resolved exactly as the AWS endpoint does (SigV4 credential scope, defaults otherwise).
+ * Who is calling: the caller RestAuthenticationGuard authenticated (RequestAuthenticator, as on the AWS endpoint).
  * `operation` is the AWS operation name, so the audit trail reads the same whichever endpoint a change came
  * through.
  */

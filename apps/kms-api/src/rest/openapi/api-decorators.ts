@@ -7,6 +7,7 @@ import { PROBLEM_CONTENT_TYPE } from '../errors/problem-types';
 
 const PROBLEMS: Record<number, string> = {
   400: 'The request is malformed or invalid (ValidationException, SerializationException, InvalidArnException, InvalidMarkerException), or If-Match is malformed.',
+  401: 'The request is not authenticated: no signature or bearer token, or one that does not verify (MissingAuthenticationTokenException, IncompleteSignatureException, InvalidSignatureException, UnrecognizedClientException).',
   403: 'The caller may not do this (NotAuthorizedException), e.g. an alias name under the reserved alias/aws/ prefix.',
   404: 'The key does not exist for this caller, or did not exist yet at `asOf` (NotFoundException).',
   409: "The key's state does not allow the operation (KMSInvalidStateException, DisabledException, ConflictException).",
@@ -23,12 +24,13 @@ const ETAG = { ETag: { description: "The key stream's revision as a strong entit
 
 /**
  * Error responses: problem+json, with the request id, and for 412 the key's current revision in ETag.
- * `descriptions` replaces the shared text for statuses whose causes are specific to the route.
+ * `descriptions` replaces the shared text for statuses whose causes are specific to the route. 401 is always
+ * listed: every REST route authenticates its caller first (RestEndpoint's guard).
  */
 export const ApiProblemsWith = (descriptions: Record<number, string>, ...statuses: number[]) =>
   applyDecorators(
     ApiExtraModels(ProblemResource),
-    ...statuses.map((status) =>
+    ...[...new Set([401, ...statuses])].sort((a, b) => a - b).map((status) =>
       ApiResponse({
         status,
         description: descriptions[status] ?? PROBLEMS[status],
