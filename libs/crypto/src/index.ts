@@ -1,4 +1,5 @@
 export * from './wrapping';
+export * from './low-priority-key-generator';
 export * from './key-material';
 export * from './master-key';
 export * from './sealed-material';

@@ -13,6 +13,7 @@ import {
   privateDecrypt,
   publicEncrypt,
   randomBytes,
+  type RSAKeyPairOptions,
 } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { WrappingAlgorithm, WrappingKeySpec } from '../../domain/src/key-spec';
@@ -55,16 +56,21 @@ export function isRsaAesKeyWrap(algorithm: WrappingAlgorithm): boolean {
   return algorithm === 'RSA_AES_KEY_WRAP_SHA_1' || algorithm === 'RSA_AES_KEY_WRAP_SHA_256';
 }
 
-/** A fresh wrapping key pair (async: RSA_4096 takes seconds and must not block the event loop). */
-export async function generateWrappingKeyPair(
-  spec: WrappingKeySpec,
-): Promise<{ publicKeyDer: Buffer; privateKeyDer: Buffer }> {
-  const { publicKey, privateKey } = await generateKeyPairAsync('rsa', {
+/** node:crypto's generateKeyPair('rsa', …) options for a wrapping key pair: DER SPKI public, DER PKCS#8 private key. */
+export function wrappingKeyPairOptions(spec: WrappingKeySpec): RSAKeyPairOptions<'der', 'der'> {
+  return {
     modulusLength: MODULUS_BITS[spec],
     publicExponent: RSA_PUBLIC_EXPONENT,
     publicKeyEncoding: { type: 'spki', format: 'der' },
     privateKeyEncoding: { type: 'pkcs8', format: 'der' },
-  });
+  };
+}
+
+/** A fresh wrapping key pair (async: RSA_4096 takes seconds and must not block the event loop). */
+export async function generateWrappingKeyPair(
+  spec: WrappingKeySpec,
+): Promise<{ publicKeyDer: Buffer; privateKeyDer: Buffer }> {
+  const { publicKey, privateKey } = await generateKeyPairAsync('rsa', wrappingKeyPairOptions(spec));
   return { publicKeyDer: publicKey, privateKeyDer: privateKey };
 }
 
