@@ -134,7 +134,7 @@ function observations(results: BenchResults): string[] {
   const burst = results.burst.filter((s) => s.latencies.length > poolSize);
   if (burst.length > 0) {
     notes.push(
-      `The pool keeps ${poolSize} pair(s) ready per spec and refills in the background with at most one generation per core, all specs together; a call that finds the pool empty waits for the next pair of its spec to finish and gets a generation started at once (at most one per core per spec). In the back-to-back bursts (latency of each call in order: ${burst.map((s) => `${s.spec}: ${s.latencies.map(ms).join(', ')} ms`).join('; ')}) ` +
+      `The pool keeps ${poolSize} pair(s) ready per spec and refills in the background, one generation at a time on a low-priority worker thread; a call that finds the pool empty gets a generation of its own started at once, at normal priority (at most one per core per spec), and the first pair of its spec to finish. In the back-to-back bursts (latency of each call in order: ${burst.map((s) => `${s.spec}: ${s.latencies.map(ms).join(', ')} ms`).join('; ')}) ` +
         `the calls served from the pool (${burst.map((s) => `${poolHits(results, s)} for ${s.spec}`).join(', ')}) took milliseconds and the others waited for a generation. ` +
         `After each burst the service stayed busy for about ${Object.entries(results.refillAfterBurstMs)
           .map(([spec, wait]) => `${(wait / 1000).toFixed(1)} s (${spec})`)
@@ -421,7 +421,7 @@ export function renderMarkdown(results: BenchResults): string {
         ]),
       ),
       '',
-      'When calls arrive faster than the pool refills, only the first pooled pairs are fast; later calls generate on demand, competing with the background refill for the same two cores.',
+      'When calls arrive faster than the pool refills, only the first pooled pairs are fast; later calls generate on demand, beside the background refill, which takes only the CPU they leave idle.',
       '',
     );
 

@@ -1,16 +1,16 @@
 import { availableParallelism } from 'node:os';
 
-/** Threads of libuv's pool beyond the wrapping-key pool's background generations (one per core). */
+/** Threads of libuv's pool beyond the wrapping-key generations of callers who find the pool empty (one per core). */
 export const THREAD_POOL_SPARE_THREADS = 2;
 /** libuv's own default. */
 const LIBUV_DEFAULT_THREADS = 4;
 
 /**
- * The size libuv's thread pool should have: the wrapping-key pool refills on it with up to one RSA generation per
- * core (seconds each), and the same pool runs every asynchronous file write (the log), DNS lookup (the
- * EventStoreDB connection) and zlib call. With libuv's default of 4 threads and 2 or more cores, a refill could
- * take all of them and hold the log's writes back for seconds; so: the core count plus THREAD_POOL_SPARE_THREADS,
- * never fewer than the default.
+ * The size libuv's thread pool should have: callers who find the wrapping-key pool empty get RSA generations on it
+ * (seconds each for RSA_4096; the pool's own refills run on a worker thread instead), and the same pool runs every
+ * asynchronous file write (the log), DNS lookup (the EventStoreDB connection) and zlib call. With libuv's default
+ * of 4 threads and 2 or more cores, a burst of such callers could take all of them and hold the log's writes back
+ * for seconds; so: the core count plus THREAD_POOL_SPARE_THREADS, never fewer than the default.
  */
 export function threadPoolSize(cores = availableParallelism()): number {
   return Math.max(LIBUV_DEFAULT_THREADS, cores + THREAD_POOL_SPARE_THREADS);

@@ -6,17 +6,27 @@ import { WrappingKeySource } from '../ports';
 type KeyPair = { publicKeyDer: Buffer; privateKeyDer: Buffer };
 type Generate = (spec: WrappingKeySpec) => Promise<KeyPair>;
 
+/** Where the pool's own fills and refills are generated (the service: LowPriorityKeyGenerator). */
+export interface BackgroundGenerator {
+  generate: Generate;
+  close(): void;
+}
+
 /**
- * How long after a pair is handed out from a full enough pool the refill starts. RSA generation takes both cores
- * for a while; started at the first take of a burst it would slow the rest of the burst down (measured: burst of 8
- * p50 ~39 ms refilling at once, ~17 ms refilling after 100 ms, on a loaded 2-core machine).
+ * How long after a pair is handed out from a full enough pool the refill starts, so the rest of a burst is handled
+ * before any generation starts. Measured when refills still ran at normal priority on both cores: a burst of 8 had
+ * p50 ~39 ms refilling at once, ~17 ms refilling after 100 ms (loaded 2-core machine). At low priority a refill
+ * takes far less from a burst, but a worker thread starting up still costs some CPU.
  */
 export const REFILL_DELAY_MS = 100;
 
 interface SpecState {
   ready: KeyPair[];
   waiting: Array<{ resolve: (pair: KeyPair) => void; reject: (error: Error) => void }>;
-  generating: number;
+  /** Generations started for callers who found the pool empty (`generate`, normal priority). */
+  forCallers: number;
+  /** Generations started to fill the pool (the background generator). */
+  forPool: number;
   /** The pending delayed refill, if any: until it fires, the spec is not refilled in the background. */
   refill?: NodeJS.Timeout;
 }
@@ -24,16 +34,14 @@ interface SpecState {
 /**
  * Hands out RSA wrapping key pairs for GetParametersForImport, each pair once (a fresh pair per call, as AWS
  * does). Generating an RSA_4096 pair takes seconds, so the pool keeps `targetSize` pairs ready per spec and
- * refills in the background on libuv's thread pool. A pair taken from the pool is replaced after
- * REFILL_DELAY_MS, so a burst served from the pool is not competing with the generations it triggers.
+ * fills and refills them through the background generator: in the service, a low-priority worker thread, so a
+ * fill takes only CPU that requests leave idle. A pair taken from the pool is replaced after REFILL_DELAY_MS, so a
+ * burst served from the pool is not competing with the generations it triggers.
  *
- * `maxParallel` (the core count) bounds generation twice:
- * - background refills, all specs together: a fill never takes more of libuv's thread pool than the machine has
- *   cores, so the log's file writes and DNS lookups, which share that pool, are not queued behind seconds of RSA
- *   generation (the entry point sizes the thread pool above the core count, see thread-pool.ts);
- * - a caller who finds the pool empty waits for the next pair of its spec to finish, and gets a generation started
- *   at once whatever is refilling, at most `maxParallel` per spec, so a burst queues instead of making every
- *   generation slower.
+ * A caller who finds the pool empty does not wait on a low-priority generation: it gets one of its own from
+ * `generate` (libuv's thread pool, normal priority) at once, at most `maxParallel` (the core count) per spec, so a
+ * burst queues instead of making every generation slower; whichever pair of its spec finishes first serves it.
+ * The pool's own generations make up only its shortfall, at most `maxParallel` in flight, all specs together.
  */
 export class WrappingKeyPool implements WrappingKeySource {
   private readonly logger = new Logger(WrappingKeyPool.name);
@@ -45,6 +53,7 @@ export class WrappingKeyPool implements WrappingKeySource {
     private readonly maxParallel = 2,
     private readonly generate: Generate = generateWrappingKeyPair,
     private readonly refillDelayMs = REFILL_DELAY_MS,
+    private readonly background: BackgroundGenerator = { generate, close: () => undefined },
   ) {}
 
   /** Starts filling every spec's pool (in the order of `targetSize`); returns without waiting. */
@@ -76,43 +85,46 @@ export class WrappingKeyPool implements WrappingKeySource {
   close(): void {
     this.closed = true;
     for (const state of this.specs.values()) clearTimeout(state.refill);
+    this.background.close();
   }
 
   private state(spec: WrappingKeySpec): SpecState {
     let state = this.specs.get(spec);
-    if (!state) this.specs.set(spec, (state = { ready: [], waiting: [], generating: 0 }));
+    if (!state) this.specs.set(spec, (state = { ready: [], waiting: [], forCallers: 0, forPool: 0 }));
     return state;
   }
 
-  /** Starts a generation for each caller of `spec` that no generation in flight will serve, up to maxParallel for the spec. */
+  /** Starts a normal-priority generation for each caller of `spec` that none of those in flight will serve, up to maxParallel for the spec. */
   private serveWaiting(spec: WrappingKeySpec): void {
     const state = this.state(spec);
-    while (state.waiting.length > state.generating && state.generating < this.maxParallel) this.startGeneration(spec, state);
+    while (state.waiting.length > state.forCallers && state.forCallers < this.maxParallel) this.startGeneration(spec, state, 'forCallers');
   }
 
-  /** Generations in flight, all specs together. */
-  private generatingInAll(): number {
+  /** Pool generations in flight, all specs together. */
+  private fillingInAll(): number {
     let total = 0;
-    for (const state of this.specs.values()) total += state.generating;
+    for (const state of this.specs.values()) total += state.forPool;
     return total;
   }
 
-  /** Tops the pools up in the order of `targetSize` while fewer than maxParallel generations run in all. */
+  /** Tops the pools up in the order of `targetSize` while fewer than maxParallel pool generations run in all. */
   private refillInBackground(): void {
     if (this.closed) return;
     for (const spec of Object.keys(this.targetSize) as WrappingKeySpec[]) {
       const state = this.state(spec);
       if (state.refill) continue;
-      const wanted = state.waiting.length + Math.max(0, (this.targetSize[spec] ?? 0) - state.ready.length);
-      while (this.generatingInAll() < this.maxParallel && state.generating < wanted) this.startGeneration(spec, state);
+      // Callers' own generations that no caller is left to take end up in the pool as well.
+      const arriving = state.forPool + Math.max(0, state.forCallers - state.waiting.length);
+      const missing = (this.targetSize[spec] ?? 0) - state.ready.length - arriving;
+      for (let i = 0; i < missing && this.fillingInAll() < this.maxParallel; i++) this.startGeneration(spec, state, 'forPool');
     }
   }
 
-  private startGeneration(spec: WrappingKeySpec, state: SpecState): void {
-    state.generating++;
-    this.generate(spec).then(
+  private startGeneration(spec: WrappingKeySpec, state: SpecState, purpose: 'forCallers' | 'forPool'): void {
+    state[purpose]++;
+    (purpose === 'forCallers' ? this.generate(spec) : this.background.generate(spec)).then(
       (pair) => {
-        state.generating--;
+        state[purpose]--;
         const waiter = state.waiting.shift();
         if (waiter) waiter.resolve(pair);
         else if (!this.closed) state.ready.push(pair);
@@ -120,11 +132,13 @@ export class WrappingKeyPool implements WrappingKeySource {
         this.refillInBackground();
       },
       (error: Error) => {
-        state.generating--;
-        this.logger.error({ msg: 'wrapping key generation failed', spec, error: error.message });
-        // A caller waiting for this pair gets the error; the others get generations of their own. The background
-        // refill does not retry in a loop: it resumes when a pair is next taken or another generation ends.
-        state.waiting.shift()?.reject(error);
+        state[purpose]--;
+        if (this.closed) return; // the background generator stops with the pool
+        this.logger.error({ msg: 'wrapping key generation failed', spec, purpose, error: error.message });
+        // A caller's own generation failing fails that caller; the others keep or get generations of their own. A
+        // pool generation failing fails nobody. The refill does not retry in a loop: it resumes when a pair is next
+        // taken or another generation ends.
+        if (purpose === 'forCallers') state.waiting.shift()?.reject(error);
         this.serveWaiting(spec);
       },
     );
