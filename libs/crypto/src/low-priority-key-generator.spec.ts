@@ -45,6 +45,19 @@ describe('LowPriorityKeyGenerator', () => {
     }
   });
 
+  it('fails the job of a worker that dies, and starts a new worker for the next one', async () => {
+    const generator = new LowPriorityKeyGenerator();
+    try {
+      const doomed = generator.generate('RSA_4096'); // seconds: the worker is still on it below
+      await wait(50);
+      await (generator as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      await expect(doomed).rejects.toThrow(/worker stopped/);
+      expect((await generator.generate('RSA_2048')).publicKeyDer.length).toBeGreaterThan(250);
+    } finally {
+      generator.close();
+    }
+  });
+
   it('fails the jobs it still has when closed, and refuses new ones', async () => {
     const generator = new LowPriorityKeyGenerator();
     const jobs = [generator.generate('RSA_4096'), generator.generate('RSA_4096')];
