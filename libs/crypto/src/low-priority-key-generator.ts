@@ -14,7 +14,7 @@ export interface GeneratedKeyPair {
   privateKeyDer: Buffer;
 }
 
-/** How long the worker stays after its last job: refills come in runs, and a worker costs ~20 MiB of RSS while it lives. */
+/** How long the worker stays after its last job: refills come in runs, and a worker costs 10-20 MiB of RSS while it lives. */
 export const LOW_PRIORITY_WORKER_IDLE_MS = 1000;
 
 /**
@@ -66,7 +66,7 @@ export class LowPriorityKeyGenerator {
     });
   }
 
-  /** Whether a worker thread exists now (for tests and health). */
+  /** Whether a worker thread exists now (for tests). */
   get workerRunning(): boolean {
     return this.worker !== undefined;
   }
