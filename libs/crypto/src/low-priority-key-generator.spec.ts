@@ -58,6 +58,18 @@ describe('LowPriorityKeyGenerator', () => {
     }
   });
 
+  it('fails every job, without hanging, when no worker thread can be started', async () => {
+    const generator = new LowPriorityKeyGenerator();
+    (generator as unknown as { startedWorker: () => never }).startedWorker = () => {
+      throw new Error('no threads left');
+    };
+    const jobs = [generator.generate('RSA_2048'), generator.generate('RSA_2048')];
+    await expect(jobs[0]).rejects.toThrow('no threads left');
+    await expect(jobs[1]).rejects.toThrow('no threads left');
+    await expect(generator.generate('RSA_2048')).rejects.toThrow('no threads left');
+    generator.close();
+  });
+
   it('fails the jobs it still has when closed, and refuses new ones', async () => {
     const generator = new LowPriorityKeyGenerator();
     const jobs = [generator.generate('RSA_4096'), generator.generate('RSA_4096')];

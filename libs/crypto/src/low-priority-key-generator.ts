@@ -26,7 +26,9 @@ export const LOW_PRIORITY_WORKER_IDLE_MS = 1000;
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { generateKeyPairSync } = require('node:crypto');
-if (process.platform === 'linux') require('node:os').setPriority(19);
+if (process.platform === 'linux') {
+  try { require('node:os').setPriority(19); } catch { /* not permitted here: generate at normal priority */ }
+}
 const detached = (bytes) => { const copy = new Uint8Array(bytes.length); copy.set(bytes); return copy.buffer; };
 parentPort.on('message', ({ id, options }) => {
   try {
@@ -89,8 +91,17 @@ export class LowPriorityKeyGenerator {
       this.idleTimer = setTimeout(() => void this.stopWorker(), this.idleMs).unref();
       return;
     }
+    let worker: Worker;
+    try {
+      worker = this.startedWorker();
+    } catch (error) {
+      // No thread to be had (resource limits): this job fails, and so will the next ones, each on its own.
+      job.reject(error instanceof Error ? error : new Error(String(error)));
+      this.runNext();
+      return;
+    }
     this.running = { id: this.nextId++, job };
-    this.startedWorker().postMessage({ id: this.running.id, options: wrappingKeyPairOptions(job.spec) });
+    worker.postMessage({ id: this.running.id, options: wrappingKeyPairOptions(job.spec) });
   }
 
   private startedWorker(): Worker {
