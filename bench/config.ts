@@ -92,6 +92,13 @@ export interface BenchConfig {
   reportPath: string;
 }
 
+/** A positive integer from the environment variable `name`, or `fallback` when it is unset (the small bench tools' knobs). */
+export function positiveInteger(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${process.env[name]}`);
+  return value;
+}
+
 function number(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;

@@ -11,7 +11,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEFAULT_WRAPPING_KEY_POOL_SIZES } from '../apps/kms-api/src/config/config';
 import { AwsJsonClient } from './aws-json';
+import { positiveInteger } from './config';
 import { processRssBytes } from './cpu';
 import { median, now } from './measure';
 import { ServiceProcess } from './service-process';
@@ -36,12 +38,6 @@ interface Round {
   peakRssMiB?: number;
 }
 
-function positiveInteger(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${process.env[name]}`);
-  return value;
-}
-
 async function encryptWindow(url: string, seconds: number): Promise<number[]> {
   const client = new AwsJsonClient(url, 1);
   try {
@@ -63,10 +59,9 @@ async function encryptWindow(url: string, seconds: number): Promise<number[]> {
 
 /** Milliseconds after `spawnedAt` at which every pool gauge of /metrics reads its size. */
 async function poolsFull(url: string, spawnedAt: number): Promise<number | undefined> {
-  const sizes = { RSA_2048: 8, RSA_3072: 2, RSA_4096: 2 }; // the defaults (apps/kms-api/src/config/config.ts)
   while (now() - spawnedAt < POOL_FULL_TIMEOUT_MS) {
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    const full = Object.entries(sizes).every(([spec, size]) => new RegExp(`^keyledger_wrapping_key_pool_ready\\{spec="${spec}"\\} ${size}$`, 'm').test(metrics));
+    const full = Object.entries(DEFAULT_WRAPPING_KEY_POOL_SIZES).every(([spec, size]) => new RegExp(`^keyledger_wrapping_key_pool_ready\\{spec="${spec}"\\} ${size}$`, 'm').test(metrics));
     if (full) return now() - spawnedAt;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

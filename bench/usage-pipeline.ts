@@ -21,18 +21,13 @@ import { encodeUsageBatch, KeyUseRecord, toUsageRecordData, UsageEventTypes, usa
 import { ChainingEventStore } from '@keyledger/audit';
 import { NO_STREAM, SqliteEventStore, type JsonObject } from '@keyledger/event-store';
 import { openReadModelDatabase, ProjectionRunner, readModelProjections } from '@keyledger/projections';
+import { positiveInteger } from './config';
 import { median } from './measure';
 
 const log = (message: string): void => console.log(`[bench:usage] ${message}`);
 
 const STAGES = ['build', 'append', 'project'] as const;
 type Stage = (typeof STAGES)[number];
-
-function positiveInteger(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${process.env[name]}`);
-  return value;
-}
 
 /** An Encrypt by the default test principal, as KeyUse records it. */
 function use(keyId: string): KeyUseRecord {
