@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '../support/event-log';
 import { startServiceProcess } from '../support/service-process';
 import { threadNiceness } from '../support/thread-niceness';
 
@@ -8,16 +9,6 @@ const poolReady = async (url: string): Promise<number> => {
   const text = await (await fetch(`${url}/metrics`)).text();
   return Number(/^keyledger_wrapping_key_pool_ready\{spec="RSA_2048"\} (\d+)$/m.exec(text)?.[1] ?? NaN);
 };
-
-async function eventually<T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 20000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value instanceof Map ? [...value] : value)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * The wrapping-key pool fills on one worker thread at nice 19 (Linux), so a fill takes only CPU that requests leave
@@ -36,14 +27,14 @@ describe('the wrapping-key pool fills at low priority (the service process)', ()
       const startedAt = threadNiceness(pid).get(pid);
       if (process.platform === 'linux') {
         // 16 RSA_2048 pairs take seconds: the worker is there while they are generated (and 1 s after).
-        const filling = await eventually(() => threadNiceness(pid), (threads) => [...threads.values()].includes(19), 'a nice-19 thread while the pool fills');
+        const filling = new Map(await eventually(() => [...threadNiceness(pid)], (threads) => threads.some(([, nice]) => nice === 19), 20000));
         expect([...filling.values()].filter((nice) => nice === 19)).toHaveLength(1);
         expect([...filling].filter(([tid, nice]) => tid !== pid && nice !== 19).every(([, nice]) => nice === startedAt)).toBe(true);
         expect(filling.get(pid)).toBe(startedAt);
       }
-      await eventually(() => poolReady(service.url), (ready) => ready === 16, 'the RSA_2048 pool full');
+      await eventually(() => poolReady(service.url), (ready) => ready === 16, 20000);
       if (process.platform === 'linux') {
-        await eventually(() => threadNiceness(pid), (threads) => ![...threads.values()].includes(19), 'no nice-19 thread once the pool is full', 5000);
+        await eventually(() => [...threadNiceness(pid)], (threads) => !threads.some(([, nice]) => nice === 19), 5000);
       }
     } finally {
       await service.stopCleanly();
