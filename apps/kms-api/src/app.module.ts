@@ -39,11 +39,10 @@ import {
   UsageRecorderOptions,
   VaultReconciler,
   WRAPPING_KEY_SOURCE,
-  REFILL_DELAY_MS,
   WrappingKeyPool,
 } from '@keyledger/application';
 import { AuditSigningKey, AuditSigningKeyError } from '@keyledger/audit';
-import { generateWrappingKeyPair, ImportTokenSealer, LowPriorityKeyGenerator, type MasterKeyRing } from '@keyledger/crypto';
+import { ImportTokenSealer, LowPriorityKeyGenerator, type MasterKeyRing } from '@keyledger/crypto';
 import { EventStore, EventStoreDbCheckpointStore, keyledgerStreamPrefixes } from '@keyledger/event-store';
 import { KeyStateCacheRefresh, MaterialCacheEviction, openReadModelDatabase, ProjectionRunner, readModelProjections, SqliteAliasReadModel, SqliteAuditLog, SqliteKeyReadModel, SqliteUsageLog } from '@keyledger/projections';
 import { AwsJsonEndpoint } from './aws-json/aws-json-endpoint';
@@ -180,7 +179,7 @@ export class KeyledgerModule implements OnApplicationBootstrap, BeforeApplicatio
             // Fills and refills on one low-priority worker thread, so they take only CPU that requests leave idle; a
             // caller who finds the pool empty gets a generation on libuv's thread pool (sized above the core count),
             // at most one per core per spec.
-            const pool = new WrappingKeyPool(c.wrappingKeyPoolSize, availableParallelism(), generateWrappingKeyPair, REFILL_DELAY_MS, new LowPriorityKeyGenerator());
+            const pool = new WrappingKeyPool(c.wrappingKeyPoolSize, availableParallelism(), { background: new LowPriorityKeyGenerator() });
             pool.warmUp();
             return pool;
           },

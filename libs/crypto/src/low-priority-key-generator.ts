@@ -7,12 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { WrappingKeySpec } from '../../domain/src/key-spec';
-import { wrappingKeyPairOptions } from './wrapping';
-
-export interface GeneratedKeyPair {
-  publicKeyDer: Buffer;
-  privateKeyDer: Buffer;
-}
+import { wrappingKeyPairOptions, type WrappingKeyPair } from './wrapping';
 
 /** How long the worker stays after its last job: refills come in runs, and a worker costs 10-20 MiB of RSS while it lives. */
 export const LOW_PRIORITY_WORKER_IDLE_MS = 1000;
@@ -43,7 +38,7 @@ parentPort.on('message', ({ id, options }) => {
 
 interface Job {
   spec: WrappingKeySpec;
-  resolve: (pair: GeneratedKeyPair) => void;
+  resolve: (pair: WrappingKeyPair) => void;
   reject: (error: Error) => void;
 }
 
@@ -60,7 +55,7 @@ export class LowPriorityKeyGenerator {
 
   constructor(private readonly idleMs = LOW_PRIORITY_WORKER_IDLE_MS) {}
 
-  generate(spec: WrappingKeySpec): Promise<GeneratedKeyPair> {
+  generate(spec: WrappingKeySpec): Promise<WrappingKeyPair> {
     if (this.closed) return Promise.reject(new Error('The low-priority key generator is closed.'));
     return new Promise((resolve, reject) => {
       this.queue.push({ spec, resolve, reject });

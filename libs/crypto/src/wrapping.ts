@@ -66,10 +66,14 @@ export function wrappingKeyPairOptions(spec: WrappingKeySpec): RSAKeyPairOptions
   };
 }
 
+/** An RSA wrapping key pair: DER SPKI public key, DER PKCS#8 private key. */
+export interface WrappingKeyPair {
+  publicKeyDer: Buffer;
+  privateKeyDer: Buffer;
+}
+
 /** A fresh wrapping key pair (async: RSA_4096 takes seconds and must not block the event loop). */
-export async function generateWrappingKeyPair(
-  spec: WrappingKeySpec,
-): Promise<{ publicKeyDer: Buffer; privateKeyDer: Buffer }> {
+export async function generateWrappingKeyPair(spec: WrappingKeySpec): Promise<WrappingKeyPair> {
   const { publicKey, privateKey } = await generateKeyPairAsync('rsa', wrappingKeyPairOptions(spec));
   return { publicKeyDer: publicKey, privateKeyDer: privateKey };
 }

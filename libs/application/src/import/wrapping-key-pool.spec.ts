@@ -25,7 +25,7 @@ function splitPool(targetSize: Record<WrappingKeySpec, number>, refillDelayMs?: 
   const callers = manualGenerator('caller');
   const fill = manualGenerator('pool');
   let closed = 0;
-  const pool = new WrappingKeyPool(targetSize, 2, callers.generate, refillDelayMs, { generate: fill.generate, close: () => void closed++ });
+  const pool = new WrappingKeyPool(targetSize, 2, { generate: callers.generate, refillDelayMs, background: { generate: fill.generate, close: () => void closed++ } });
   return { pool, callers, fill, closedCount: () => closed };
 }
 

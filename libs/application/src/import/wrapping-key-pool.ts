@@ -1,15 +1,23 @@
 import { Logger } from '@nestjs/common';
-import { generateWrappingKeyPair } from '@keyledger/crypto';
+import { generateWrappingKeyPair, type WrappingKeyPair } from '@keyledger/crypto';
 import type { WrappingKeySpec } from '@keyledger/domain';
 import { WrappingKeySource } from '../ports';
 
-type KeyPair = { publicKeyDer: Buffer; privateKeyDer: Buffer };
+type KeyPair = WrappingKeyPair;
 type Generate = (spec: WrappingKeySpec) => Promise<KeyPair>;
 
 /** Where the pool's own fills and refills are generated (the service: LowPriorityKeyGenerator). */
 export interface BackgroundGenerator {
   generate: Generate;
   close(): void;
+}
+
+export interface WrappingKeyPoolOptions {
+  /** Generations for callers who find the pool empty (default generateWrappingKeyPair: libuv's pool, normal priority). */
+  generate?: Generate;
+  /** The pool's own fills (default `generate`; closed with the pool). */
+  background?: BackgroundGenerator;
+  refillDelayMs?: number;
 }
 
 /**
@@ -47,14 +55,19 @@ export class WrappingKeyPool implements WrappingKeySource {
   private readonly logger = new Logger(WrappingKeyPool.name);
   private readonly specs = new Map<WrappingKeySpec, SpecState>();
   private closed = false;
+  private readonly generate: Generate;
+  private readonly background: BackgroundGenerator;
+  private readonly refillDelayMs: number;
 
   constructor(
     private readonly targetSize: Record<WrappingKeySpec, number>,
     private readonly maxParallel = 2,
-    private readonly generate: Generate = generateWrappingKeyPair,
-    private readonly refillDelayMs = REFILL_DELAY_MS,
-    private readonly background: BackgroundGenerator = { generate, close: () => undefined },
-  ) {}
+    options: WrappingKeyPoolOptions = {},
+  ) {
+    this.generate = options.generate ?? generateWrappingKeyPair;
+    this.background = options.background ?? { generate: this.generate, close: () => undefined };
+    this.refillDelayMs = options.refillDelayMs ?? REFILL_DELAY_MS;
+  }
 
   /** Starts filling every spec's pool (in the order of `targetSize`); returns without waiting. */
   warmUp(): void {
