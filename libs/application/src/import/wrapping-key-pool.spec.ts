@@ -140,6 +140,14 @@ describe('WrappingKeyPool', () => {
     expect(closedCount()).toBe(1);
   });
 
+  it("still fails a caller whose own generation fails after the pool is closed, rather than leaving it waiting", async () => {
+    const { pool, callers } = splitPool(sizes(0));
+    const taken = pool.take('RSA_2048');
+    pool.close();
+    callers.pending.shift()!.reject(new Error('no entropy'));
+    await expect(taken).rejects.toThrow('no entropy');
+  });
+
   it('generates real RSA key pairs by default', async () => {
     const pool = new WrappingKeyPool(sizes(0));
     const pair = await pool.take('RSA_2048');

@@ -146,7 +146,7 @@ export class WrappingKeyPool implements WrappingKeySource {
       },
       (error: Error) => {
         state[purpose]--;
-        if (this.closed) return; // the background generator stops with the pool
+        if (this.closed && purpose === 'forPool') return; // the background generator stops with the pool
         this.logger.error({ msg: 'wrapping key generation failed', spec, purpose, error: error.message });
         // A caller's own generation failing fails that caller; the others keep or get generations of their own. A
         // pool generation failing fails nobody. The refill does not retry in a loop: it resumes when a pair is next
