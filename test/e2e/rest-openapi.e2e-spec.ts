@@ -61,6 +61,10 @@ const EVERY_ROUTE = [
   'POST /v1/admin/clock',
 ];
 
+const UNKNOWN_KEY = '11111111-2222-3333-4444-555555555555';
+/** A documented path filled in with a key and an alias that do not exist. */
+const urlOf = (path: string): string => path.replace('{keyId}', UNKNOWN_KEY).replace('{aliasName}', 'alias%2Fno-such-alias');
+
 /** The OpenAPI document is complete and true: every route it lists exists, and a client built from it alone runs the import flow. */
 describe('REST: OpenAPI document', () => {
   let kl: RunningKeyledger;
@@ -117,9 +121,8 @@ describe('REST: OpenAPI document', () => {
   });
 
   it('every documented path and method is served (no framework 404), and answers as documented', async () => {
-    const unknownKey = '11111111-2222-3333-4444-555555555555';
     for (const { method, path, operation } of api.operations()) {
-      const url = path.replace('{keyId}', unknownKey).replace('{aliasName}', 'alias%2Fno-such-alias');
+      const url = urlOf(path);
       const body = operation.requestBody ? {} : undefined;
       const reply = await restCall(kl.url, method.toUpperCase(), url, { body });
       expect({ route: `${method} ${path}`, status: reply.status, type: reply.body?.type }).not.toMatchObject({ status: 404, type: 'urn:keyledger:problem:no-such-route' });
@@ -127,7 +130,7 @@ describe('REST: OpenAPI document', () => {
       api.checkAgainstDocument(operation.operationId, operation, reply);
     }
     // The check itself is real: an undocumented route is the framework's 404.
-    const missing = await restCall(kl.url, 'PATCH', `/v1/keys/${unknownKey}`);
+    const missing = await restCall(kl.url, 'PATCH', `/v1/keys/${UNKNOWN_KEY}`);
     expect({ status: missing.status, type: missing.body.type }).toEqual({ status: 404, type: 'urn:keyledger:problem:no-such-route' });
   });
 
@@ -141,9 +144,8 @@ describe('REST: OpenAPI document', () => {
     });
     expect((document.info as { description?: string }).description).toMatch(/Every request is authenticated/);
 
-    const unknownKey = '11111111-2222-3333-4444-555555555555';
     for (const { method, path, operation } of api.operations()) {
-      const url = path.replace('{keyId}', unknownKey).replace('{aliasName}', 'alias%2Fno-such-alias');
+      const url = urlOf(path);
       const reply = await restCall(kl.url, method.toUpperCase(), url, { body: operation.requestBody ? {} : undefined, headers: unsigned() });
       const route = `${method} ${path}`;
       expect({ route, status: reply.status, type: reply.body?.type, awsErrorType: reply.body?.awsErrorType }).toEqual({
