@@ -9,6 +9,7 @@ import { AWS_JSON_CONTENT_TYPE, describeAwsError, errorBody } from './aws-error'
 import { AwsProtocolError } from './aws-protocol-error';
 import { OPERATIONS } from './operations';
 import { parseJsonBody, readBody } from './request-body';
+import { TurnEndWrites } from './turn-end-writes';
 
 const TARGET_PREFIX = 'TrentService.';
 
@@ -30,30 +31,36 @@ export class AwsJsonEndpoint {
     private readonly authenticator: RequestAuthenticator,
   ) {}
 
+  /** Responses go out together at the end of each event-loop turn (see TurnEndWrites for why). */
+  private readonly writes = new TurnEndWrites();
+
   async handle(request: IncomingMessage, response: ServerResponse, observer?: RequestObserver): Promise<void> {
     const started = performance.now();
     const requestId = this.ids.uuid();
     const seen: Seen = {};
     let status = 200;
     let errorType: string | undefined;
+    let body: string;
     try {
-      const result = await this.run(request, response, requestId, seen);
-      send(response, 200, requestId, JSON.stringify(result));
+      body = JSON.stringify(await this.run(request, response, requestId, seen));
     } catch (error) {
       const described = describeAwsError(error, request);
       ({ status, type: errorType } = described);
-      send(response, status, requestId, JSON.stringify(errorBody(described.type, described.message)), described.type);
+      body = JSON.stringify(errorBody(described.type, described.message));
     }
-    observer?.answered({
-      protocol: 'aws-json',
-      operation: seen.operation ?? 'Unknown',
-      status,
-      durationMs: performance.now() - started,
-      requestId,
-      keyId: seen.keyId,
-      errorType,
-      principal: seen.caller?.credential.principal,
-      accountId: seen.caller?.credential.accountId,
+    this.writes.defer(() => {
+      send(response, status, requestId, body, errorType);
+      observer?.answered({
+        protocol: 'aws-json',
+        operation: seen.operation ?? 'Unknown',
+        status,
+        durationMs: performance.now() - started,
+        requestId,
+        keyId: seen.keyId,
+        errorType,
+        principal: seen.caller?.credential.principal,
+        accountId: seen.caller?.credential.accountId,
+      });
     });
   }
 
