@@ -40,4 +40,21 @@ describe('TurnEndWrites', () => {
     expect(done).toEqual(['a', 'c']);
     expect(failures).toEqual([broken]);
   });
+
+  it('sends a batch at once when its first write has waited the bound, and starts a new batch after it', async () => {
+    let clock = 0;
+    const writes = new TurnEndWrites(undefined, 1, () => clock);
+    const done: string[] = [];
+    writes.defer(() => done.push('a'));
+    clock = 0.6;
+    writes.defer(() => done.push('b'));
+    expect(done).toEqual([]); // under the bound: still waiting for the turn's end
+    clock = 1.2;
+    writes.defer(() => done.push('c'));
+    expect(done).toEqual(['a', 'b', 'c']); // 'a' waited 1.2 ms: the batch went out with 'c'
+    writes.defer(() => done.push('d'));
+    expect(done).toEqual(['a', 'b', 'c']);
+    await nextTurn();
+    expect(done).toEqual(['a', 'b', 'c', 'd']);
+  });
 });
