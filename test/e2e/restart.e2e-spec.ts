@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createExternalKey, importMaterial } from '../support/byok-flow';
 import { eventHead } from '../support/kms-error-assertions';
+import { operation } from '../support/raw-aws-json';
 import { runServiceExpectingFailure, ServiceProcess, startServiceProcess } from '../support/service-process';
 
 const clientFor = (url: string) =>
@@ -137,6 +138,24 @@ describe('restart on the same data directory', () => {
     expect(await exited).toBe(0);
     // Stopped: new connections are refused.
     await expect(fetch(`${busy.url}/health`)).rejects.toThrow();
+    rmSync(busyDir, { recursive: true, force: true });
+  });
+
+  it("tells the client of an answer in flight at SIGTERM that the connection closes, and logs that request", async () => {
+    const busyDir = mkdtempSync(join(tmpdir(), 'keyledger-busy-'));
+    const busy = await startServiceProcess({ DATA_DIR: busyDir, LOG_FORMAT: 'json' });
+    const key = await createExternalKey(clientFor(busy.url));
+    // Generated on demand (pool disabled), an RSA_4096 wrapping key keeps the request in flight for a while.
+    const inFlight = operation(busy.url, 'GetParametersForImport', { KeyId: key.KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_4096' });
+    await new Promise((r) => setTimeout(r, 150));
+    const exited = busy.stop();
+    const answered = await inFlight;
+    expect(answered.status).toBe(200);
+    // Without it the client would send its next request on a kept-alive socket that is about to be closed.
+    expect(answered.headers.get('connection')).toBe('close');
+    expect(await exited).toBe(0);
+    const shutdownLine = busy.output().split('\n').find((line) => line.includes('"msg":"shutting down"'));
+    expect(JSON.parse(shutdownLine!)).toMatchObject({ signal: 'SIGTERM', requestsInFlight: 1 });
     rmSync(busyDir, { recursive: true, force: true });
   });
 
