@@ -12,9 +12,10 @@ export const MAX_BATCH_WAIT_MS = 1;
  * each response written on its own wakes it; the kernel charges that wake-up to the service's write. Written back
  * to back, the first response of a batch wakes the client and the rest find it awake. Measured on Decrypt at 16
  * connections (--cpu-prof, 8 s): the socket write cost 56 µs of service CPU per request, 15 µs with the writes of
- * a turn together, and the client woke 0.7 times per response instead of 0.1 (docs/benchmarks.md has the
+ * a turn together, and the client woke 0.1 times per response instead of 0.7 (README, Benchmarks, has the
  * throughput). The wait bound keeps a burst's first answers from waiting for its last: a turn that reads a burst of
- * GetParametersForImport calls (an fsync each) would otherwise hold every answer until the slowest was ready.
+ * GetParametersForImport calls (over a millisecond each on a fresh service) would otherwise hold every answer until
+ * the slowest was ready.
  */
 export class TurnEndWrites {
   private queue: Array<() => void> = [];
