@@ -3,8 +3,7 @@ import { generateWrappingKeyPair, type WrappingKeyPair } from '@keyledger/crypto
 import type { WrappingKeySpec } from '@keyledger/domain';
 import { WrappingKeySource } from '../ports';
 
-type KeyPair = WrappingKeyPair;
-type Generate = (spec: WrappingKeySpec) => Promise<KeyPair>;
+type Generate = (spec: WrappingKeySpec) => Promise<WrappingKeyPair>;
 
 /** Where the pool's own fills and refills are generated (the service: LowPriorityKeyGenerator). */
 export interface BackgroundGenerator {
@@ -29,8 +28,8 @@ export interface WrappingKeyPoolOptions {
 export const REFILL_DELAY_MS = 100;
 
 interface SpecState {
-  ready: KeyPair[];
-  waiting: Array<{ resolve: (pair: KeyPair) => void; reject: (error: Error) => void }>;
+  ready: WrappingKeyPair[];
+  waiting: Array<{ resolve: (pair: WrappingKeyPair) => void; reject: (error: Error) => void }>;
   /** Generations started for callers who found the pool empty (`generate`, normal priority). */
   forCallers: number;
   /** Generations started to fill the pool (the background generator). */
@@ -74,11 +73,11 @@ export class WrappingKeyPool implements WrappingKeySource {
     this.refillInBackground();
   }
 
-  take(spec: WrappingKeySpec): Promise<KeyPair> {
+  take(spec: WrappingKeySpec): Promise<WrappingKeyPair> {
     const state = this.state(spec);
     const pair = state.ready.shift();
     if (!pair) {
-      const taken = new Promise<KeyPair>((resolve, reject) => state.waiting.push({ resolve, reject }));
+      const taken = new Promise<WrappingKeyPair>((resolve, reject) => state.waiting.push({ resolve, reject }));
       this.serveWaiting(spec);
       this.refillInBackground();
       return taken;
