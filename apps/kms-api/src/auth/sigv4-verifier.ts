@@ -87,6 +87,10 @@ function parseAmzDate(value: string): number | undefined {
 
 const amzDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
+/** Never mutated: the query of every request without one (the AWS JSON endpoint's POST /), without parsing a URL. */
+const NO_QUERY = new URLSearchParams();
+const queryOf = (url: string): URLSearchParams => (url.includes('?') ? new URL(url, 'http://localhost').searchParams : NO_QUERY);
+
 const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
   const value = headers[name];
   return Array.isArray(value) ? value.join(',') : value;
@@ -110,7 +114,7 @@ export class SigV4Verifier {
 
   async verify(request: ReceivedRequest, extraRequired: readonly string[] = []): Promise<VerifiedSigner> {
     const authorization = header(request.headers, 'authorization');
-    const query = new URL(request.url, 'http://localhost').searchParams;
+    const query = queryOf(request.url);
     if (authorization === undefined) {
       // Presigned query-string requests are refused rather than ignored: KMS clients sign the header.
       if (query.has('X-Amz-Signature') || query.has('X-Amz-Credential')) {
@@ -191,7 +195,8 @@ export class SigV4Verifier {
       const values = query.getAll(key);
       queryObject[key] = values.length === 1 ? values[0] : values;
     }
-    const path = request.url.split('?')[0];
+    const queryStart = request.url.indexOf('?');
+    const path = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
     const signed = await signer.sign(
       { method: request.method, protocol: 'http:', hostname: header(request.headers, 'host') ?? '', path, query: queryObject, headers, body: request.body },
       { signingDate: new Date(signedAt), signableHeaders: new Set(auth.signedHeaders) },
