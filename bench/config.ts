@@ -72,6 +72,8 @@ export interface BenchConfig {
   sideConcurrency: number;
   /** Measured seconds per window (reference, Keyledger, reference) and operation of the side-by-side comparison. */
   sideSeconds: number;
+  /** Times the side-by-side comparison goes over every operation; each operation's ratio is the median of its rounds. */
+  sideRounds: number;
   /** Warm-up seconds before each side-by-side window (same connections, not counted). */
   sideWarmupSeconds: number;
   /** Target event counts of the keys whose Encrypt and ImportKeyMaterial latency is measured against history length. */
@@ -220,7 +222,8 @@ export function loadBenchConfig(argv: string[] = process.argv.slice(2)): BenchCo
     cryptoWarmupSeconds: number('BENCH_CRYPTO_WARMUP_SECONDS', 1, 0, 30),
     cryptoPlaintextBytes: Math.floor(number('BENCH_CRYPTO_PLAINTEXT_BYTES', 1024, 1, 4096)),
     sideConcurrency: Math.floor(number('BENCH_SIDE_CONCURRENCY', 16, 1, 256)),
-    sideSeconds: number('BENCH_SIDE_SECONDS', 5, 0.2, 120),
+    sideSeconds: number('BENCH_SIDE_SECONDS', 3, 0.2, 120),
+    sideRounds: Math.floor(number('BENCH_SIDE_ROUNDS', 3, 1, 20)),
     sideWarmupSeconds: number('BENCH_SIDE_WARMUP_SECONDS', 1, 0, 30),
     historyEvents: integers('BENCH_HISTORY_LATENCY_EVENTS', [1, 1000, 10_000], 1, 1_000_000),
     historySeconds: number('BENCH_HISTORY_LATENCY_SECONDS', 3, 0.2, 120),

@@ -318,7 +318,7 @@ async function runSideBySide(repoDir: string, tempRoot: string, config: BenchCon
   try {
     runs.push(
       await withService(repoDir, tempRoot, 'side-keyledger', 'side by side with the bare reference server', env, async (service) => {
-        log(`side by side at ${config.sideConcurrency} connections, ${config.sideWarmupSeconds} s warm-up + ${config.sideSeconds} s per window (reference, Keyledger, reference):`);
+        log(`side by side at ${config.sideConcurrency} connections, ${config.sideWarmupSeconds} s warm-up + ${config.sideSeconds} s per window (reference, Keyledger, reference), ${config.sideRounds} round(s) over every operation:`);
         result = await sideBySide(service, reference, config, log);
       }),
     );

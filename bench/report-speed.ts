@@ -33,7 +33,8 @@ export function speedMethodBullets(results: SpeedResults): string[] {
       `- **Side by side** (runs **side-keyledger**, ${STORE_LABELS.embedded}, pool size 0, and **side-reference**): the bare reference server \`bench/reference-server.ts\` is plain \`node:http\`, no framework, one in-memory key per key type; it verifies every request's SigV4 signature with the service's own \`SigV4Verifier\` (\`@smithy/signature-v4\`), does AES-256-GCM, ECDSA P-256 and HMAC-SHA-256 with \`node:crypto\` and speaks AWS JSON 1.1; it stores, audits and validates nothing else. It is the floor. ` +
         `Both servers run as child processes for the whole comparison; first each server gets ${side.warmupSeconds} s of every operation, unmeasured (so the first operation measured does not also pay for a server's start-up: JIT compilation, caches, heap growth); then for each operation the reference is measured, then Keyledger, then the reference again, each window with the same lean client (\`bench/aws-json.ts\`, every request signed afresh) at ${side.concurrency} connections: ${side.warmupSeconds} s warm-up, ${side.seconds} s measured. ` +
         `Keyledger's keys are created through CreateKey beforehand (Origin \`AWS_KMS\`), the ciphertext Decrypt takes is made by each server's own Encrypt; every response is checked. ` +
-        `Ratio = Keyledger req/s ÷ the mean of the two reference windows. Service CPU per request = the measured server's CPU time in the window (\`/proc/<pid>/stat\`) ÷ its successful requests; peak RSS = the highest \`VmRSS\` sampled every 50 ms in the window.` +
+        `The comparison goes over every operation ${side.rounds} time(s) in turn (rounds), so an operation's rounds are a minute or more apart: this host's speed drifts by tens of percent over a minute, and one window of one server can land in a slow phase the other's did not. ` +
+        `Ratio of a round = Keyledger req/s ÷ the mean of its two reference windows; an operation's ratio is the median of its rounds, and its other columns show the round whose ratio is nearest that median. Service CPU per request = the measured server's CPU time in the window (\`/proc/<pid>/stat\`) ÷ its successful requests; peak RSS = the highest \`VmRSS\` sampled every 50 ms in the window.` +
         (side.idleBursts
           ? ` Then ${side.idleBursts.rounds} rounds of **Encrypt bursts after idle**, the shape of the GetParametersForImport bursts below: per round and server (reference first), wait until the server is idle (CPU below 5 % for 0.5 s), then ${side.idleBursts.size} concurrent Encrypt calls (the default RSA_2048 pool size), each signed afresh, over connections opened beforehand, timed by the client.`
           : ''),
@@ -58,6 +59,7 @@ export function speedSettingsRows(config: BenchConfig): string[][] {
   return [
     ['BENCH_SIDE_CONCURRENCY', String(config.sideConcurrency), 'connections of the side-by-side comparison'],
     ['BENCH_SIDE_SECONDS', String(config.sideSeconds), 'measured seconds per side-by-side window'],
+    ['BENCH_SIDE_ROUNDS', String(config.sideRounds), 'rounds of the side-by-side comparison over every operation (ratio: the median)'],
     ['BENCH_SIDE_WARMUP_SECONDS', String(config.sideWarmupSeconds), 'warm-up seconds before each side-by-side window'],
     ['BENCH_HISTORY_LATENCY_EVENTS', config.historyEvents.join(','), 'history lengths of the Encrypt / ImportKeyMaterial latency'],
     ['BENCH_HISTORY_LATENCY_SECONDS', String(config.historySeconds), 'measured seconds of Encrypt per history length'],
@@ -80,6 +82,7 @@ export function renderSpeedSections(results: SpeedResults): string[] {
           'Request',
           'Req/s reference / Keyledger / reference',
           '**Keyledger ÷ reference**',
+          'Ratio by round',
           'p50 ms (ref / KL / ref)',
           'p99 ms (ref / KL / ref)',
           'Service CPU per request (ref / KL / ref)',
@@ -89,12 +92,13 @@ export function renderSpeedSections(results: SpeedResults): string[] {
         ],
         side.rows.map((r) =>
           r.setupError !== undefined
-            ? [r.operation, r.request, 'not measured', '–', '–', '–', '–', '–', '–', `setup failed (${r.setupError.replace(/\|/g, '/')})`]
+            ? [r.operation, r.request, 'not measured', '–', '–', '–', '–', '–', '–', '–', `setup failed (${r.setupError.replace(/\|/g, '/')})`]
             : [
                 r.operation,
                 r.request,
                 three(r, (w) => rate(w.perSecond)),
                 r.ratio === undefined ? 'n/a' : `**${r.ratio.toFixed(2)}**`,
+                r.rounds.map((round) => (round.ratio === undefined ? 'n/a' : round.ratio.toFixed(2))).join(' / '),
                 three(r, (w) => ms(w.latency.p50)),
                 three(r, (w) => ms(w.latency.p99)),
                 three(r, (w) => us(w.cpuMsPerRequest)),

@@ -3,7 +3,7 @@ import { DEFAULT_WRAPPING_KEY_POOL_SIZES } from '../apps/kms-api/src/config/conf
 import { AwsJsonClient } from './aws-json';
 import { BenchConfig } from './config';
 import { CpuMeter, CpuUse, processRssBytes, RssPeakSampler } from './cpu';
-import { ClosedLoopOptions, ErrorTally, LatencyStats, LoopResult, mean, runClosedLoop, summarize, timedBurst } from './measure';
+import { ClosedLoopOptions, ErrorTally, LatencyStats, LoopResult, mean, median, runClosedLoop, summarize, timedBurst } from './measure';
 import { waitForServiceIdle } from './scenarios';
 import { ServiceProcess } from './service-process';
 
@@ -30,21 +30,47 @@ export interface SideWindow extends LoopResult {
   peakRssBytes?: number;
 }
 
+/** One round of an operation: the reference, Keyledger, the reference again. */
+export interface SideRound {
+  referenceFirst: SideWindow;
+  keyledger: SideWindow;
+  referenceLast: SideWindow;
+  /** Keyledger req/s ÷ the mean of the two reference windows. */
+  ratio?: number;
+}
+
 export interface SideRow {
   operation: SideOperation;
   request: string;
-  /** Reference first, Keyledger, reference last; missing when the operation could not be prepared. */
+  /** Every round, in the order measured; empty when the operation could not be prepared. */
+  rounds: SideRound[];
+  /** The round whose ratio is the median's (the nearer one for an even count): what the tables detail. */
   referenceFirst?: SideWindow;
   keyledger?: SideWindow;
   referenceLast?: SideWindow;
-  /** Keyledger req/s ÷ the mean of the two reference windows. */
+  /** The median of the rounds' ratios. */
   ratio?: number;
   setupError?: string;
+}
+
+/**
+ * The ratio of a row is the median of its rounds: this host's speed drifts by tens of percent over a minute, so a
+ * single window of one server can land in a slow phase the other's did not; the rounds go over every operation in
+ * turn, so an operation's rounds are a minute or more apart.
+ */
+export function summarizeRounds(row: SideRow): void {
+  const rated = row.rounds.filter((r): r is SideRound & { ratio: number } => r.ratio !== undefined);
+  if (rated.length === 0) return;
+  row.ratio = median(rated.map((r) => r.ratio));
+  const typical = rated.reduce((best, r) => (Math.abs(r.ratio - row.ratio!) < Math.abs(best.ratio - row.ratio!) ? r : best));
+  ({ referenceFirst: row.referenceFirst, keyledger: row.keyledger, referenceLast: row.referenceLast } = typical);
 }
 
 export interface SideResults {
   concurrency: number;
   seconds: number;
+  /** Rounds over every operation (config.sideRounds). */
+  rounds: number;
   warmupSeconds: number;
   plaintextBytes: number;
   rows: SideRow[];
@@ -269,7 +295,7 @@ export async function sideBySide(keyledger: ServiceProcess, reference: ServicePr
     const prepared: Array<{ operation: SideOperation; c: SideCase; row: SideRow; inputs: Record<SideServer, Record<string, unknown>> }> = [];
     for (const operation of SIDE_OPERATIONS) {
       const c = all[operation];
-      const row: SideRow = { operation, request: c.request };
+      const row: SideRow = { operation, request: c.request, rounds: [] };
       rows.push(row);
       const inputs: Partial<Record<SideServer, Record<string, unknown>>> = {};
       try {
@@ -291,17 +317,24 @@ export async function sideBySide(keyledger: ServiceProcess, reference: ServicePr
     for (const { operation, c, inputs } of prepared) {
       for (const [name, target] of [['reference', reference], ['keyledger', keyledger]] as const) await warmUp(target, inputs[name], operation, c, config);
     }
-    for (const { operation, c, row, inputs } of prepared) {
-      row.referenceFirst = await window('reference', reference, inputs.reference!, operation, c, config);
-      row.keyledger = await window('keyledger', keyledger, inputs.keyledger!, operation, c, config);
-      row.referenceLast = await window('reference', reference, inputs.reference!, operation, c, config);
-      const referenceMean = (row.referenceFirst.perSecond + row.referenceLast.perSecond) / 2;
-      row.ratio = referenceMean > 0 ? row.keyledger.perSecond / referenceMean : undefined;
-      const w = (x: SideWindow) => `${x.perSecond.toFixed(0)} req/s p99 ${x.latency.p99.toFixed(2)} ms${x.errors ? ` ERRORS ${x.errors} (${x.firstError})` : ''}`;
-      log(
-        `  ${operation}: reference ${w(row.referenceFirst)} | Keyledger ${w(row.keyledger)} | reference ${w(row.referenceLast)} → ` +
-          `${row.ratio === undefined ? 'n/a' : row.ratio.toFixed(2)} × reference, other load ${row.keyledger.cpu.otherPercent?.toFixed(0) ?? 'n/a'}%`,
-      );
+    for (let round = 1; round <= config.sideRounds; round++) {
+      for (const { operation, c, row, inputs } of prepared) {
+        const referenceFirst = await window('reference', reference, inputs.reference!, operation, c, config);
+        const kl = await window('keyledger', keyledger, inputs.keyledger!, operation, c, config);
+        const referenceLast = await window('reference', reference, inputs.reference!, operation, c, config);
+        const referenceMean = (referenceFirst.perSecond + referenceLast.perSecond) / 2;
+        const ratio = referenceMean > 0 ? kl.perSecond / referenceMean : undefined;
+        row.rounds.push({ referenceFirst, keyledger: kl, referenceLast, ratio });
+        const w = (x: SideWindow) => `${x.perSecond.toFixed(0)} req/s p99 ${x.latency.p99.toFixed(2)} ms${x.errors ? ` ERRORS ${x.errors} (${x.firstError})` : ''}`;
+        log(
+          `  ${operation} round ${round}/${config.sideRounds}: reference ${w(referenceFirst)} | Keyledger ${w(kl)} | reference ${w(referenceLast)} → ` +
+            `${ratio === undefined ? 'n/a' : ratio.toFixed(2)} × reference, other load ${kl.cpu.otherPercent?.toFixed(0) ?? 'n/a'}%`,
+        );
+      }
+    }
+    for (const { operation, row } of prepared) {
+      summarizeRounds(row);
+      log(`  ${operation}: ${row.ratio === undefined ? 'n/a' : row.ratio.toFixed(2)} × reference (median of ${row.rounds.map((r) => r.ratio?.toFixed(2) ?? 'n/a').join(', ')})`);
     }
     const encrypt = prepared.find((p) => p.operation === 'Encrypt');
     const idleBursts = encrypt ? await burstsAfterIdle({ reference, keyledger }, encrypt.inputs, encrypt.c, config.burstRounds) : undefined;
@@ -312,6 +345,7 @@ export async function sideBySide(keyledger: ServiceProcess, reference: ServicePr
     return {
       concurrency: config.sideConcurrency,
       seconds: config.sideSeconds,
+      rounds: config.sideRounds,
       warmupSeconds: config.sideWarmupSeconds,
       plaintextBytes: config.cryptoPlaintextBytes,
       rows,
