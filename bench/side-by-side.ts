@@ -44,7 +44,7 @@ export interface SideRow {
   request: string;
   /** Every round, in the order measured; empty when the operation could not be prepared. */
   rounds: SideRound[];
-  /** The round whose ratio is the median's (the nearer one for an even count): what the tables detail. */
+  /** The median round (for an even count, the lower of the two middle ones): what the tables detail. */
   referenceFirst?: SideWindow;
   keyledger?: SideWindow;
   referenceLast?: SideWindow;
@@ -62,7 +62,8 @@ export function summarizeRounds(row: SideRow): void {
   const rated = row.rounds.filter((r): r is SideRound & { ratio: number } => r.ratio !== undefined);
   if (rated.length === 0) return;
   row.ratio = median(rated.map((r) => r.ratio));
-  const typical = rated.reduce((best, r) => (Math.abs(r.ratio - row.ratio!) < Math.abs(best.ratio - row.ratio!) ? r : best));
+  const byRatio = [...rated].sort((a, b) => a.ratio - b.ratio);
+  const typical = byRatio[Math.ceil(byRatio.length / 2) - 1];
   ({ referenceFirst: row.referenceFirst, keyledger: row.keyledger, referenceLast: row.referenceLast } = typical);
 }
 
