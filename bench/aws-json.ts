@@ -1,6 +1,6 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../apps/kms-api/src/auth/sigv4-verifier';
+import { NodeSha256 } from '../apps/kms-api/src/auth/sigv4-signing';
 
 /**
  * A lean AWS JSON 1.1 client for the request-rate scenarios: node:http with one keep-alive agent of a fixed

@@ -1,5 +1,5 @@
 import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../../kms-api/src/auth/sigv4-verifier';
+import { NodeSha256 } from '../../kms-api/src/auth/sigv4-signing';
 
 /** Who signs, and for which region (the service is always `kms`). */
 export interface SigningIdentity {

@@ -1,14 +1,12 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { AwsProtocolError } from '../aws-json/aws-protocol-error';
 import { Credential, CredentialStore } from './credentials';
+import { expectedSignature, SignerCache, SigningJob } from './sigv4-signing';
 
 /** AWS's allowed clock skew for KMS requests (kms-operations-reference.md §14: "- 5 min."). */
 export const MAX_SKEW_MS = 5 * 60 * 1000;
 const ALGORITHM = 'AWS4-HMAC-SHA256';
-const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
-const MAX_CACHED_SIGNERS = 1000;
 
 /** A request as it arrived: method, raw path and query, headers, and the exact body bytes. */
 export interface ReceivedRequest {
@@ -31,24 +29,6 @@ export const missingToken = () => new AwsProtocolError('MissingAuthenticationTok
 const unrecognized = () => new AwsProtocolError('UnrecognizedClientException', 'The security token included in the request is invalid.');
 const SIGNATURE_MISMATCH =
   'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
-
-/** node:crypto behind the hash interface @smithy/signature-v4 asks for (a hash, or an HMAC when given a secret). */
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytes = (data: SourceData): string | Uint8Array =>
-  typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-
-export class NodeSha256 {
-  private readonly hash;
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.hash.digest();
-  }
-}
 
 interface ParsedAuthorization {
   accessKeyId: string;
@@ -97,13 +77,13 @@ const header = (headers: IncomingHttpHeaders, name: string): string | undefined 
 };
 
 /**
- * AWS Signature Version 4, verified by re-signing the request as received with the stored secret through
- * @smithy/signature-v4 (the signer the AWS SDKs use) and comparing signatures in constant time. Refusals use the
+ * AWS Signature Version 4, verified by re-signing the request as received with the stored secret (sigv4-signing:
+ * @smithy/signature-v4, the signer the AWS SDKs use) and comparing signatures in constant time. Refusals use the
  * types and texts of kms-operations-reference.md §14. The body is always part of the signature: an
  * x-amz-content-sha256 header must match it and UNSIGNED-PAYLOAD is refused.
  */
 export class SigV4Verifier {
-  private readonly signers = new Map<string, SignatureV4>();
+  private readonly signers = new SignerCache();
 
   constructor(
     private readonly credentials: CredentialStore,
@@ -139,8 +119,15 @@ export class SigV4Verifier {
     const credential = this.credentials.byAccessKeyId(auth.accessKeyId);
     if (!credential) throw unrecognized();
     if (credential.sessionToken !== undefined && header(request.headers, 'x-amz-security-token') !== credential.sessionToken) throw unrecognized();
-    this.checkPayloadHash(request);
-    const expected = await this.signature(request, auth, credential, signedAt, query);
+    const outcome = await expectedSignature(signingJob(request, auth, credential, signedAt, query), this.signers);
+    if ('refused' in outcome) {
+      throw invalidSignature(
+        outcome.refused === 'unsigned-payload'
+          ? 'UNSIGNED-PAYLOAD is not accepted: the request body must be signed.'
+          : 'The provided x-amz-content-sha256 header does not match what was computed.',
+      );
+    }
+    const expected = Buffer.from(outcome.signature, 'utf8');
     const given = Buffer.from(auth.signature, 'utf8');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidSignature(SIGNATURE_MISMATCH);
     return { credential, region: auth.region };
@@ -155,53 +142,32 @@ export class SigV4Verifier {
       throw invalidSignature(`Signature not yet current: ${dateHeader} is still later than ${amzDate(now + MAX_SKEW_MS)} (${amzDate(now)} + 5 min.)`);
     }
   }
+}
 
-  /**
-   * One signer per (credential, region, service), kept: the signer caches its derived signing keys (one per day),
-   * so reusing it saves four HMACs and an object per request. Bounded; keyed by the secret too, so a credential
-   * whose secret changes in the reloaded file never reuses the old signer.
-   */
-  private signerFor(credential: Credential, region: string, service: string): SignatureV4 {
-    const cacheKey = JSON.stringify([credential.accessKeyId, credential.secretAccessKey, credential.sessionToken ?? null, region, service]);
-    let signer = this.signers.get(cacheKey);
-    if (!signer) {
-      signer = new SignatureV4({
-        credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey, sessionToken: credential.sessionToken },
-        region,
-        service,
-        sha256: NodeSha256,
-        applyChecksum: false,
-      });
-      if (this.signers.size >= MAX_CACHED_SIGNERS) this.signers.delete(this.signers.keys().next().value!);
-      this.signers.set(cacheKey, signer);
-    }
-    return signer;
+/** What the expected signature depends on: the signed headers, path and query as received, the credential and scope. */
+function signingJob(request: ReceivedRequest, auth: ParsedAuthorization, credential: Credential, signedAt: number, query: URLSearchParams): SigningJob {
+  const headers: Record<string, string> = {};
+  for (const name of auth.signedHeaders) headers[name] = header(request.headers, name)!;
+  const queryObject: Record<string, string | string[]> = {};
+  for (const key of new Set(query.keys())) {
+    const values = query.getAll(key);
+    queryObject[key] = values.length === 1 ? values[0] : values;
   }
-
-  private checkPayloadHash(request: ReceivedRequest): void {
-    const declared = header(request.headers, 'x-amz-content-sha256');
-    if (declared === undefined) return;
-    if (declared === UNSIGNED_PAYLOAD) throw invalidSignature('UNSIGNED-PAYLOAD is not accepted: the request body must be signed.');
-    if (declared !== createHash('sha256').update(request.body).digest('hex')) {
-      throw invalidSignature('The provided x-amz-content-sha256 header does not match what was computed.');
-    }
-  }
-
-  private async signature(request: ReceivedRequest, auth: ParsedAuthorization, credential: Credential, signedAt: number, query: URLSearchParams): Promise<Buffer> {
-    const signer = this.signerFor(credential, auth.region, auth.service);
-    const headers = Object.fromEntries(auth.signedHeaders.map((name) => [name, header(request.headers, name)!]));
-    const queryObject: Record<string, string | string[]> = {};
-    for (const key of new Set(query.keys())) {
-      const values = query.getAll(key);
-      queryObject[key] = values.length === 1 ? values[0] : values;
-    }
-    const queryStart = request.url.indexOf('?');
-    const path = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
-    const signed = await signer.sign(
-      { method: request.method, protocol: 'http:', hostname: header(request.headers, 'host') ?? '', path, query: queryObject, headers, body: request.body },
-      { signingDate: new Date(signedAt), signableHeaders: new Set(auth.signedHeaders) },
-    );
-    const match = /Signature=([0-9a-f]+)$/.exec(String(signed.headers.authorization ?? signed.headers.Authorization));
-    return Buffer.from(match?.[1] ?? '', 'utf8');
-  }
+  const queryStart = request.url.indexOf('?');
+  return {
+    method: request.method,
+    hostname: header(request.headers, 'host') ?? '',
+    path: queryStart < 0 ? request.url : request.url.slice(0, queryStart),
+    query: queryObject,
+    headers,
+    body: request.body,
+    declaredPayloadHash: header(request.headers, 'x-amz-content-sha256'),
+    signedAt,
+    signedHeaders: auth.signedHeaders,
+    accessKeyId: credential.accessKeyId,
+    secretAccessKey: credential.secretAccessKey,
+    sessionToken: credential.sessionToken,
+    region: auth.region,
+    service: auth.service,
+  };
 }
