@@ -138,7 +138,7 @@ export class KeyledgerModule implements OnApplicationBootstrap, BeforeApplicatio
       providers: [
         { provide: CONFIG, useValue: config },
         AwsJsonEndpoint,
-        { provide: AUTH_CONFIG, useValue: { credentialsFile: config.credentialsFile, defaultCredentials: config.defaultCredentials, defaultAccountId: config.defaultAccountId, defaultRegion: config.defaultRegion } },
+        { provide: AUTH_CONFIG, useValue: { credentialsFile: config.credentialsFile, defaultCredentials: config.defaultCredentials, defaultAccountId: config.defaultAccountId, defaultRegion: config.defaultRegion, signingThread: config.signingThread } },
         { provide: MASTER_KEY, useFactory: (c: KeyledgerConfig) => loadMasterKeyRing(c.masterKey, c.previousMasterKeys ?? [], c.dataDir), inject: [CONFIG] },
         // The service clock: the wall clock, moved forward only by the test clock (development mode, rest/admin).
         { provide: CLOCK, useValue: overrides.clock ?? new ServiceClock() },

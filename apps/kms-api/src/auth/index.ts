@@ -12,6 +12,7 @@ export interface AuthConfig {
   defaultCredentials: boolean;
   defaultAccountId: string;
   defaultRegion: string;
+  signingThread: boolean;
 }
 
 /** Who may call: the credentials store (file and default), the one request authenticator. */
@@ -21,6 +22,6 @@ export const AUTHENTICATION_PROVIDERS: Provider[] = [
     useFactory: (c: AuthConfig) => new CredentialStore({ file: c.credentialsFile, allowDefault: c.defaultCredentials, defaultAccountId: c.defaultAccountId }),
     inject: [AUTH_CONFIG],
   },
-  { provide: AUTHENTICATION_OPTIONS, useFactory: (c: AuthConfig) => ({ defaultRegion: c.defaultRegion }), inject: [AUTH_CONFIG] },
+  { provide: AUTHENTICATION_OPTIONS, useFactory: (c: AuthConfig) => ({ defaultRegion: c.defaultRegion, signingThread: c.signingThread }), inject: [AUTH_CONFIG] },
   RequestAuthenticator,
 ];

@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { RequestContext } from '@keyledger/application';
 import { AwsProtocolError } from '../aws-json/aws-protocol-error';
 import { Credential, CredentialStore } from './credentials';
+import { SigningThread } from './signing-thread';
 import { missingToken, ReceivedRequest, SigV4Verifier } from './sigv4-verifier';
 
 export const CREDENTIAL_STORE = Symbol('CredentialStore');
@@ -10,6 +11,8 @@ export const AUTHENTICATION_OPTIONS = Symbol('AuthenticationOptions');
 export interface AuthenticationOptions {
   /** Region of requests that name none (bearer-token REST calls). */
   defaultRegion: string;
+  /** Re-sign requests on a thread of its own while the service is busy (KEYLEDGER_SIGNING_THREAD; see SigningThread). */
+  signingThread: boolean;
 }
 
 /** Who called, as every event, usage record and audit entry will name them. */
@@ -29,17 +32,21 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 @Injectable()
 export class RequestAuthenticator implements OnApplicationShutdown {
   private readonly sigv4: SigV4Verifier;
+  /** Present when KEYLEDGER_SIGNING_THREAD is on (read by the metrics). */
+  readonly signingThread?: SigningThread;
 
   constructor(
     @Inject(CREDENTIAL_STORE) private readonly credentials: CredentialStore,
     @Inject(AUTHENTICATION_OPTIONS) private readonly options: AuthenticationOptions,
   ) {
+    if (options.signingThread) this.signingThread = new SigningThread();
     // Signature freshness is judged by the wall clock, whatever clock the service's decisions use.
-    this.sigv4 = new SigV4Verifier(credentials, () => Date.now());
+    this.sigv4 = new SigV4Verifier(credentials, () => Date.now(), [], this.signingThread);
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.credentials.close();
+    await this.signingThread?.close();
   }
 
   async awsJson(request: ReceivedRequest): Promise<Caller> {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { CredentialStore } from './credentials';
+import { SigningThread } from './signing-thread';
 import { ReceivedRequest, SigV4Verifier } from './sigv4-verifier';
 
 /**
@@ -43,18 +44,27 @@ async function sdkRequest(options: { accessKeyId?: string; secretAccessKey?: str
   return captured;
 }
 
-const verifier = (credentials = store, now = NOW) => new SigV4Verifier(credentials, () => now, ['x-amz-target']);
+// The signing thread loads the compiled module (npm test builds first), as the service does from dist/.
+const COMPILED_SIGNING = join(__dirname, '../../../../dist/apps/kms-api/src/auth/sigv4-signing.js');
+const signingThread = new SigningThread({ signingModule: COMPILED_SIGNING, use: 'always' });
+beforeAll(async () => expect(await signingThread.whenReady()).toBe(true));
+afterAll(() => signingThread.close());
 
-async function refusal(request: ReceivedRequest, v = verifier()): Promise<{ type: string; message: string }> {
-  try {
-    await v.verify(request);
-  } catch (error) {
-    return { type: (error as Error).name, message: (error as Error).message };
+describe.each([
+  ['inline', undefined],
+  ['on the signing thread', signingThread],
+])('SigV4Verifier, signatures computed %s', (_, thread) => {
+  const verifier = (credentials = store, now = NOW) => new SigV4Verifier(credentials, () => now, ['x-amz-target'], thread);
+
+  async function refusal(request: ReceivedRequest, v = verifier()): Promise<{ type: string; message: string }> {
+    try {
+      await v.verify(request);
+    } catch (error) {
+      return { type: (error as Error).name, message: (error as Error).message };
+    }
+    throw new Error('the request was accepted');
   }
-  throw new Error('the request was accepted');
-}
 
-describe('SigV4Verifier', () => {
   it('accepts a request the AWS SDK signed, naming the credential and the scope region', async () => {
     const signed = await sdkRequest({ region: 'eu-west-1' });
     const result = await verifier().verify(signed);
@@ -139,5 +149,27 @@ describe('SigV4Verifier', () => {
     expect(await refusal(declared)).toEqual({ type: 'InvalidSignatureException', message: 'The provided x-amz-content-sha256 header does not match what was computed.' });
     const unsignedPayload = { ...signed, headers: { ...signed.headers, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } };
     expect((await refusal(unsignedPayload)).type).toBe('InvalidSignatureException');
+  });
+});
+
+describe('SigV4Verifier with a signing thread', () => {
+  it('has the thread compute the signatures it wants', async () => {
+    const before = signingThread.signatures;
+    const v = new SigV4Verifier(store, () => NOW, ['x-amz-target'], signingThread);
+    await v.verify(await sdkRequest());
+    await expect(v.verify(await sdkRequest({ secretAccessKey: 'not-test' }))).rejects.toThrow(/does not match the signature you provided/);
+    expect(signingThread.signatures).toBe(before + 2);
+  });
+
+  it('verifies inline when the thread fails', async () => {
+    const broken = new SigningThread({ signingModule: join(__dirname, 'no-such-module.js'), use: 'always' });
+    try {
+      expect(await broken.whenReady()).toBe(false);
+      const v = new SigV4Verifier(store, () => NOW, ['x-amz-target'], broken);
+      await expect(v.verify(await sdkRequest({ region: 'eu-west-1' }))).resolves.toEqual(expect.objectContaining({ region: 'eu-west-1' }));
+      await expect(v.verify(await sdkRequest({ secretAccessKey: 'not-test' }))).rejects.toThrow(/does not match the signature you provided/);
+    } finally {
+      await broken.close();
+    }
   });
 });

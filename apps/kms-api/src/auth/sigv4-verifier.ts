@@ -2,7 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AwsProtocolError } from '../aws-json/aws-protocol-error';
 import { Credential, CredentialStore } from './credentials';
-import { expectedSignature, SignerCache, SigningJob } from './sigv4-signing';
+import { expectedSignature, SignerCache, SigningJob, SigningOutcome } from './sigv4-signing';
+import type { SigningThread } from './signing-thread';
 
 /** AWS's allowed clock skew for KMS requests (kms-operations-reference.md §14: "- 5 min."). */
 export const MAX_SKEW_MS = 5 * 60 * 1000;
@@ -80,7 +81,8 @@ const header = (headers: IncomingHttpHeaders, name: string): string | undefined 
  * AWS Signature Version 4, verified by re-signing the request as received with the stored secret (sigv4-signing:
  * @smithy/signature-v4, the signer the AWS SDKs use) and comparing signatures in constant time. Refusals use the
  * types and texts of kms-operations-reference.md §14. The body is always part of the signature: an
- * x-amz-content-sha256 header must match it and UNSIGNED-PAYLOAD is refused.
+ * x-amz-content-sha256 header must match it and UNSIGNED-PAYLOAD is refused. Given a signing thread, the re-signing
+ * goes there when the thread wants it (see SigningThread), and inline if the thread fails.
  */
 export class SigV4Verifier {
   private readonly signers = new SignerCache();
@@ -90,6 +92,7 @@ export class SigV4Verifier {
     private readonly now: () => number,
     /** Headers that must be signed besides host and x-amz-date (the AWS JSON endpoint adds x-amz-target). */
     private readonly requiredSignedHeaders: readonly string[] = [],
+    private readonly signingThread?: SigningThread,
   ) {}
 
   async verify(request: ReceivedRequest, extraRequired: readonly string[] = []): Promise<VerifiedSigner> {
@@ -119,7 +122,7 @@ export class SigV4Verifier {
     const credential = this.credentials.byAccessKeyId(auth.accessKeyId);
     if (!credential) throw unrecognized();
     if (credential.sessionToken !== undefined && header(request.headers, 'x-amz-security-token') !== credential.sessionToken) throw unrecognized();
-    const outcome = await expectedSignature(signingJob(request, auth, credential, signedAt, query), this.signers);
+    const outcome = await this.expectedSignature(signingJob(request, auth, credential, signedAt, query));
     if ('refused' in outcome) {
       throw invalidSignature(
         outcome.refused === 'unsigned-payload'
@@ -141,6 +144,11 @@ export class SigV4Verifier {
     if (signedAt > now + MAX_SKEW_MS) {
       throw invalidSignature(`Signature not yet current: ${dateHeader} is still later than ${amzDate(now + MAX_SKEW_MS)} (${amzDate(now)} + 5 min.)`);
     }
+  }
+
+  private expectedSignature(job: SigningJob): Promise<SigningOutcome> {
+    if (this.signingThread?.wanted()) return this.signingThread.sign(job).catch(() => expectedSignature(job, this.signers));
+    return expectedSignature(job, this.signers);
   }
 }
 

@@ -58,3 +58,12 @@ describe('loadConfig: the replay before start (KEYLEDGER_STARTUP_REPLAY_MIN_EVEN
     for (const value of ['-1', 'many', '1.5']) expect(() => loadConfig({ KEYLEDGER_STARTUP_REPLAY_MIN_EVENTS: value })).toThrow(ConfigError);
   });
 });
+
+describe('loadConfig: the SigV4 signing thread (KEYLEDGER_SIGNING_THREAD)', () => {
+  it('is on unless set to off, and refuses anything else', () => {
+    expect(loadConfig({}).signingThread).toBe(true);
+    expect(loadConfig({ KEYLEDGER_SIGNING_THREAD: 'on' }).signingThread).toBe(true);
+    expect(loadConfig({ KEYLEDGER_SIGNING_THREAD: 'off' }).signingThread).toBe(false);
+    expect(() => loadConfig({ KEYLEDGER_SIGNING_THREAD: 'yes' })).toThrow("KEYLEDGER_SIGNING_THREAD must be 'on' or 'off', got 'yes'.");
+  });
+});

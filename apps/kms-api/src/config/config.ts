@@ -73,6 +73,8 @@ export interface KeyledgerConfig {
   auditDigestEveryEvents: number;
   /** Record every cryptographic use of a key (and refused attempts) in the usage log (KEYLEDGER_USAGE_LOG=on|off). */
   usageLog: boolean;
+  /** Re-sign SigV4 requests on a thread of its own while the service is busy (KEYLEDGER_SIGNING_THREAD=on|off). */
+  signingThread: boolean;
   /** Usage records are written in batches at least this often (group commit). */
   usageFlushIntervalMs: number;
   /** A request must arrive whole (headers and body) within this time, or its connection is closed (KEYLEDGER_REQUEST_TIMEOUT_MS). */
@@ -216,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     auditDigestIntervalMs: integer(env, 'KEYLEDGER_AUDIT_DIGEST_INTERVAL_MS', 300_000, 100, 86_400_000),
     auditDigestEveryEvents: integer(env, 'KEYLEDGER_AUDIT_DIGEST_EVERY_EVENTS', 1000, 0, 1_000_000),
     usageLog: onOff(env, 'KEYLEDGER_USAGE_LOG', true),
+    signingThread: onOff(env, 'KEYLEDGER_SIGNING_THREAD', true),
     usageFlushIntervalMs: integer(env, 'KEYLEDGER_USAGE_FLUSH_MS', DEFAULT_USAGE_FLUSH_INTERVAL_MS, 1, 10_000),
     requestTimeoutMs,
     headersTimeoutMs,

@@ -4,12 +4,14 @@ import { IMPLEMENTED_WRAPPING_KEY_SPECS } from '@keyledger/domain';
 import type { EventStore } from '@keyledger/event-store';
 import type { ProjectionRunner } from '@keyledger/projections';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { RequestAuthenticator } from '../auth/request-authenticator';
 import type { RequestOutcome } from './request-outcome';
 
 /**
  * The service's Prometheus metrics (prom-client), in a registry of its own per application: requests by
  * operation and outcome, their latency, how far the read models lag behind the log, the wrapping-key pool's
- * depth, maintenance job runs, usage-log batch sizes, and the process's own (CPU, memory, event loop lag).
+ * depth, maintenance job runs, usage-log batch sizes, signatures checked on the signing thread, and the process's
+ * own (CPU, memory, event loop lag).
  * Nothing here carries key data.
  */
 @Injectable()
@@ -57,6 +59,7 @@ export class KeyledgerMetrics {
     @Inject(EVENT_STORE) store: EventStore,
     @Inject(PROJECTION_PROGRESS) projections: ProjectionRunner,
     @Inject(WRAPPING_KEY_SOURCE) pool: WrappingKeyPool,
+    authenticator: RequestAuthenticator,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'keyledger_' });
     new Gauge({
@@ -74,6 +77,25 @@ export class KeyledgerMetrics {
       registers: [this.registry],
       collect() {
         for (const spec of IMPLEMENTED_WRAPPING_KEY_SPECS) this.set({ spec }, pool.readyCount(spec));
+      },
+    });
+    let reportedSignatures = 0;
+    new Counter({
+      name: 'keyledger_sigv4_thread_signatures_total',
+      help: 'Request signatures computed on the signing thread (KEYLEDGER_SIGNING_THREAD) instead of the event loop.',
+      registers: [this.registry],
+      collect() {
+        const signatures = authenticator.signingThread?.signatures ?? 0;
+        this.inc(signatures - reportedSignatures);
+        reportedSignatures = signatures;
+      },
+    });
+    new Gauge({
+      name: 'keyledger_sigv4_thread_running',
+      help: 'Whether the signing thread is running (it starts under load and stops when idle).',
+      registers: [this.registry],
+      collect() {
+        this.set(authenticator.signingThread?.running ? 1 : 0);
       },
     });
   }
