@@ -61,23 +61,32 @@ describe('SigningThread', () => {
     expect(signing.signatures).toBe(jobs.length);
   });
 
-  it('is wanted only when a second request is verified in the same turn, or while jobs are out on the thread', async () => {
-    const signing = thread();
-    expect(signing.wanted()).toBe(false); // one request per turn: a client waiting for each answer
-    await nextTurn();
-    expect(signing.wanted()).toBe(false);
+  it('is wanted under sustained load only: several requests in a turn right after another such turn, or jobs still out', async () => {
+    const signing = thread({ sustainedWithinMs: 200 });
+    const turn = async (requests: number) => {
+      const answers = Array.from({ length: requests }, () => signing.wanted());
+      await nextTurn();
+      return answers;
+    };
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await turn(1)).toEqual([false]); // one request per turn: a client waiting for each answer
+    expect(await turn(1)).toEqual([false]);
+    expect(await turn(8)).toEqual(Array(8).fill(false)); // a burst after a pause
     expect(signing.running).toBe(false);
-    expect(signing.wanted()).toBe(false); // the second in the turn starts the thread; until it is ready, inline
+    expect(await turn(3)).toEqual([false, false, false]); // sustained: the thread starts, inline until it is ready
     expect(await signing.whenReady()).toBe(true);
-    await nextTurn();
-    expect(signing.wanted()).toBe(false);
-    expect(signing.wanted()).toBe(true);
+    await pause();
+    expect(await turn(2)).toEqual([false, false]);
+    const busy = [signing.wanted(), signing.wanted()];
+    expect(busy).toEqual([false, true]);
     const out = signing.sign(job());
     await nextTurn();
     expect(signing.wanted()).toBe(true); // a job still out on the thread: keep going there
     await out;
     await nextTurn();
     expect(signing.wanted()).toBe(false);
+    await pause();
+    expect(await turn(4)).toEqual(Array(4).fill(false)); // a burst after a pause, the thread running
   });
 
   it('stops when idle and starts again on demand', async () => {
