@@ -67,8 +67,8 @@ describe('the SigV4 signing thread', () => {
     expect(await metric(service, 'keyledger_sigv4_thread_signatures_total')).toBe(0);
     expect(await metric(service, 'keyledger_sigv4_thread_running')).toBe(0);
 
-    // A burst of clients: requests arrive several per event-loop turn. Rounds until the thread has taken some (it
-    // starts on the first busy turn and takes jobs once ready), each round checked in full.
+    // Many clients at once: requests arrive several per event-loop turn, turn after turn. Rounds until the thread
+    // has taken some (it starts once such turns follow each other and takes jobs once ready), each checked in full.
     for (let round = 0; round < 5 && (await metric(service, 'keyledger_sigv4_thread_signatures_total')) === 0; round++) {
       await load(service, keyId, 300, 32);
     }

@@ -50,7 +50,8 @@ export interface SigningThreadOptions {
  * Computes SigV4 signatures on a thread of its own while the service is busy. Re-signing a request is the largest
  * piece of work an AWS JSON request does on the event loop (about 35 µs of a 210-µs Decrypt, --cpu-prof at 16
  * connections), and under load the event loop is what limits the request rate while the cores have time to spare.
- * Measured with the thread off and on (README, KEYLEDGER_SIGNING_THREAD): +7 to +21 % requests/s at 16 connections.
+ * Measured with the thread off and on at 16 connections (README, KEYLEDGER_SIGNING_THREAD): +7 to +21 % requests/s
+ * in one run (GenerateMac −3 %), +10 to +11 % in another (Encrypt −2 %, within this host's noise).
  *
  * Handing a job over is not free (a copy of the request and a wake-up of the other thread: about 0.1 ms more per
  * request at one connection), so a request is signed here only under sustained load: when another was already

@@ -122,7 +122,7 @@ export class SigV4Verifier {
     const credential = this.credentials.byAccessKeyId(auth.accessKeyId);
     if (!credential) throw unrecognized();
     if (credential.sessionToken !== undefined && header(request.headers, 'x-amz-security-token') !== credential.sessionToken) throw unrecognized();
-    const outcome = await this.expectedSignature(signingJob(request, auth, credential, signedAt, query));
+    const outcome = await this.signatureOf(signingJob(request, auth, credential, signedAt, query));
     if ('refused' in outcome) {
       throw invalidSignature(
         outcome.refused === 'unsigned-payload'
@@ -146,7 +146,8 @@ export class SigV4Verifier {
     }
   }
 
-  private expectedSignature(job: SigningJob): Promise<SigningOutcome> {
+  /** On the signing thread when it wants the job, else (or if it fails) here. */
+  private signatureOf(job: SigningJob): Promise<SigningOutcome> {
     if (this.signingThread?.wanted()) return this.signingThread.sign(job).catch(() => expectedSignature(job, this.signers));
     return expectedSignature(job, this.signers);
   }
