@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-kms';
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createExternalKey, importMaterial } from '../support/byok-flow';
@@ -119,6 +119,36 @@ describe('restart on the same data directory', () => {
     expect(everything).toContain('Keyledger is serving');
     for (const secret of [material.toString('base64'), material.toString('hex'), readFileSync(join(dataDir, 'master.key'), 'utf8').trim()]) {
       expect(everything).not.toContain(secret);
+    }
+  });
+
+  it('rebuilds read models that are ahead of the log (a commit lost in a power cut), so keys created afterwards are listed', async () => {
+    const cutDir = mkdtempSync(join(tmpdir(), 'keyledger-power-cut-'));
+    const logFiles = ['events.sqlite', 'events.sqlite-wal', 'events.sqlite-shm'].map((name) => join(cutDir, name));
+    try {
+      let cut = await startServiceProcess({ DATA_DIR: cutDir, LOG_FORMAT: 'json' });
+      const kept = await createExternalKey(clientFor(cut.url));
+      await cut.stopCleanly();
+      const logOnDisk = readFileSync(logFiles[0]); // the log as a power cut after this point leaves it
+
+      cut = await startServiceProcess({ DATA_DIR: cutDir, LOG_FORMAT: 'json' });
+      const lost = await createExternalKey(clientFor(cut.url));
+      await cut.stopCleanly(); // the read models have the lost key's events, and the shutdown's digest
+      for (const file of logFiles) rmSync(file, { force: true });
+      writeFileSync(logFiles[0], logOnDisk);
+
+      cut = await startServiceProcess({ DATA_DIR: cutDir, LOG_FORMAT: 'json' });
+      const kms = clientFor(cut.url);
+      const created = await createExternalKey(kms); // at positions the lost events had
+      const deadline = Date.now() + 10000;
+      const listed = async () => ((await kms.send(new ListKeysCommand({}))).Keys ?? []).map((key) => key.KeyId);
+      while (!(await listed()).includes(created.KeyId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect((await listed()).sort()).toEqual([kept.KeyId, created.KeyId].sort());
+      await expect(kms.send(new DescribeKeyCommand({ KeyId: lost.KeyId }))).rejects.toMatchObject({ name: 'NotFoundException' });
+      expect(cut.output()).toContain('the read models are ahead of the event log');
+      await cut.stopCleanly();
+    } finally {
+      rmSync(cutDir, { recursive: true, force: true });
     }
   });
 

@@ -2,13 +2,17 @@ import { Inject, Injectable, BeforeApplicationShutdown, OnModuleInit } from '@ne
 import { PROJECTION_PROGRESS } from '@keyledger/application';
 import { ProjectionRunner } from '@keyledger/projections';
 
-/** Starts the projections' catch-up subscription before the API serves requests, and stops it on shutdown. */
+/**
+ * Starts the projections' catch-up subscription before the API serves requests (and before the jobs of
+ * onApplicationBootstrap append anything: the read models are checked against the log's head first), and stops it
+ * on shutdown.
+ */
 @Injectable()
 export class ReadModelsLifecycle implements OnModuleInit, BeforeApplicationShutdown {
   constructor(@Inject(PROJECTION_PROGRESS) private readonly runner: ProjectionRunner) {}
 
-  onModuleInit(): void {
-    this.runner.start();
+  async onModuleInit(): Promise<void> {
+    await this.runner.startCheckingLog();
   }
 
   async beforeApplicationShutdown(): Promise<void> {

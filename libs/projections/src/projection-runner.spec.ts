@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyEventTypes, keyStreamId, NO_STREAM_REVISION } from '@keyledger/domain';
-import { InMemoryEventStore, JsonObject, NewEvent } from '@keyledger/event-store';
+import { InMemoryEventStore, JsonObject, NewEvent, SqliteEventStore } from '@keyledger/event-store';
 import { KeyProjection } from './key-projection';
 import { openReadModelDatabase } from './read-model-database';
 import { ProjectionRunner } from './projection-runner';
@@ -243,6 +243,66 @@ describe('ProjectionRunner with the key projection', () => {
     expect(discarded).toBe(1);
     expect(db.prepare('SELECT position FROM projection_checkpoints').pluck().get()).toBe(4);
     expect(db.prepare('SELECT key_id FROM key_summaries ORDER BY key_id').pluck().all()).toEqual([keyId(1), keyId(2)]);
+    await runner.stop();
+    db.close();
+  });
+});
+
+describe('ProjectionRunner.startCheckingLog: read models ahead of the log', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'keyledger-projection-ahead-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const logFile = () => join(dir, 'events.sqlite');
+  const openLog = () => new SqliteEventStore({ filename: logFile() });
+  function openReadModels(store: SqliteEventStore) {
+    const db = openReadModelDatabase(join(dir, 'read-models.sqlite'));
+    return { db, runner: new ProjectionRunner(store, db, [new KeyProjection(db)]), readModel: new SqliteKeyReadModel(db) };
+  }
+
+  it('rebuilds read models that kept a commit the log lost, so the position handed out again is not skipped', async () => {
+    let store = openLog();
+    await store.appendToStream(keyStreamId(keyId(1)), [created(1)], NO_STREAM_REVISION);
+    await store.appendToStream(keyStreamId(keyId(2)), [created(2)], NO_STREAM_REVISION);
+    await store.close();
+    // The log as the disk has it after a power cut that loses the next commit (not yet fsynced).
+    const onDisk = readFileSync(logFile());
+
+    store = openLog();
+    const lost = await store.appendToStream(keyStreamId(keyId(3)), [created(3)], NO_STREAM_REVISION);
+    let { db, runner, readModel } = openReadModels(store);
+    expect(await runner.startCheckingLog()).toBe('resumed');
+    expect(await runner.waitForPosition(lost.position, 2000)).toBe(true);
+    expect(await readModel.findKey(scope, keyId(3))).toBeDefined(); // the read models kept it
+    await runner.stop();
+    db.close();
+    await store.close();
+
+    // Power cut: the log loses its last commit; the read models (their own file) have it.
+    writeFileSync(logFile(), onDisk);
+    store = openLog();
+    ({ db, runner, readModel } = openReadModels(store));
+    expect(await runner.startCheckingLog()).toBe('rebuilt');
+    const next = await store.appendToStream(keyStreamId(keyId(4)), [created(4)], NO_STREAM_REVISION);
+    expect(next.position).toBe(lost.position); // the log hands the lost position out again
+    expect(await runner.waitForPosition(next.position, 2000)).toBe(true);
+    expect(await readModel.findKey(scope, keyId(4))).toBeDefined();
+    expect(await readModel.findKey(scope, keyId(3))).toBeUndefined();
+    expect((await readModel.findKey(scope, keyId(1)))!.key!.description).toBe('key 1');
+    await runner.stop();
+    db.close();
+    await store.close();
+  });
+
+  it('starts as they are when the log cannot tell its head', async () => {
+    const store = new InMemoryEventStore();
+    await store.appendToStream(keyStreamId(keyId(1)), [created(1)], NO_STREAM_REVISION);
+    jest.spyOn(store, 'headPosition').mockRejectedValue(new Error('unavailable'));
+    const db = openReadModelDatabase(join(dir, 'read-models.sqlite'));
+    const runner = new ProjectionRunner(store, db, [new KeyProjection(db)]);
+    expect(await runner.startCheckingLog()).toBe('resumed');
+    expect(await runner.waitForPosition(1, 2000)).toBe(true);
+    expect(await new SqliteKeyReadModel(db).findKey(scope, keyId(1))).toBeDefined();
     await runner.stop();
     db.close();
   });

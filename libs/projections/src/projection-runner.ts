@@ -66,10 +66,35 @@ export class ProjectionRunner implements ProjectionProgress {
 
   start(): void {
     if (this.loop) return;
-    const row = this.statements.read.get(CHECKPOINT_NAME) as { position: number } | undefined;
-    this.position = row?.position ?? 0;
+    this.position = this.storedCheckpoint();
     this.abort = new AbortController();
     this.loop = this.run(this.abort.signal);
+  }
+
+  /**
+   * start(), once the read models are known not to be ahead of the log; if they are, they are rebuilt. On the
+   * embedded store they can be after an OS crash or power cut: most usage batches are committed without an fsync,
+   * the read models (a database of their own) may have kept one the log lost, and the log then hands the lost
+   * positions out again, to new events the read models would skip. A read-models file from another log is caught
+   * the same way. Call it before anything appends (the service does, in its modules' init); if the log cannot be
+   * asked, the read models start as they are.
+   */
+  async startCheckingLog(): Promise<'resumed' | 'rebuilt'> {
+    if (this.loop) return 'resumed';
+    const checkpoint = this.storedCheckpoint();
+    let head: number | undefined;
+    try {
+      head = await this.store.headPosition();
+    } catch (error) {
+      this.logger.warn({ msg: 'could not read the log head to check the read models against it; starting them as they are', error: (error as Error).message });
+    }
+    if (head === undefined || checkpoint <= head) {
+      this.start();
+      return 'resumed';
+    }
+    this.logger.warn({ msg: 'the read models are ahead of the event log (commits lost in a crash, or another log): rebuilding them', checkpoint, head });
+    await this.rebuild();
+    return 'rebuilt';
   }
 
   async stop(): Promise<void> {
@@ -165,6 +190,11 @@ export class ProjectionRunner implements ProjectionProgress {
     this.position = events[events.length - 1].position;
     this.options.onBatch?.(this.position, events.length);
     this.releaseWaiters();
+  }
+
+  private storedCheckpoint(): number {
+    const row = this.statements.read.get(CHECKPOINT_NAME) as { position: number } | undefined;
+    return row?.position ?? 0;
   }
 
   private async endRebuildWhenCaughtUp(): Promise<void> {

@@ -6,8 +6,9 @@ import { createUsageTables } from './usage-schema';
 
 /**
  * The read models' own SQLite database. It holds only what can be rebuilt from the log, so it trades the
- * event store's fsync-per-commit for speed (synchronous=NORMAL): after a crash it is at worst behind, and the
- * checkpoint, written in the same transaction as the rows, says exactly how far.
+ * event store's fsync-per-commit for speed (synchronous=NORMAL): after a process crash it is at worst behind, and
+ * the checkpoint, written in the same transaction as the rows, says exactly how far. After an OS crash it can also
+ * be ahead (the log commits most usage batches without an fsync too); ProjectionRunner.startCheckingLog rebuilds it then.
  */
 export function openReadModelDatabase(filename: string): Database.Database {
   const db = new Database(filename);
