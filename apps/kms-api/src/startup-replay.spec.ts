@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -64,6 +64,39 @@ describe('replayReadModelsBeforeStart', () => {
     new Database(readModels()).close(); // an existing file, even empty, is the service's to catch up
     await replayReadModelsBeforeStart(config(), log);
     expect(lines).toEqual([]);
+  });
+
+  it('rebuilds read models ahead of the log (its last commits lost in a power cut) before serving, and warns', async () => {
+    const logFile = join(dataDir, 'events.sqlite');
+    const onDisk = readFileSync(logFile); // the log as a power cut after this point leaves it
+    const store = new SqliteEventStore({ filename: logFile });
+    for (let n = 4; n <= 5; n += 1) await store.appendToStream(keyStreamId(keyId(n)), [created(n)], NO_STREAM_REVISION);
+    await store.close();
+    await replayReadModelsBeforeStart(config(), capturingLogger().log);
+    const checkpoint = () => {
+      const db = new Database(readModels(), { readonly: true });
+      try {
+        return db.prepare('SELECT position FROM projection_checkpoints').pluck().get();
+      } finally {
+        db.close();
+      }
+    };
+    expect(checkpoint()).toBe(5);
+
+    writeFileSync(logFile, onDisk);
+    const { log, lines } = capturingLogger();
+    await replayReadModelsBeforeStart(config(), log);
+    expect(lines.map((line) => [line.level, line.msg])).toEqual([
+      [40, 'the read models are ahead of the event log (commits lost in a crash, or another log): rebuilding them with keyledger replay before serving'],
+      [30, 'read models rebuilt before start'],
+    ]);
+    expect(lines[0]).toMatchObject({ events: 3, checkpoint: 5 });
+    expect(checkpoint()).toBe(3);
+    expect(lines[1].replay).toEqual(expect.arrayContaining(['rows: aliases 0, audit_entries 3, key_summaries 3, material_expiry_schedule 0, usage_records 0']));
+
+    // Not ahead: a file present is left to the service.
+    await replayReadModelsBeforeStart(config(), log);
+    expect(lines).toHaveLength(2);
   });
 
   it('when the replay fails, logs why and leaves the service to catch up by itself', async () => {

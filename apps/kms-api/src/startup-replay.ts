@@ -5,23 +5,32 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import type pino from 'pino';
 import { eventLogFile, SELECT_LOG_HEAD } from '@keyledger/event-store';
+import { storedReadModelsCheckpoint } from '@keyledger/projections';
 import type { KeyledgerConfig } from './config/config';
 
 const runFile = promisify(execFile);
 
 /**
- * Before the service opens its read models: when the read-models file is missing and the embedded log holds at
- * least `startupReplayMinEvents` events, rebuilds them with `keyledger replay` (the two-lane bulk load, several
- * times faster than the service's own catch-up, which applies the log in one lane while it serves: docs/cli.md).
+ * Before the service opens its read models: when the read-models file is missing, or ahead of the log (a power cut
+ * lost commits it kept: ProjectionRunner.startCheckingLog), and the embedded log holds at least
+ * `startupReplayMinEvents` events, rebuilds them with `keyledger replay` (the two-lane bulk load, several times
+ * faster than the service's own catch-up, which applies the log in one lane while it serves: docs/cli.md).
  * The replay runs as a child process, so the API never loads the CLI's code. The service then starts at the head
  * the replay reached and catches up on anything appended since, as after any restart. If the replay fails, that
- * is logged and the service catches up by itself.
+ * is logged and the service catches up (or rebuilds) by itself.
  */
 export async function replayReadModelsBeforeStart(config: KeyledgerConfig, log: pino.Logger): Promise<void> {
-  if (config.eventStoreUrl || config.startupReplayMinEvents === 0 || existsSync(config.readModelsFile)) return;
+  if (config.eventStoreUrl || config.startupReplayMinEvents === 0) return;
   const events = logHead(eventLogFile(config.dataDir));
-  if (events < config.startupReplayMinEvents) return;
-  log.info({ events, readModelsFile: config.readModelsFile }, 'no read models: rebuilding them with keyledger replay before serving');
+  const present = existsSync(config.readModelsFile);
+  const checkpoint = present ? storedReadModelsCheckpoint(config.readModelsFile) : undefined;
+  const ahead = checkpoint !== undefined && checkpoint > events;
+  if ((present && !ahead) || events < config.startupReplayMinEvents) return;
+  if (ahead) {
+    log.warn({ events, checkpoint, readModelsFile: config.readModelsFile }, 'the read models are ahead of the event log (commits lost in a crash, or another log): rebuilding them with keyledger replay before serving');
+  } else {
+    log.info({ events, readModelsFile: config.readModelsFile }, 'no read models: rebuilding them with keyledger replay before serving');
+  }
   const started = Date.now();
   try {
     const args = [cliEntry(), 'replay', '--data-dir', config.dataDir, '--read-models', config.readModelsFile, '--no-progress'];

@@ -4,8 +4,8 @@ import { Logger } from '@nestjs/common';
 import type { EventStore, RecordedEvent } from '@keyledger/event-store';
 import type { ProjectionProgress } from '@keyledger/application';
 import { Projection } from './projection';
+import { READ_MODELS_CHECKPOINT } from './read-model-database';
 
-const CHECKPOINT_NAME = 'read-models';
 /** Most events applied in one transaction. */
 export const DEFAULT_PROJECTION_BATCH = 4000;
 
@@ -55,7 +55,7 @@ export class ProjectionRunner implements ProjectionProgress {
         for (const projection of this.projections) projection.apply(event);
       }
       for (const projection of this.projections) projection.flush?.();
-      this.statements.write.run(CHECKPOINT_NAME, events[events.length - 1].position);
+      this.statements.write.run(READ_MODELS_CHECKPOINT, events[events.length - 1].position);
     });
   }
 
@@ -115,7 +115,7 @@ export class ProjectionRunner implements ProjectionProgress {
     this.db.transaction(() => {
       for (const projection of this.projections) projection.reset();
       for (const projection of this.projections) projection.beginRebuild?.();
-      this.statements.write.run(CHECKPOINT_NAME, 0);
+      this.statements.write.run(READ_MODELS_CHECKPOINT, 0);
     })();
     this.rebuilding = { synchronous: this.db.pragma('synchronous', { simple: true }) as number };
     this.db.pragma('synchronous = OFF');
@@ -193,7 +193,7 @@ export class ProjectionRunner implements ProjectionProgress {
   }
 
   private storedCheckpoint(): number {
-    const row = this.statements.read.get(CHECKPOINT_NAME) as { position: number } | undefined;
+    const row = this.statements.read.get(READ_MODELS_CHECKPOINT) as { position: number } | undefined;
     return row?.position ?? 0;
   }
 

@@ -4,6 +4,9 @@ import { createAuditTables } from './audit-schema';
 import { createKeyTables } from './key-schema';
 import { createUsageTables } from './usage-schema';
 
+/** The row of projection_checkpoints that says how far the read models have applied the log. */
+export const READ_MODELS_CHECKPOINT = 'read-models';
+
 /**
  * The read models' own SQLite database. It holds only what can be rebuilt from the log, so it trades the
  * event store's fsync-per-commit for speed (synchronous=NORMAL): after a process crash it is at worst behind, and
@@ -28,4 +31,18 @@ export function openReadModelDatabase(filename: string): Database.Database {
   const added = [createKeyTables(db), createAliasTables(db), createAuditTables(db), createUsageTables(db)];
   if (added.includes(true)) db.prepare('DELETE FROM projection_checkpoints').run();
   return db;
+}
+
+/** The checkpoint stored in a read-models file, read without writing (undefined when it has none: new, empty or unreadable). */
+export function storedReadModelsCheckpoint(filename: string): number | undefined {
+  try {
+    const db = new Database(filename, { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare('SELECT position FROM projection_checkpoints WHERE name = ?').pluck().get(READ_MODELS_CHECKPOINT) as number | undefined;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
+  }
 }
