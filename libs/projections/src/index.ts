@@ -8,6 +8,7 @@ export * from './key-state-cache-refresh';
 export * from './projection';
 export * from './projection-runner';
 export * from './read-model-database';
+export * from './read-models-against-log';
 export * from './sqlite-key-read-model';
 export * from './read-model-projections';
 export * from './sqlite-usage-log';

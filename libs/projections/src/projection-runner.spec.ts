@@ -294,6 +294,73 @@ describe('ProjectionRunner.startCheckingLog: read models ahead of the log', () =
     await store.close();
   });
 
+  it('rebuilds read models whose checkpoint event the log no longer has, though another writer took the head past it', async () => {
+    let store = openLog();
+    await store.appendToStream(keyStreamId(keyId(1)), [created(1)], NO_STREAM_REVISION);
+    await store.close();
+    const onDisk = readFileSync(logFile());
+
+    store = openLog();
+    const lost = await store.appendToStream(keyStreamId(keyId(2)), [created(2)], NO_STREAM_REVISION);
+    let { db, runner, readModel } = openReadModels(store);
+    expect(await runner.startCheckingLog()).toBe('resumed');
+    expect(await runner.waitForPosition(lost.position, 2000)).toBe(true);
+    await runner.stop();
+    db.close();
+    await store.close();
+
+    // Power cut, then another instance on the same log appends at the lost position and beyond before this one starts.
+    writeFileSync(logFile(), onDisk);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a later commit time than the lost event's
+    store = openLog();
+    const reused = await store.appendToStream(keyStreamId(keyId(3)), [created(3)], NO_STREAM_REVISION);
+    await store.appendToStream(keyStreamId(keyId(4)), [created(4)], NO_STREAM_REVISION);
+    expect(reused.position).toBe(lost.position);
+    ({ db, runner, readModel } = openReadModels(store));
+    expect(await runner.startCheckingLog()).toBe('rebuilt');
+    expect(await runner.waitForPosition(await store.headPosition(), 2000)).toBe(true);
+    expect(await readModel.findKey(scope, keyId(3))).toBeDefined();
+    expect(await readModel.findKey(scope, keyId(4))).toBeDefined();
+    expect(await readModel.findKey(scope, keyId(2))).toBeUndefined();
+    await runner.stop();
+    db.close();
+    await store.close();
+  });
+
+  it('resumes read models that match the log, also when their checkpoint event time is unknown (a file of the earlier format)', async () => {
+    const store = openLog();
+    await store.appendToStream(keyStreamId(keyId(1)), [created(1)], NO_STREAM_REVISION);
+    let { db, runner } = openReadModels(store);
+    expect(await runner.startCheckingLog()).toBe('resumed');
+    expect(await runner.waitForPosition(1, 2000)).toBe(true);
+    await runner.stop();
+    expect(db.prepare('SELECT recorded_at FROM projection_checkpoints').pluck().get()).toBe((await store.readEventsAt([1]))[0].recordedAt);
+    db.close();
+
+    ({ db, runner } = openReadModels(store));
+    expect(await runner.startCheckingLog()).toBe('resumed');
+    await runner.stop();
+    db.prepare('UPDATE projection_checkpoints SET recorded_at = NULL').run();
+    db.close();
+    ({ db, runner } = openReadModels(store));
+    expect(await runner.startCheckingLog()).toBe('resumed');
+    expect(runner.checkpoint).toBe(1);
+    await runner.stop();
+    db.close();
+    await store.close();
+  });
+
+  it('adds the checkpoint event time to a read-models file of the earlier format, keeping its checkpoint', async () => {
+    const file = join(dir, 'read-models.sqlite');
+    const earlier = openReadModelDatabase(file);
+    earlier.exec('DROP TABLE projection_checkpoints; CREATE TABLE projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
+    earlier.prepare("INSERT INTO projection_checkpoints VALUES ('read-models', 7)").run();
+    earlier.close();
+    const db = openReadModelDatabase(file);
+    expect(db.prepare('SELECT name, position, recorded_at AS recordedAt FROM projection_checkpoints').all()).toEqual([{ name: 'read-models', position: 7, recordedAt: null }]);
+    db.close();
+  });
+
   it('starts as they are when the log cannot tell its head', async () => {
     const store = new InMemoryEventStore();
     await store.appendToStream(keyStreamId(keyId(1)), [created(1)], NO_STREAM_REVISION);

@@ -5,6 +5,7 @@ import type { EventStore, RecordedEvent } from '@keyledger/event-store';
 import type { ProjectionProgress } from '@keyledger/application';
 import { Projection } from './projection';
 import { READ_MODELS_CHECKPOINT } from './read-model-database';
+import { checkpointAgainstLog, type CheckpointAgainstLog, type StoredCheckpoint } from './read-models-against-log';
 
 /** Most events applied in one transaction. */
 export const DEFAULT_PROJECTION_BATCH = 4000;
@@ -46,16 +47,17 @@ export class ProjectionRunner implements ProjectionProgress {
   ) {
     this.batchSize = Math.max(1, options.batchSize ?? DEFAULT_PROJECTION_BATCH);
     this.statements = {
-      read: db.prepare('SELECT position FROM projection_checkpoints WHERE name = ?'),
-      write: db.prepare(`INSERT INTO projection_checkpoints (name, position) VALUES (?, ?)
-        ON CONFLICT (name) DO UPDATE SET position = excluded.position`),
+      read: db.prepare('SELECT position, recorded_at AS recordedAt FROM projection_checkpoints WHERE name = ?'),
+      write: db.prepare(`INSERT INTO projection_checkpoints (name, position, recorded_at) VALUES (?, ?, ?)
+        ON CONFLICT (name) DO UPDATE SET position = excluded.position, recorded_at = excluded.recorded_at`),
     };
     this.applyBatch = db.transaction((events: RecordedEvent[]) => {
       for (const event of events) {
         for (const projection of this.projections) projection.apply(event);
       }
       for (const projection of this.projections) projection.flush?.();
-      this.statements.write.run(READ_MODELS_CHECKPOINT, events[events.length - 1].position);
+      const last = events[events.length - 1];
+      this.statements.write.run(READ_MODELS_CHECKPOINT, last.position, last.recordedAt);
     });
   }
 
@@ -66,33 +68,36 @@ export class ProjectionRunner implements ProjectionProgress {
 
   start(): void {
     if (this.loop) return;
-    this.position = this.storedCheckpoint();
+    this.position = this.storedCheckpoint().position;
     this.abort = new AbortController();
     this.loop = this.run(this.abort.signal);
   }
 
   /**
-   * start(), once the read models are known not to be ahead of the log; if they are, they are rebuilt. On the
-   * embedded store they can be after an OS crash or power cut: most usage batches are committed without an fsync,
-   * the read models (a database of their own) may have kept one the log lost, and the log then hands the lost
-   * positions out again, to new events the read models would skip. A read-models file from another log is caught
-   * the same way. Call it before anything appends (the service does, in its modules' init); if the log cannot be
-   * asked, the read models start as they are.
+   * start(), once the read models are known to match the log at their checkpoint; if they do not, they are
+   * rebuilt. On the embedded store they may not after an OS crash or power cut: most usage batches are committed
+   * without an fsync, the read models (a database of their own) may have kept one the log lost, and the log then
+   * hands the lost positions out again, to new events the read models would skip (checkpointAgainstLog). If the
+   * log cannot be asked, the read models start as they are.
    */
   async startCheckingLog(): Promise<'resumed' | 'rebuilt'> {
     if (this.loop) return 'resumed';
     const checkpoint = this.storedCheckpoint();
-    let head: number | undefined;
+    let found: CheckpointAgainstLog = 'consistent';
     try {
-      head = await this.store.headPosition();
+      found = await checkpointAgainstLog(this.store, checkpoint);
     } catch (error) {
-      this.logger.warn({ msg: 'could not read the log head to check the read models against it; starting them as they are', error: (error as Error).message });
+      this.logger.warn({ msg: 'could not check the read models against the event log; starting them as they are', error: (error as Error).message });
     }
-    if (head === undefined || checkpoint <= head) {
+    if (found === 'consistent') {
       this.start();
       return 'resumed';
     }
-    this.logger.warn({ msg: 'the read models are ahead of the event log (commits lost in a crash, or another log): rebuilding them', checkpoint, head });
+    const msg =
+      found === 'ahead'
+        ? 'the read models are ahead of the event log (commits lost in a crash, or another log): rebuilding them'
+        : 'the read models do not match the event log at their checkpoint (commits lost in a crash and their positions used again, or another log): rebuilding them';
+    this.logger.warn({ msg, checkpoint: checkpoint.position });
     await this.rebuild();
     return 'rebuilt';
   }
@@ -115,7 +120,7 @@ export class ProjectionRunner implements ProjectionProgress {
     this.db.transaction(() => {
       for (const projection of this.projections) projection.reset();
       for (const projection of this.projections) projection.beginRebuild?.();
-      this.statements.write.run(READ_MODELS_CHECKPOINT, 0);
+      this.statements.write.run(READ_MODELS_CHECKPOINT, 0, null);
     })();
     this.rebuilding = { synchronous: this.db.pragma('synchronous', { simple: true }) as number };
     this.db.pragma('synchronous = OFF');
@@ -192,9 +197,8 @@ export class ProjectionRunner implements ProjectionProgress {
     this.releaseWaiters();
   }
 
-  private storedCheckpoint(): number {
-    const row = this.statements.read.get(READ_MODELS_CHECKPOINT) as { position: number } | undefined;
-    return row?.position ?? 0;
+  private storedCheckpoint(): StoredCheckpoint {
+    return (this.statements.read.get(READ_MODELS_CHECKPOINT) as StoredCheckpoint | undefined) ?? { position: 0, recordedAt: null };
   }
 
   private async endRebuildWhenCaughtUp(): Promise<void> {

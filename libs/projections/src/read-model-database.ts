@@ -11,7 +11,8 @@ export const READ_MODELS_CHECKPOINT = 'read-models';
  * The read models' own SQLite database. It holds only what can be rebuilt from the log, so it trades the
  * event store's fsync-per-commit for speed (synchronous=NORMAL): after a process crash it is at worst behind, and
  * the checkpoint, written in the same transaction as the rows, says exactly how far. After an OS crash it can also
- * be ahead (the log commits most usage batches without an fsync too); ProjectionRunner.startCheckingLog rebuilds it then.
+ * be ahead of the log, or differ from it at the checkpoint (the log commits most usage batches without an fsync too);
+ * ProjectionRunner.startCheckingLog rebuilds it then.
  */
 export function openReadModelDatabase(filename: string): Database.Database {
   const db = new Database(filename);
@@ -23,9 +24,13 @@ export function openReadModelDatabase(filename: string): Database.Database {
   db.exec(`
     CREATE TABLE IF NOT EXISTS projection_checkpoints (
       name TEXT PRIMARY KEY,
-      position INTEGER NOT NULL
+      position INTEGER NOT NULL,
+      recorded_at INTEGER
     );
   `);
+  // recorded_at (the checkpoint event's commit time, checked against the log at start) came later: add it to an older file.
+  const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('projection_checkpoints');
+  if (!columns.includes('recorded_at')) db.exec('ALTER TABLE projection_checkpoints ADD COLUMN recorded_at INTEGER');
   // A read model added to an existing database starts empty: replay the log into every model from the start.
   // (Both create their tables whatever the other returns.)
   const added = [createKeyTables(db), createAliasTables(db), createAuditTables(db), createUsageTables(db)];

@@ -108,7 +108,7 @@ describe('rebuildReadModels', () => {
     expect(new Set(progress).size).toBe(progress.length);
     const rebuilt = rows(target);
     expect(rebuilt).toEqual(rows(liveFile));
-    expect(rebuilt.projection_checkpoints).toEqual([{ name: expect.any(String), position: LOG_EVENTS }]);
+    expect(rebuilt.projection_checkpoints).toEqual([{ name: expect.any(String), position: LOG_EVENTS, recorded_at: expect.any(Number) }]);
     expect(readdirSync(dir).filter((name) => name.includes('replay'))).toEqual([]);
   });
 

@@ -112,8 +112,10 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     if (!feed.completed || runner.checkpoint !== feed.lastDelivered) {
       throw new CliError(`Replay stopped at position ${runner.checkpoint} of ${headPosition} (see the error above); ${target} was left unchanged.`);
     }
-    // The skipped events after the last one applied changed nothing: the read models are at the log head.
-    db.prepare('UPDATE projection_checkpoints SET position = ?').run(headPosition);
+    // The skipped events after the last one applied changed nothing: the read models are at the log head, whose
+    // event's commit time the service's start-up check compares with the log's (checkpointAgainstLog).
+    const headRecordedAt = log.readPage(headPosition - 1, headPosition, 1)[0]?.recordedAt ?? null;
+    db.prepare('UPDATE projection_checkpoints SET position = ?, recorded_at = ?').run(headPosition, headRecordedAt);
     progress.folded(headPosition);
     db.close();
     copySideTables(temp, side);
