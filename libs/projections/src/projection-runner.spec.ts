@@ -260,31 +260,36 @@ describe('ProjectionRunner.startCheckingLog: read models ahead of the log', () =
     return { db, runner: new ProjectionRunner(store, db, [new KeyProjection(db)]), readModel: new SqliteKeyReadModel(db) };
   }
 
-  it('rebuilds read models that kept a commit the log lost, so the position handed out again is not skipped', async () => {
+  /**
+   * Keys 1..kept in the log, key kept+1 applied by the read models, then a power cut: the log is back to the copy
+   * its file had before that commit (not yet fsynced), the read models (their own file) keep it. Returns the lost
+   * event's position.
+   */
+  async function readModelsThatKeptALostCommit(kept: number): Promise<number> {
     let store = openLog();
-    await store.appendToStream(keyStreamId(keyId(1)), [created(1)], NO_STREAM_REVISION);
-    await store.appendToStream(keyStreamId(keyId(2)), [created(2)], NO_STREAM_REVISION);
+    for (let n = 1; n <= kept; n += 1) await store.appendToStream(keyStreamId(keyId(n)), [created(n)], NO_STREAM_REVISION);
     await store.close();
-    // The log as the disk has it after a power cut that loses the next commit (not yet fsynced).
     const onDisk = readFileSync(logFile());
-
     store = openLog();
-    const lost = await store.appendToStream(keyStreamId(keyId(3)), [created(3)], NO_STREAM_REVISION);
-    let { db, runner, readModel } = openReadModels(store);
+    const lost = await store.appendToStream(keyStreamId(keyId(kept + 1)), [created(kept + 1)], NO_STREAM_REVISION);
+    const { db, runner, readModel } = openReadModels(store);
     expect(await runner.startCheckingLog()).toBe('resumed');
     expect(await runner.waitForPosition(lost.position, 2000)).toBe(true);
-    expect(await readModel.findKey(scope, keyId(3))).toBeDefined(); // the read models kept it
+    expect(await readModel.findKey(scope, keyId(kept + 1))).toBeDefined();
     await runner.stop();
     db.close();
     await store.close();
-
-    // Power cut: the log loses its last commit; the read models (their own file) have it.
     writeFileSync(logFile(), onDisk);
-    store = openLog();
-    ({ db, runner, readModel } = openReadModels(store));
+    return lost.position;
+  }
+
+  it('rebuilds read models that kept a commit the log lost, so the position handed out again is not skipped', async () => {
+    const lost = await readModelsThatKeptALostCommit(2);
+    const store = openLog();
+    const { db, runner, readModel } = openReadModels(store);
     expect(await runner.startCheckingLog()).toBe('rebuilt');
     const next = await store.appendToStream(keyStreamId(keyId(4)), [created(4)], NO_STREAM_REVISION);
-    expect(next.position).toBe(lost.position); // the log hands the lost position out again
+    expect(next.position).toBe(lost); // the log hands the lost position out again
     expect(await runner.waitForPosition(next.position, 2000)).toBe(true);
     expect(await readModel.findKey(scope, keyId(4))).toBeDefined();
     expect(await readModel.findKey(scope, keyId(3))).toBeUndefined();
@@ -295,28 +300,13 @@ describe('ProjectionRunner.startCheckingLog: read models ahead of the log', () =
   });
 
   it('rebuilds read models whose checkpoint event the log no longer has, though another writer took the head past it', async () => {
-    let store = openLog();
-    await store.appendToStream(keyStreamId(keyId(1)), [created(1)], NO_STREAM_REVISION);
-    await store.close();
-    const onDisk = readFileSync(logFile());
-
-    store = openLog();
-    const lost = await store.appendToStream(keyStreamId(keyId(2)), [created(2)], NO_STREAM_REVISION);
-    let { db, runner, readModel } = openReadModels(store);
-    expect(await runner.startCheckingLog()).toBe('resumed');
-    expect(await runner.waitForPosition(lost.position, 2000)).toBe(true);
-    await runner.stop();
-    db.close();
-    await store.close();
-
-    // Power cut, then another instance on the same log appends at the lost position and beyond before this one starts.
-    writeFileSync(logFile(), onDisk);
+    const lost = await readModelsThatKeptALostCommit(1);
+    // Another instance on the same log appends at the lost position and beyond before this one starts.
     await new Promise((resolve) => setTimeout(resolve, 5)); // a later commit time than the lost event's
-    store = openLog();
-    const reused = await store.appendToStream(keyStreamId(keyId(3)), [created(3)], NO_STREAM_REVISION);
+    const store = openLog();
+    expect((await store.appendToStream(keyStreamId(keyId(3)), [created(3)], NO_STREAM_REVISION)).position).toBe(lost);
     await store.appendToStream(keyStreamId(keyId(4)), [created(4)], NO_STREAM_REVISION);
-    expect(reused.position).toBe(lost.position);
-    ({ db, runner, readModel } = openReadModels(store));
+    const { db, runner, readModel } = openReadModels(store);
     expect(await runner.startCheckingLog()).toBe('rebuilt');
     expect(await runner.waitForPosition(await store.headPosition(), 2000)).toBe(true);
     expect(await readModel.findKey(scope, keyId(3))).toBeDefined();
