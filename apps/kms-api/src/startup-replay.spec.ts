@@ -99,6 +99,34 @@ describe('replayReadModelsBeforeStart', () => {
     expect(lines).toHaveLength(2);
   });
 
+  it('rebuilds read models whose checkpoint event the log no longer has, though new events took the head past it', async () => {
+    const logFile = join(dataDir, 'events.sqlite');
+    const onDisk = readFileSync(logFile);
+    const appendKeys = async (from: number, to: number) => {
+      const store = new SqliteEventStore({ filename: logFile });
+      for (let n = from; n <= to; n += 1) await store.appendToStream(keyStreamId(keyId(n)), [created(n)], NO_STREAM_REVISION);
+      await store.close();
+    };
+    await appendKeys(4, 5);
+    await replayReadModelsBeforeStart(config(), capturingLogger().log); // read models at position 5 (key 5)
+    writeFileSync(logFile, onDisk); // a power cut loses keys 4 and 5 ...
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await appendKeys(6, 7); // ... and positions 4 and 5 go to new events
+    const { log, lines } = capturingLogger();
+    await replayReadModelsBeforeStart(config(), log);
+    expect(lines.map((line) => [line.level, line.msg])).toEqual([
+      [40, 'the read models do not match the event log at their checkpoint (commits lost in a crash and their positions used again, or another log): rebuilding them with keyledger replay before serving'],
+      [30, 'read models rebuilt before start'],
+    ]);
+    const db = new Database(readModels(), { readonly: true });
+    expect(db.prepare('SELECT key_id FROM key_summaries ORDER BY key_id').pluck().all()).toEqual([1, 2, 3, 6, 7].map(keyId));
+    db.close();
+
+    // Matching now: left to the service.
+    await replayReadModelsBeforeStart(config(), log);
+    expect(lines).toHaveLength(2);
+  });
+
   it('when the replay fails, logs why and leaves the service to catch up by itself', async () => {
     const events = new Database(join(dataDir, 'events.sqlite'));
     events.prepare("UPDATE events SET metadata = '{not json' WHERE position = 2").run(); // never written by Keyledger

@@ -5,14 +5,14 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import type pino from 'pino';
 import { eventLogFile, SELECT_LOG_HEAD } from '@keyledger/event-store';
-import { storedReadModelsCheckpoint } from '@keyledger/projections';
+import { CHECKPOINT_MISMATCH, checkpointAgainstLog, storedReadModelsCheckpoint, type LogPositions } from '@keyledger/projections';
 import type { KeyledgerConfig } from './config/config';
 
 const runFile = promisify(execFile);
 
 /**
- * Before the service opens its read models: when the read-models file is missing, or ahead of the log (a power cut
- * lost commits it kept: ProjectionRunner.startCheckingLog), and the embedded log holds at least
+ * Before the service opens its read models: when the read-models file is missing, or does not match the log at its
+ * checkpoint (a power cut lost commits it kept: checkpointAgainstLog), and the embedded log holds at least
  * `startupReplayMinEvents` events, rebuilds them with `keyledger replay` (the two-lane bulk load, several times
  * faster than the service's own catch-up, which applies the log in one lane while it serves: docs/cli.md).
  * The replay runs as a child process, so the API never loads the CLI's code. The service then starts at the head
@@ -21,13 +21,14 @@ const runFile = promisify(execFile);
  */
 export async function replayReadModelsBeforeStart(config: KeyledgerConfig, log: pino.Logger): Promise<void> {
   if (config.eventStoreUrl || config.startupReplayMinEvents === 0) return;
-  const events = logHead(eventLogFile(config.dataDir));
   const present = existsSync(config.readModelsFile);
   const checkpoint = present ? storedReadModelsCheckpoint(config.readModelsFile) : undefined;
-  const ahead = checkpoint !== undefined && checkpoint > events;
-  if ((present && !ahead) || events < config.startupReplayMinEvents) return;
-  if (ahead) {
-    log.warn({ events, checkpoint, readModelsFile: config.readModelsFile }, 'the read models are ahead of the event log (commits lost in a crash, or another log): rebuilding them with keyledger replay before serving');
+  const embedded = readEmbeddedLog(eventLogFile(config.dataDir), checkpoint?.position ?? 0);
+  const found = checkpoint ? await checkpointAgainstLog(embedded, checkpoint) : undefined;
+  const events = embedded.head;
+  if ((present && (found === undefined || found === 'consistent')) || events < config.startupReplayMinEvents) return;
+  if (found === 'ahead' || found === 'diverged') {
+    log.warn({ events, checkpoint: checkpoint?.position, readModelsFile: config.readModelsFile }, `${CHECKPOINT_MISMATCH[found]}: rebuilding them with keyledger replay before serving`);
   } else {
     log.info({ events, readModelsFile: config.readModelsFile }, 'no read models: rebuilding them with keyledger replay before serving');
   }
@@ -44,18 +45,30 @@ export async function replayReadModelsBeforeStart(config: KeyledgerConfig, log: 
   }
 }
 
-/** The log's last position (its event count, give or take gaps); 0 when it is missing or cannot be read (the store says why later). */
-function logHead(file: string): number {
+/**
+ * The embedded log's head (its event count, give or take gaps) and the commit time of its event at `position`, read
+ * once from the file, as checkpointAgainstLog asks for them. Head 0 when the log is missing or cannot be read (the
+ * store says why later).
+ */
+function readEmbeddedLog(file: string, position: number): LogPositions & { head: number } {
+  let head = 0;
+  let recordedAt: number | undefined;
   try {
     const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      return db.prepare(SELECT_LOG_HEAD).pluck().get() as number;
+      head = db.prepare(SELECT_LOG_HEAD).pluck().get() as number;
+      recordedAt = db.prepare('SELECT recorded_at FROM events WHERE position = ?').pluck().get(position) as number | undefined;
     } finally {
       db.close();
     }
   } catch {
-    return 0;
+    // head 0: nothing to replay
   }
+  return {
+    head,
+    headPosition: async () => head,
+    readEventsAt: async (positions) => (recordedAt !== undefined && positions.includes(position) ? [{ recordedAt }] : []),
+  };
 }
 
 /** bin/keyledger-cli.js of this checkout, from the compiled code (dist/apps/kms-api/src) or the sources alike. */

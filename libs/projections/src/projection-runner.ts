@@ -5,7 +5,7 @@ import type { EventStore, RecordedEvent } from '@keyledger/event-store';
 import type { ProjectionProgress } from '@keyledger/application';
 import { Projection } from './projection';
 import { READ_MODELS_CHECKPOINT } from './read-model-database';
-import { checkpointAgainstLog, type CheckpointAgainstLog, type StoredCheckpoint } from './read-models-against-log';
+import { CHECKPOINT_MISMATCH, checkpointAgainstLog, type CheckpointAgainstLog, type StoredCheckpoint } from './read-models-against-log';
 
 /** Most events applied in one transaction. */
 export const DEFAULT_PROJECTION_BATCH = 4000;
@@ -93,11 +93,7 @@ export class ProjectionRunner implements ProjectionProgress {
       this.start();
       return 'resumed';
     }
-    const msg =
-      found === 'ahead'
-        ? 'the read models are ahead of the event log (commits lost in a crash, or another log): rebuilding them'
-        : 'the read models do not match the event log at their checkpoint (commits lost in a crash and their positions used again, or another log): rebuilding them';
-    this.logger.warn({ msg, checkpoint: checkpoint.position });
+    this.logger.warn({ msg: `${CHECKPOINT_MISMATCH[found]}: rebuilding them`, checkpoint: checkpoint.position });
     await this.rebuild();
     return 'rebuilt';
   }

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { createAliasTables } from './alias-schema';
 import { createAuditTables } from './audit-schema';
 import { createKeyTables } from './key-schema';
+import type { StoredCheckpoint } from './read-models-against-log';
 import { createUsageTables } from './usage-schema';
 
 /** The row of projection_checkpoints that says how far the read models have applied the log. */
@@ -39,11 +40,13 @@ export function openReadModelDatabase(filename: string): Database.Database {
 }
 
 /** The checkpoint stored in a read-models file, read without writing (undefined when it has none: new, empty or unreadable). */
-export function storedReadModelsCheckpoint(filename: string): number | undefined {
+export function storedReadModelsCheckpoint(filename: string): StoredCheckpoint | undefined {
   try {
     const db = new Database(filename, { readonly: true, fileMustExist: true });
     try {
-      return db.prepare('SELECT position FROM projection_checkpoints WHERE name = ?').pluck().get(READ_MODELS_CHECKPOINT) as number | undefined;
+      // SELECT *: a file of the earlier format has no recorded_at.
+      const row = db.prepare('SELECT * FROM projection_checkpoints WHERE name = ?').get(READ_MODELS_CHECKPOINT) as { position: number; recorded_at?: number | null } | undefined;
+      return row && { position: row.position, recordedAt: row.recorded_at ?? null };
     } finally {
       db.close();
     }

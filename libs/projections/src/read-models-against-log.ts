@@ -1,4 +1,4 @@
-import type { EventStore } from '@keyledger/event-store';
+import type { RecordedEvent } from '@keyledger/event-store';
 
 /** Where the read models' checkpoint stands: the position last applied and, when known, that event's commit time. */
 export interface StoredCheckpoint {
@@ -14,16 +14,28 @@ export interface StoredCheckpoint {
  */
 export type CheckpointAgainstLog = 'consistent' | 'ahead' | 'diverged';
 
+/** Why read models that are not `consistent` with the log get rebuilt, for the warning that says so. */
+export const CHECKPOINT_MISMATCH: Record<Exclude<CheckpointAgainstLog, 'consistent'>, string> = {
+  ahead: 'the read models are ahead of the event log (commits lost in a crash, or another log)',
+  diverged: 'the read models do not match the event log at their checkpoint (commits lost in a crash and their positions used again, or another log)',
+};
+
+/** What the comparison reads of the log (an EventStore has it; so can a read-only look at the embedded log's file). */
+export interface LogPositions {
+  headPosition(): Promise<number>;
+  readEventsAt(positions: readonly number[]): Promise<Array<Pick<RecordedEvent, 'recordedAt'>>>;
+}
+
 /**
  * Compares the read models' checkpoint with the log. Both cases that are not `consistent` follow commits the log
  * lost and the read models kept (an OS crash or power cut on the embedded store, where most usage batches are
  * committed without an fsync), or a read-models file from another log: `ahead` when nothing has been appended
  * since, `diverged` when another instance on the same log appended at the lost positions first. Throws what the
- * store throws.
+ * log throws.
  */
-export async function checkpointAgainstLog(store: EventStore, checkpoint: StoredCheckpoint): Promise<CheckpointAgainstLog> {
-  if (checkpoint.position > (await store.headPosition())) return 'ahead';
+export async function checkpointAgainstLog(log: LogPositions, checkpoint: StoredCheckpoint): Promise<CheckpointAgainstLog> {
+  if (checkpoint.position > (await log.headPosition())) return 'ahead';
   if (checkpoint.position === 0 || checkpoint.recordedAt === null) return 'consistent';
-  const [event] = await store.readEventsAt([checkpoint.position]);
+  const [event] = await log.readEventsAt([checkpoint.position]);
   return event?.recordedAt === checkpoint.recordedAt ? 'consistent' : 'diverged';
 }
