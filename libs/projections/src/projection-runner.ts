@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import type { EventStore, RecordedEvent } from '@keyledger/event-store';
 import type { ProjectionProgress } from '@keyledger/application';
 import { Projection } from './projection';
-import { READ_MODELS_CHECKPOINT } from './read-model-database';
+import { READ_MODELS_CHECKPOINT, readStoredCheckpoint } from './read-model-database';
 import { CHECKPOINT_MISMATCH, checkpointAgainstLog, type CheckpointAgainstLog, type StoredCheckpoint } from './read-models-against-log';
 
 /** Most events applied in one transaction. */
@@ -29,7 +29,7 @@ export interface ProjectionRunnerOptions {
  */
 export class ProjectionRunner implements ProjectionProgress {
   private readonly logger = new Logger(ProjectionRunner.name);
-  private readonly statements;
+  private readonly writeCheckpoint: Database.Statement<[string, number, number | null]>;
   private readonly applyBatch: (events: RecordedEvent[]) => void;
   private readonly batchSize: number;
   private abort?: AbortController;
@@ -46,18 +46,15 @@ export class ProjectionRunner implements ProjectionProgress {
     private readonly options: ProjectionRunnerOptions = {},
   ) {
     this.batchSize = Math.max(1, options.batchSize ?? DEFAULT_PROJECTION_BATCH);
-    this.statements = {
-      read: db.prepare('SELECT position, recorded_at AS recordedAt FROM projection_checkpoints WHERE name = ?'),
-      write: db.prepare(`INSERT INTO projection_checkpoints (name, position, recorded_at) VALUES (?, ?, ?)
-        ON CONFLICT (name) DO UPDATE SET position = excluded.position, recorded_at = excluded.recorded_at`),
-    };
+    this.writeCheckpoint = db.prepare(`INSERT INTO projection_checkpoints (name, position, recorded_at) VALUES (?, ?, ?)
+      ON CONFLICT (name) DO UPDATE SET position = excluded.position, recorded_at = excluded.recorded_at`);
     this.applyBatch = db.transaction((events: RecordedEvent[]) => {
       for (const event of events) {
         for (const projection of this.projections) projection.apply(event);
       }
       for (const projection of this.projections) projection.flush?.();
       const last = events[events.length - 1];
-      this.statements.write.run(READ_MODELS_CHECKPOINT, last.position, last.recordedAt);
+      this.writeCheckpoint.run(READ_MODELS_CHECKPOINT, last.position, last.recordedAt);
     });
   }
 
@@ -116,7 +113,7 @@ export class ProjectionRunner implements ProjectionProgress {
     this.db.transaction(() => {
       for (const projection of this.projections) projection.reset();
       for (const projection of this.projections) projection.beginRebuild?.();
-      this.statements.write.run(READ_MODELS_CHECKPOINT, 0, null);
+      this.writeCheckpoint.run(READ_MODELS_CHECKPOINT, 0, null);
     })();
     this.rebuilding = { synchronous: this.db.pragma('synchronous', { simple: true }) as number };
     this.db.pragma('synchronous = OFF');
@@ -194,7 +191,7 @@ export class ProjectionRunner implements ProjectionProgress {
   }
 
   private storedCheckpoint(): StoredCheckpoint {
-    return (this.statements.read.get(READ_MODELS_CHECKPOINT) as StoredCheckpoint | undefined) ?? { position: 0, recordedAt: null };
+    return readStoredCheckpoint(this.db) ?? { position: 0, recordedAt: null };
   }
 
   private async endRebuildWhenCaughtUp(): Promise<void> {

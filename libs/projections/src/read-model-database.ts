@@ -39,14 +39,19 @@ export function openReadModelDatabase(filename: string): Database.Database {
   return db;
 }
 
+/** The read models' checkpoint row in an open read-models database (undefined when none is stored). */
+export function readStoredCheckpoint(db: Database.Database): StoredCheckpoint | undefined {
+  // SELECT *: a file of the earlier format, read without openReadModelDatabase's upgrade, has no recorded_at.
+  const row = db.prepare('SELECT * FROM projection_checkpoints WHERE name = ?').get(READ_MODELS_CHECKPOINT) as { position: number; recorded_at?: number | null } | undefined;
+  return row && { position: row.position, recordedAt: row.recorded_at ?? null };
+}
+
 /** The checkpoint stored in a read-models file, read without writing (undefined when it has none: new, empty or unreadable). */
 export function storedReadModelsCheckpoint(filename: string): StoredCheckpoint | undefined {
   try {
     const db = new Database(filename, { readonly: true, fileMustExist: true });
     try {
-      // SELECT *: a file of the earlier format has no recorded_at.
-      const row = db.prepare('SELECT * FROM projection_checkpoints WHERE name = ?').get(READ_MODELS_CHECKPOINT) as { position: number; recorded_at?: number | null } | undefined;
-      return row && { position: row.position, recordedAt: row.recorded_at ?? null };
+      return readStoredCheckpoint(db);
     } finally {
       db.close();
     }
