@@ -35,13 +35,18 @@ function capturingLogger() {
 describe('replayReadModelsBeforeStart', () => {
   let dataDir: string;
   const readModels = () => join(dataDir, 'read-models.sqlite');
+  const logFile = () => join(dataDir, 'events.sqlite');
+  /** Keys from..to created in the log, one event each. */
+  const appendKeys = async (from: number, to: number) => {
+    const store = new SqliteEventStore({ filename: logFile() });
+    for (let n = from; n <= to; n += 1) await store.appendToStream(keyStreamId(keyId(n)), [created(n)], NO_STREAM_REVISION);
+    await store.close();
+  };
   const config = (env: NodeJS.ProcessEnv = {}) => loadConfig({ DATA_DIR: dataDir, KEYLEDGER_STARTUP_REPLAY_MIN_EVENTS: '3', ...env });
 
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'keyledger-startup-replay-'));
-    const store = new SqliteEventStore({ filename: join(dataDir, 'events.sqlite') });
-    for (let n = 1; n <= 3; n += 1) await store.appendToStream(keyStreamId(keyId(n)), [created(n)], NO_STREAM_REVISION);
-    await store.close();
+    await appendKeys(1, 3);
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -67,11 +72,8 @@ describe('replayReadModelsBeforeStart', () => {
   });
 
   it('rebuilds read models ahead of the log (its last commits lost in a power cut) before serving, and warns', async () => {
-    const logFile = join(dataDir, 'events.sqlite');
-    const onDisk = readFileSync(logFile); // the log as a power cut after this point leaves it
-    const store = new SqliteEventStore({ filename: logFile });
-    for (let n = 4; n <= 5; n += 1) await store.appendToStream(keyStreamId(keyId(n)), [created(n)], NO_STREAM_REVISION);
-    await store.close();
+    const onDisk = readFileSync(logFile()); // the log as a power cut after this point leaves it
+    await appendKeys(4, 5);
     await replayReadModelsBeforeStart(config(), capturingLogger().log);
     const checkpoint = () => {
       const db = new Database(readModels(), { readonly: true });
@@ -83,7 +85,7 @@ describe('replayReadModelsBeforeStart', () => {
     };
     expect(checkpoint()).toBe(5);
 
-    writeFileSync(logFile, onDisk);
+    writeFileSync(logFile(), onDisk);
     const { log, lines } = capturingLogger();
     await replayReadModelsBeforeStart(config(), log);
     expect(lines.map((line) => [line.level, line.msg])).toEqual([
@@ -100,16 +102,10 @@ describe('replayReadModelsBeforeStart', () => {
   });
 
   it('rebuilds read models whose checkpoint event the log no longer has, though new events took the head past it', async () => {
-    const logFile = join(dataDir, 'events.sqlite');
-    const onDisk = readFileSync(logFile);
-    const appendKeys = async (from: number, to: number) => {
-      const store = new SqliteEventStore({ filename: logFile });
-      for (let n = from; n <= to; n += 1) await store.appendToStream(keyStreamId(keyId(n)), [created(n)], NO_STREAM_REVISION);
-      await store.close();
-    };
+    const onDisk = readFileSync(logFile());
     await appendKeys(4, 5);
     await replayReadModelsBeforeStart(config(), capturingLogger().log); // read models at position 5 (key 5)
-    writeFileSync(logFile, onDisk); // a power cut loses keys 4 and 5 ...
+    writeFileSync(logFile(), onDisk); // a power cut loses keys 4 and 5 ...
     await new Promise((resolve) => setTimeout(resolve, 5));
     await appendKeys(6, 7); // ... and positions 4 and 5 go to new events
     const { log, lines } = capturingLogger();
