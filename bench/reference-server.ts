@@ -4,18 +4,24 @@
  * (HMAC_SHA_256) and DescribeKey for one in-memory key each, with the work Keyledger cannot skip: SigV4
  * verification by the service's own SigV4Verifier (@smithy/signature-v4), AES-256-GCM, ECDSA and HMAC from
  * node:crypto, AWS JSON 1.1 in and out. Nothing else: no store, no audit, no validation beyond what the
- * operation needs. Run as its own process (`node dist/bench/reference-server.js`, PORT and HOST from the
- * environment); GET /health answers `{ status: 'ok', keys }` with the key ids the benchmark drives.
+ * operation needs. GetParametersForImport, the floor of the import bursts, is in bench/reference-import.ts.
+ * Run as its own process (`node dist/bench/reference-server.js`, PORT, HOST and DATA_DIR from the environment);
+ * GET /health answers `{ status: 'ok', keys }` with the key ids the benchmark drives.
  */
 import { createCipheriv, createDecipheriv, createHmac, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-// Only node:crypto, @smithy/signature-v4 and the protocol error class at run time: no Nest.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+// Only node: modules, @smithy/signature-v4 and the protocol error class at run time: no Nest.
 import { SigV4Verifier } from '../apps/kms-api/src/auth/sigv4-verifier';
 import type { Credential, CredentialStore } from '../apps/kms-api/src/auth/credentials';
+import { ReferenceImport } from './reference-import';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
+const arnOf = (keyId: string): string => `arn:aws:kms:${REGION}:${ACCOUNT}:key/${keyId}`;
 const credential: Credential = { accessKeyId: 'test', secretAccessKey: 'test', accountId: ACCOUNT, principal: `arn:aws:iam::${ACCOUNT}:root` };
 const credentials = { byAccessKeyId: (id: string) => (id === credential.accessKeyId ? credential : undefined) } as unknown as CredentialStore;
 const verifier = new SigV4Verifier(credentials, Date.now, ['x-amz-target']);
@@ -38,7 +44,7 @@ interface Key {
 }
 const newKey = (spec: Key['spec'], usage: string): Key => {
   const id = randomUUID();
-  return { id, arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${id}`, spec, usage, created: Date.now() / 1000 };
+  return { id, arn: arnOf(id), spec, usage, created: Date.now() / 1000 };
 };
 const symmetric = { ...newKey('SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT'), material: randomBytes(32) };
 const ecc = { ...newKey('ECC_NIST_P256', 'SIGN_VERIFY'), privateKey: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey };
@@ -79,7 +85,8 @@ function open(ciphertext: Buffer): Buffer {
   }
 }
 
-const operations: Record<string, (input: Record<string, unknown>) => Record<string, unknown>> = {
+type Operation = (input: Record<string, unknown>) => Record<string, unknown> | Promise<Record<string, unknown>>;
+const operations: Record<string, Operation> = {
   Encrypt: (input) => {
     const key = keyFor(input, symmetric);
     return { KeyId: key.arn, CiphertextBlob: seal(blob(input, 'Plaintext')).toString('base64'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
@@ -152,7 +159,7 @@ async function handle(request: IncomingMessage, body: Buffer, response: ServerRe
       throw new ClientError('SerializationException', 'The request body is not JSON.');
     }
     if (!input || typeof input !== 'object') throw new ClientError('SerializationException', 'The request body is not a JSON object.');
-    reply(response, 200, operation(input as Record<string, unknown>));
+    reply(response, 200, await operation(input as Record<string, unknown>));
   } catch (error) {
     // ClientError, or the verifier's AwsProtocolError (which carries its own status).
     const e = error as { type?: string; name?: string; message?: string; status?: number };
@@ -171,9 +178,25 @@ const server = createServer((request, response) => {
   request.on('end', () => void handle(request, Buffer.concat(chunks), response));
 });
 server.keepAliveTimeout = 5000;
-server.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {
-  const address = server.address();
-  console.log(`reference server listening on ${typeof address === 'object' && address ? `${address.address}:${address.port}` : String(address)}`);
+
+async function serve(): Promise<void> {
+  const imports = await ReferenceImport.start(process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'keyledger-reference-')), arnOf);
+  operations.GetParametersForImport = (input) => imports.getParametersForImport(input);
+  const stop = (): void => {
+    server.close(() => {
+      imports.close();
+      process.exit(0);
+    });
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  server.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {
+    const address = server.address();
+    console.log(`reference server listening on ${typeof address === 'object' && address ? `${address.address}:${address.port}` : String(address)}`);
+  });
+}
+
+serve().catch((error: Error) => {
+  console.error(`reference server could not start: ${error.stack ?? error.message}`);
+  process.exit(1);
 });
-process.once('SIGTERM', () => server.close(() => process.exit(0)));
-process.once('SIGINT', () => server.close(() => process.exit(0)));

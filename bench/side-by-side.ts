@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_WRAPPING_KEY_POOL_SIZES } from '../apps/kms-api/src/config/config';
 import { AwsJsonClient } from './aws-json';
 import { BenchConfig } from './config';
@@ -85,10 +85,11 @@ export interface SideResults {
 
 /**
  * The floor for a burst: issue 10 asks for a burst of GetParametersForImport calls, as many as the RSA_2048
- * wrapping-key pool holds, to be answered with p50 ≤ 5 ms. Bursts of the same size of the cheapest keyed call
- * (Encrypt) on the bare reference server, after it went idle exactly as the GetParametersForImport bursts wait,
- * show what this machine allows any server; Keyledger's own Encrypt bursts separate its request path from the
- * import command's work.
+ * wrapping-key pool holds, to be answered with p50 ≤ 5 ms. The same bursts on the bare reference server
+ * (bench/reference-import.ts: SigV4, a pair from memory, a record made durable with an fdatasync, the sealed
+ * token), after it went idle exactly as Keyledger's GetParametersForImport bursts wait, show what this machine
+ * allows any server doing that work. Bursts of the cheapest keyed call (Encrypt) on both servers separate
+ * Keyledger's request path from the import command's work.
  */
 export interface IdleBurstResults {
   operation: 'Encrypt';
@@ -97,6 +98,8 @@ export interface IdleBurstResults {
   rounds: number;
   reference: BurstStats;
   keyledger: BurstStats;
+  /** GetParametersForImport (RSAES_OAEP_SHA_256, RSA_2048) bursts of the same size on the reference server. */
+  referenceImport: BurstStats;
 }
 
 export interface BurstStats {
@@ -342,6 +345,7 @@ export async function sideBySide(keyledger: ServiceProcess, reference: ServicePr
     if (idleBursts) {
       const b = (x: BurstStats) => `p50 ${x.calls.p50.toFixed(2)} ms p99 ${x.calls.p99.toFixed(2)} ms${x.errors ? ` ERRORS ${x.errors} (${x.firstError})` : ''}`;
       log(`  Encrypt bursts of ${idleBursts.size} after idle × ${idleBursts.rounds}: reference ${b(idleBursts.reference)} | Keyledger ${b(idleBursts.keyledger)}`);
+      log(`  GetParametersForImport bursts of ${idleBursts.size} after idle × ${idleBursts.rounds} on the reference: ${b(idleBursts.referenceImport)}`);
     }
     return {
       concurrency: config.sideConcurrency,
@@ -363,8 +367,9 @@ export async function sideBySide(keyledger: ServiceProcess, reference: ServicePr
 
 /**
  * `rounds` rounds; in each, per server (reference first), waits until the server is idle, then sends `size`
- * concurrent calls, each signed afresh (as the GetParametersForImport bursts are), over connections opened
- * beforehand, and times each call from the client.
+ * concurrent Encrypt calls; then, once the reference is idle again, `size` concurrent GetParametersForImport calls to
+ * it, each for a key id of its own. Every call is signed afresh (as Keyledger's GetParametersForImport bursts are),
+ * over connections opened beforehand, and timed by the client.
  */
 async function burstsAfterIdle(
   servers: Record<SideServer, ServiceProcess>,
@@ -375,25 +380,46 @@ async function burstsAfterIdle(
   const size = DEFAULT_WRAPPING_KEY_POOL_SIZES.RSA_2048;
   const names = ['reference', 'keyledger'] as const;
   const clients = { reference: new AwsJsonClient(servers.reference.url, size), keyledger: new AwsJsonClient(servers.keyledger.url, size) };
-  const latencies: Record<SideServer, number[]> = { reference: [], keyledger: [] };
-  const errors: Record<SideServer, ErrorTally> = { reference: new ErrorTally(), keyledger: new ErrorTally() };
+  const latencies: Record<SideServer | 'referenceImport', number[]> = { reference: [], keyledger: [], referenceImport: [] };
+  const errors: Record<SideServer | 'referenceImport', ErrorTally> = { reference: new ErrorTally(), keyledger: new ErrorTally(), referenceImport: new ErrorTally() };
   const burst = (name: SideServer, timed: number[]) =>
     timedBurst(
       Array.from({ length: size }, () => async () => c.check(await clients[name].call('Encrypt', inputs[name]), inputs[name])),
       timed,
       errors[name],
     );
+  const importBurst = (timed: number[]) =>
+    timedBurst(
+      Array.from({ length: size }, () => async () => checkImportParameters(await clients.reference.call('GetParametersForImport', importParametersRequest(randomUUID())))),
+      timed,
+      errors.referenceImport,
+    );
   try {
     for (const name of names) await burst(name, []); // opens the connections
+    await importBurst([]); // and the reference's import path, once, as Keyledger's keys were created before its bursts
     for (let round = 0; round < rounds; round++) {
       for (const name of names) {
         await waitForServiceIdle(servers[name], { maxMs: 5000 });
         await burst(name, latencies[name]);
       }
+      await waitForServiceIdle(servers.reference, { maxMs: 5000 });
+      await importBurst(latencies.referenceImport);
     }
   } finally {
     for (const name of names) clients[name].close();
   }
-  const stats = (name: SideServer): BurstStats => ({ calls: summarize(latencies[name]), errors: errors[name].count, firstError: errors[name].first });
-  return { operation: 'Encrypt', size, rounds, reference: stats('reference'), keyledger: stats('keyledger') };
+  const stats = (name: SideServer | 'referenceImport'): BurstStats => ({ calls: summarize(latencies[name]), errors: errors[name].count, firstError: errors[name].first });
+  return { operation: 'Encrypt', size, rounds, reference: stats('reference'), keyledger: stats('keyledger'), referenceImport: stats('referenceImport') };
+}
+
+/** The GetParametersForImport request of the bursts, on both servers. */
+export const importParametersRequest = (keyId: string): Record<string, unknown> => ({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+
+/** A public key (an RSA_2048 SubjectPublicKeyInfo) and a token, or the call counts as an error. */
+export function checkImportParameters(response: { PublicKey?: unknown; ImportToken?: unknown }): void {
+  const publicKey = typeof response.PublicKey === 'string' ? Buffer.from(response.PublicKey, 'base64') : undefined;
+  const details = publicKey ? createPublicKey({ key: publicKey, format: 'der', type: 'spki' }).asymmetricKeyDetails : undefined;
+  if (details?.modulusLength !== 2048 || typeof response.ImportToken !== 'string' || response.ImportToken.length === 0) {
+    throw new Error('GetParametersForImport returned no RSA_2048 public key or no token');
+  }
 }
