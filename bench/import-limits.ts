@@ -1,4 +1,4 @@
-import { generateKeyPair, randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPair, randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
 import { wrapForImport } from '../test/support/client-wrapping';
@@ -71,8 +71,19 @@ const createExternalKey = async (client: AwsJsonClient): Promise<string> => {
   return created.KeyMetadata.KeyId;
 };
 
-const parametersFor = (client: AwsJsonClient, keyId: string) =>
-  client.call<{ PublicKey?: string; ImportToken?: string }>('GetParametersForImport', { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+/** The GetParametersForImport request of every burst and flow, Keyledger's and the reference server's alike. */
+export const importParametersRequest = (keyId: string): Record<string, unknown> => ({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+
+/** A public key (an RSA_2048 SubjectPublicKeyInfo) and a token, or the call counts as an error. */
+export function checkImportParameters(response: { PublicKey?: unknown; ImportToken?: unknown }): void {
+  const publicKey = typeof response.PublicKey === 'string' ? Buffer.from(response.PublicKey, 'base64') : undefined;
+  const details = publicKey ? createPublicKey({ key: publicKey, format: 'der', type: 'spki' }).asymmetricKeyDetails : undefined;
+  if (details?.modulusLength !== 2048 || typeof response.ImportToken !== 'string' || response.ImportToken.length === 0) {
+    throw new Error('GetParametersForImport returned no RSA_2048 public key or no token');
+  }
+}
+
+const parametersFor = (client: AwsJsonClient, keyId: string) => client.call<{ PublicKey?: string; ImportToken?: string }>('GetParametersForImport', importParametersRequest(keyId));
 
 export async function importLimits(service: ServiceProcess, poolSize: number, keygen: KeygenLimit, config: BenchConfig, log: (message: string) => void): Promise<ImportLimitResults> {
   const client = new AwsJsonClient(service.url, Math.max(poolSize, config.importLimitConcurrency, 1));
@@ -86,10 +97,7 @@ export async function importLimits(service: ServiceProcess, poolSize: number, ke
       for (let round = 0; round < config.burstRounds; round++) {
         const keyIds = await Promise.all(Array.from({ length: poolSize }, () => createExternalKey(client)));
         await waitForServiceIdle(service, { maxMs: 5000 });
-        const calls = keyIds.map((keyId) => async () => {
-          const params = await parametersFor(client, keyId);
-          if (!params.PublicKey || !params.ImportToken) throw new Error('GetParametersForImport returned no public key or token');
-        });
+        const calls = keyIds.map((keyId) => async () => checkImportParameters(await parametersFor(client, keyId)));
         await timedBurst(calls, burstLatencies, burstErrors);
         refills.push(await waitForServiceIdle(service));
       }

@@ -1,8 +1,9 @@
-import { createPublicKey, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_WRAPPING_KEY_POOL_SIZES } from '../apps/kms-api/src/config/config';
 import { AwsJsonClient } from './aws-json';
 import { BenchConfig } from './config';
 import { CpuMeter, CpuUse, processRssBytes, RssPeakSampler } from './cpu';
+import { checkImportParameters, importParametersRequest } from './import-limits';
 import { ClosedLoopOptions, ErrorTally, LatencyStats, LoopResult, mean, median, runClosedLoop, summarize, timedBurst } from './measure';
 import { waitForServiceIdle } from './scenarios';
 import { ServiceProcess } from './service-process';
@@ -412,14 +413,3 @@ async function burstsAfterIdle(
   return { operation: 'Encrypt', size, rounds, reference: stats('reference'), keyledger: stats('keyledger'), referenceImport: stats('referenceImport') };
 }
 
-/** The GetParametersForImport request of the bursts, on both servers. */
-export const importParametersRequest = (keyId: string): Record<string, unknown> => ({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
-
-/** A public key (an RSA_2048 SubjectPublicKeyInfo) and a token, or the call counts as an error. */
-export function checkImportParameters(response: { PublicKey?: unknown; ImportToken?: unknown }): void {
-  const publicKey = typeof response.PublicKey === 'string' ? Buffer.from(response.PublicKey, 'base64') : undefined;
-  const details = publicKey ? createPublicKey({ key: publicKey, format: 'der', type: 'spki' }).asymmetricKeyDetails : undefined;
-  if (details?.modulusLength !== 2048 || typeof response.ImportToken !== 'string' || response.ImportToken.length === 0) {
-    throw new Error('GetParametersForImport returned no RSA_2048 public key or no token');
-  }
-}

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants, createHash, publicEncrypt, randomBytes, randomUUID } from 'node:crypto';
+import { constants, createHash, createPublicKey, publicEncrypt, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AwsJsonClient } from '../../bench/aws-json';
 import { REFERENCE_IMPORT_RECORDS, ReferenceImport } from '../../bench/reference-import';
-import { checkImportParameters, importParametersRequest } from '../../bench/side-by-side';
+import { checkImportParameters, importParametersRequest } from '../../bench/import-limits';
 
 const arnOf = (keyId: string): string => `arn:aws:kms:us-east-1:000000000000:key/${keyId}`;
 const records = (dir: string): Array<Record<string, unknown>> =>
@@ -54,7 +54,7 @@ describe('GetParametersForImport on the bare reference server (the floor of the 
   it('answers a public key that wraps key material with RSAES_OAEP_SHA_256, and a token that does not show it', async () => {
     const answer = await imports.getParametersForImport(importParametersRequest(randomUUID()));
     const publicKey = Buffer.from(answer.PublicKey as string, 'base64');
-    const wrapped = publicEncrypt({ key: publicKey, format: 'der', type: 'spki', padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, randomBytes(32));
+    const wrapped = publicEncrypt({ key: createPublicKey({ key: publicKey, format: 'der', type: 'spki' }), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, randomBytes(32));
     expect(wrapped).toHaveLength(256);
     const token = Buffer.from(answer.ImportToken as string, 'base64');
     // The claims are sealed: the key ARN is nowhere in the token.
