@@ -134,7 +134,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
         const order = round % 2 ? (['baseline', 'current'] as const) : (['current', 'baseline'] as const);
         for (const name of order) windows[name].push(await window(name, targets[name], inputs[name], operation, c, config));
         const last = (name: Side) => windows[name][windows[name].length - 1];
-        const shown = (w: SideWindow) => `${w.perSecond.toFixed(0)} req/s, ${((w.cpuMsPerRequest ?? NaN) * 1000).toFixed(0)} µs CPU/req${w.errors ? `, ERRORS ${w.errors} (${w.firstError})` : ''}`;
+        const shown = (w: SideWindow) =>
+          `${w.perSecond.toFixed(0)} req/s, ${((w.cpuMsPerRequest ?? NaN) * 1000).toFixed(0)} µs CPU/req, p99 ${w.latency.p99.toFixed(1)} ms, ${mib(w.peakRssBytes)} MiB${w.errors ? `, ERRORS ${w.errors} (${w.firstError})` : ''}`;
         log(`  ${operation} round ${round}: baseline ${shown(last('baseline'))} | current ${shown(last('current'))}`);
       }
       rows.push({ operation, windows });
@@ -156,6 +157,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   }
 }
 
+const mib = (bytes: number | undefined): string => (bytes === undefined || !Number.isFinite(bytes) ? '?' : (bytes / 1024 / 1024).toFixed(0));
+
 function render(
   sides: Record<Side, string>,
   rounds: number,
@@ -165,18 +168,20 @@ function render(
 ): string {
   const cpu = (ws: SideWindow[]) => median(ws.map((w) => (w.cpuMsPerRequest ?? NaN) * 1000));
   const rate = (ws: SideWindow[]) => median(ws.map((w) => w.perSecond));
+  const p99 = (ws: SideWindow[]) => median(ws.map((w) => w.latency.p99));
+  const rss = (ws: SideWindow[]) => Math.max(...ws.map((w) => w.peakRssBytes ?? NaN));
   const change = (before: number, after: number) => `${after >= before ? '+' : '−'}${Math.abs((after / before - 1) * 100).toFixed(0)} %`;
   const lines = [
     '',
     `Baseline: ${sides.baseline}. Current: ${sides.current}. ${rounds} alternating windows of ${seconds} s each at ${concurrency} connections, medians.`,
     '',
-    '| Operation | Service CPU per request, baseline → current | Change | Req/s, baseline → current | Change | Errors |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| Operation | Service CPU per request, baseline → current | Change | Req/s, baseline → current | Change | p99, baseline → current | Peak RSS (highest window) | Errors |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const { operation, windows } of rows) {
     const [b, c] = [windows.baseline, windows.current];
     const errors = [...b, ...c].reduce((sum, w) => sum + w.errors, 0);
-    lines.push(`| ${operation} | ${cpu(b).toFixed(0)} → ${cpu(c).toFixed(0)} µs | ${change(cpu(b), cpu(c))} | ${rate(b).toFixed(0)} → ${rate(c).toFixed(0)} | ${change(rate(b), rate(c))} | ${errors} |`);
+    lines.push(`| ${operation} | ${cpu(b).toFixed(0)} → ${cpu(c).toFixed(0)} µs | ${change(cpu(b), cpu(c))} | ${rate(b).toFixed(0)} → ${rate(c).toFixed(0)} | ${change(rate(b), rate(c))} | ${p99(b).toFixed(1)} → ${p99(c).toFixed(1)} ms | ${mib(rss(b))} → ${mib(rss(c))} MiB | ${errors} |`);
   }
   return lines.join('\n');
 }
