@@ -82,6 +82,71 @@ export function machineCpuSeconds(): { busy: number; steal: number } | undefined
   }
 }
 
+/** A thread's time on a core and waiting on the run queue for one, in seconds so far (`/proc/<pid>/task/<tid>/schedstat`). */
+export interface ThreadSchedule {
+  running: number;
+  waiting: number;
+}
+
+/** The schedule of a process's main thread (its thread id is the process id); undefined where /proc is unavailable. */
+export function mainThreadSchedule(pid: number | undefined): ThreadSchedule | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const [running, waiting] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isFinite(running) && Number.isFinite(waiting) ? { running: running / 1e9, waiting: waiting / 1e9 } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a process's main thread did during a window: CPU per request, time per request spent runnable but waiting
+ * for a core, and the share of the window it was runnable at all. An event loop runnable nearly all the window is the
+ * server's limit, whether it ran or waited for a core the other threads and processes held.
+ */
+export interface MainThreadUse {
+  runningMsPerRequest: number;
+  waitingMsPerRequest: number;
+  /** (running + waiting) ÷ the window's length, 0–1. */
+  runnableShare: number;
+}
+
+/** Measures a main thread over a window: restart() at its start, stop() at its end, then use() with its requests. */
+export class MainThreadMeter {
+  private start?: ThreadSchedule;
+  private end?: ThreadSchedule;
+  private startedAt = now();
+  private seconds = 0;
+
+  constructor(private readonly pid: number | undefined) {
+    this.restart();
+  }
+
+  restart(): void {
+    this.start = mainThreadSchedule(this.pid);
+    this.end = undefined;
+    this.startedAt = now();
+  }
+
+  stop(): void {
+    this.end = mainThreadSchedule(this.pid);
+    this.seconds = (now() - this.startedAt) / 1000;
+  }
+
+  /** Undefined where /proc is unavailable, before stop(), or when no request succeeded. */
+  use(requests: number): MainThreadUse | undefined {
+    const { start, end, seconds } = this;
+    if (!start || !end || requests <= 0 || seconds <= 0) return undefined;
+    const running = end.running - start.running;
+    const waiting = end.waiting - start.waiting;
+    return {
+      runningMsPerRequest: (running * 1000) / requests,
+      waitingMsPerRequest: (waiting * 1000) / requests,
+      runnableShare: Math.min(1, (running + waiting) / seconds),
+    };
+  }
+}
+
 /** CPU used during a window, in % of one core (200% = both cores of a 2-core machine busy). */
 export interface CpuUse {
   /** The service process(es) measured (summed when several instances run). */

@@ -24,6 +24,9 @@ const three = (row: { referenceFirst?: SideWindow; keyledger?: SideWindow; refer
 /** Issue 10's throughput goal: Keyledger at least this share of the bare reference server's req/s. */
 const RATIO_GOAL = 0.7;
 const cores = (w: SideWindow): string => (w.cpu.servicePercent === undefined ? 'n/a' : ((w.cpu.servicePercent + w.cpu.clientPercent) / 100).toFixed(2));
+const runnable = (w: SideWindow): string => (w.mainThread === undefined ? 'n/a' : `${(w.mainThread.runnableShare * 100).toFixed(0)} %`);
+const mainThreadCost = (w: SideWindow): string =>
+  w.mainThread === undefined ? 'n/a' : `${us(w.mainThread.runningMsPerRequest)} + ${us(w.mainThread.waitingMsPerRequest)}`;
 const load = (w: SideWindow): string => `${pct(w.cpu.otherPercent)} (${pct(w.cpu.stealPercent)})`;
 
 export function speedMethodBullets(results: SpeedResults): string[] {
@@ -127,6 +130,8 @@ export function renderSpeedSections(results: SpeedResults): string[] {
             'Operation',
             'Service + client CPU per request (reference, mean / Keyledger)',
             'Cores busy, service + client (ref / KL / ref)',
+            'Main thread runnable, share of the window (ref / KL / ref)',
+            'Keyledger main thread per request: running + waiting for a core',
             'Ceiling: reference ÷ Keyledger CPU (client as measured against Keyledger – against the reference)',
             'Measured ratio',
             `Keyledger service CPU per request for ${RATIO_GOAL} × (needed, same two clients / measured)`,
@@ -135,6 +140,8 @@ export function renderSpeedSections(results: SpeedResults): string[] {
             r.operation,
             `${us(bound.referenceMs)} / ${us(bound.keyledgerMs)}`,
             three(r, cores),
+            three(r, runnable),
+            mainThreadCost(keyledger),
             `${bound.ceiling.toFixed(2)} – ${bound.ceilingAtReferenceClient.toFixed(2)}`,
             r.ratio!.toFixed(2),
             `${us(bound.serviceForRatio)} – ${us(bound.serviceForRatioAtReferenceClient)} / ${us(keyledger.cpuMsPerRequest)}`,
@@ -143,6 +150,7 @@ export function renderSpeedSections(results: SpeedResults): string[] {
         '',
         'What this machine allows: the client runs on the same cores as the server it drives, so a server that kept them all busy would serve (cores ÷ CPU per request of server and client together). ' +
           'The ceiling is the ratio Keyledger would reach that way with the CPU it spends now; below it, Keyledger is held back by its main thread (fewer cores busy than the reference), above the goal only by spending less CPU per request. ' +
+          'The main thread columns say whether it is (`/proc/<pid>/task/<pid>/schedstat`): the share of the window the server\'s event loop thread was running or ready to run, and for Keyledger its time per request on a core and waiting on the run queue for one, while the client, the signing thread and V8\'s GC threads held both. ' +
           'The client costs more per request against Keyledger than against the reference (it waits longer and wakes for fewer responses at a time), so each bound is given with both: the first figure counts the client as measured against Keyledger, the second as measured against the reference, what it would cost were Keyledger as fast. ' +
           `The last column is the service CPU per request that would put the ceiling at ${RATIO_GOAL} ×, with the same two client costs.`,
         '',

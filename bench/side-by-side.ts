@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_WRAPPING_KEY_POOL_SIZES } from '../apps/kms-api/src/config/config';
 import { AwsJsonClient } from './aws-json';
 import { BenchConfig } from './config';
-import { CpuMeter, CpuUse, processRssBytes, RssPeakSampler } from './cpu';
+import { CpuMeter, CpuUse, MainThreadMeter, MainThreadUse, processRssBytes, RssPeakSampler } from './cpu';
 import { checkImportParameters, importParametersRequest } from './import-limits';
 import { ClosedLoopOptions, ErrorTally, LatencyStats, LoopResult, mean, median, runClosedLoop, summarize, timedBurst } from './measure';
 import { waitForServiceIdle } from './scenarios';
@@ -29,6 +29,8 @@ export interface SideWindow extends LoopResult {
   cpuMsPerRequest?: number;
   /** Highest VmRSS of the measured server during the window. */
   peakRssBytes?: number;
+  /** The measured server's event loop thread during the window. */
+  mainThread?: MainThreadUse;
 }
 
 /** One round of an operation: the reference, Keyledger, the reference again. */
@@ -267,6 +269,7 @@ export function cpuCeiling(row: SideRow, ratio: number): CpuCeiling | undefined 
 export async function window(server: string, target: ServiceProcess, input: Record<string, unknown>, operation: SideOperation, c: SideCase, config: BenchConfig): Promise<SideWindow> {
   await waitForServiceIdle(target, { maxMs: 5000 });
   const meter = new CpuMeter(target.child.pid);
+  const mainMeter = new MainThreadMeter(target.child.pid);
   let cpu: CpuUse = { clientPercent: 0 };
   let rss: RssPeakSampler | undefined;
   let peakRssBytes: number | undefined;
@@ -275,15 +278,17 @@ export async function window(server: string, target: ServiceProcess, input: Reco
     durationMs: config.sideSeconds * 1000,
     onWindowStart: () => {
       meter.restart();
+      mainMeter.restart();
       rss = new RssPeakSampler(target.child.pid);
     },
     onWindowEnd: () => {
       cpu = meter.read();
+      mainMeter.stop();
       peakRssBytes = rss?.stop();
     },
   });
   const cpuMsPerRequest = cpu.servicePercent !== undefined && result.perSecond > 0 ? (cpu.servicePercent / 100) * (1000 / result.perSecond) : undefined;
-  return { ...result, server, cpu, cpuMsPerRequest, peakRssBytes };
+  return { ...result, server, cpu, cpuMsPerRequest, peakRssBytes, mainThread: mainMeter.use(result.operations) };
 }
 
 export async function sideBySide(keyledger: ServiceProcess, reference: ServiceProcess, config: BenchConfig, log: (message: string) => void): Promise<SideResults> {
