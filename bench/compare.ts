@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AwsJsonClient } from './aws-json';
 import { loadBenchConfig } from './config';
+import { mainThreadCost, mib } from './format';
 import { median } from './measure';
 import { cases, keyledgerKeys, SIDE_OPERATIONS, SideOperation, SideWindow, warmUp, window } from './side-by-side';
 import { waitForServiceIdle } from './scenarios';
@@ -135,7 +136,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
         for (const name of order) windows[name].push(await window(name, targets[name], inputs[name], operation, c, config));
         const last = (name: Side) => windows[name][windows[name].length - 1];
         const shown = (w: SideWindow) =>
-          `${w.perSecond.toFixed(0)} req/s, ${((w.cpuMsPerRequest ?? NaN) * 1000).toFixed(0)} µs CPU/req (main thread ${mainThread(w)}), p99 ${w.latency.p99.toFixed(1)} ms, ${mib(w.peakRssBytes)} MiB${w.errors ? `, ERRORS ${w.errors} (${w.firstError})` : ''}`;
+          `${w.perSecond.toFixed(0)} req/s, ${((w.cpuMsPerRequest ?? NaN) * 1000).toFixed(0)} µs CPU/req (main thread ${mainThreadCost(w.mainThread)}), p99 ${w.latency.p99.toFixed(1)} ms, ${mib(w.peakRssBytes)}${w.errors ? `, ERRORS ${w.errors} (${w.firstError})` : ''}`;
         log(`  ${operation} round ${round}: baseline ${shown(last('baseline'))} | current ${shown(last('current'))}`);
       }
       rows.push({ operation, windows });
@@ -157,11 +158,6 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   }
 }
 
-/** The event loop's µs per request on a core + waiting for one. */
-const mainThread = (w: SideWindow): string =>
-  w.mainThread ? `${(w.mainThread.runningMsPerRequest * 1000).toFixed(0)} + ${(w.mainThread.waitingMsPerRequest * 1000).toFixed(0)} µs` : 'n/a';
-const mib = (bytes: number | undefined): string => (bytes === undefined || !Number.isFinite(bytes) ? '?' : (bytes / 1024 / 1024).toFixed(0));
-
 function render(
   sides: Record<Side, string>,
   rounds: number,
@@ -172,9 +168,15 @@ function render(
   const cpu = (ws: SideWindow[]) => median(ws.map((w) => (w.cpuMsPerRequest ?? NaN) * 1000));
   const rate = (ws: SideWindow[]) => median(ws.map((w) => w.perSecond));
   const p99 = (ws: SideWindow[]) => median(ws.map((w) => w.latency.p99));
-  const mainRun = (ws: SideWindow[]) => median(ws.map((w) => (w.mainThread?.runningMsPerRequest ?? NaN) * 1000));
-  const mainWait = (ws: SideWindow[]) => median(ws.map((w) => (w.mainThread?.waitingMsPerRequest ?? NaN) * 1000));
-  const rss = (ws: SideWindow[]) => Math.max(...ws.map((w) => w.peakRssBytes ?? NaN));
+  const mainThread = (ws: SideWindow[]) =>
+    mainThreadCost({
+      runningMsPerRequest: median(ws.map((w) => w.mainThread?.runningMsPerRequest ?? NaN)),
+      waitingMsPerRequest: median(ws.map((w) => w.mainThread?.waitingMsPerRequest ?? NaN)),
+    });
+  const rss = (ws: SideWindow[]) => {
+    const known = ws.flatMap((w) => (w.peakRssBytes === undefined ? [] : [w.peakRssBytes]));
+    return known.length > 0 ? Math.max(...known) : undefined;
+  };
   const change = (before: number, after: number) => `${after >= before ? '+' : '−'}${Math.abs((after / before - 1) * 100).toFixed(0)} %`;
   const lines = [
     '',
@@ -186,7 +188,7 @@ function render(
   for (const { operation, windows } of rows) {
     const [b, c] = [windows.baseline, windows.current];
     const errors = [...b, ...c].reduce((sum, w) => sum + w.errors, 0);
-    lines.push(`| ${operation} | ${cpu(b).toFixed(0)} → ${cpu(c).toFixed(0)} µs | ${change(cpu(b), cpu(c))} | ${mainRun(b).toFixed(0)} + ${mainWait(b).toFixed(0)} → ${mainRun(c).toFixed(0)} + ${mainWait(c).toFixed(0)} µs | ${rate(b).toFixed(0)} → ${rate(c).toFixed(0)} | ${change(rate(b), rate(c))} | ${p99(b).toFixed(1)} → ${p99(c).toFixed(1)} ms | ${mib(rss(b))} → ${mib(rss(c))} MiB | ${errors} |`);
+    lines.push(`| ${operation} | ${cpu(b).toFixed(0)} → ${cpu(c).toFixed(0)} µs | ${change(cpu(b), cpu(c))} | ${mainThread(b)} → ${mainThread(c)} | ${rate(b).toFixed(0)} → ${rate(c).toFixed(0)} | ${change(rate(b), rate(c))} | ${p99(b).toFixed(1)} → ${p99(c).toFixed(1)} ms | ${mib(rss(b))} → ${mib(rss(c))} | ${errors} |`);
   }
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-import type { CpuUse } from './cpu';
+import type { CpuUse, MainThreadUse } from './cpu';
 import type { LatencyStats } from './measure';
 
 /** Number formatting shared by the report renderers. */
@@ -10,6 +10,10 @@ export const ms = (value: number): string => {
 };
 export const rate = (value: number): string => (!Number.isFinite(value) ? '–' : value < 100 ? value.toFixed(1) : value.toFixed(0));
 export const pct = (value: number | undefined): string => (value === undefined || !Number.isFinite(value) ? 'n/a' : `${value.toFixed(0)}%`);
+export const us = (msValue: number | undefined): string => (msValue === undefined || !Number.isFinite(msValue) ? 'n/a' : `${(msValue * 1000).toFixed(0)} µs`);
+/** An event loop thread's time per request on a core + waiting for one (MainThreadUse). */
+export const mainThreadCost = (use: Pick<MainThreadUse, 'runningMsPerRequest' | 'waitingMsPerRequest'> | undefined): string =>
+  use === undefined ? 'n/a' : `${us(use.runningMsPerRequest)} + ${us(use.waitingMsPerRequest)}`;
 export const mib = (bytes: number | undefined): string => (bytes === undefined ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(0)} MiB`);
 export const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 /** service / client / other / steal */

@@ -1,5 +1,5 @@
 import type { BenchConfig } from './config';
-import { errors, mib, ms, pct, rate, table } from './format';
+import { errors, mainThreadCost, mib, ms, pct, rate, table, us } from './format';
 import type { HistoryLatencyResults } from './history-latency';
 import type { ImportLimitResults } from './import-limits';
 import { REFERENCE_WRAPPING_PAIRS } from './reference-import';
@@ -18,15 +18,12 @@ export interface SpeedResults {
 }
 
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');
-const us = (msValue: number | undefined): string => (msValue === undefined || !Number.isFinite(msValue) ? 'n/a' : `${(msValue * 1000).toFixed(0)} µs`);
 const three = (row: { referenceFirst?: SideWindow; keyledger?: SideWindow; referenceLast?: SideWindow }, cell: (w: SideWindow) => string): string =>
   [row.referenceFirst, row.keyledger, row.referenceLast].map((w) => (w ? cell(w) : '–')).join(' / ');
 /** Issue 10's throughput goal: Keyledger at least this share of the bare reference server's req/s. */
 const RATIO_GOAL = 0.7;
 const cores = (w: SideWindow): string => (w.cpu.servicePercent === undefined ? 'n/a' : ((w.cpu.servicePercent + w.cpu.clientPercent) / 100).toFixed(2));
 const runnable = (w: SideWindow): string => (w.mainThread === undefined ? 'n/a' : `${(w.mainThread.runnableShare * 100).toFixed(0)} %`);
-const mainThreadCost = (w: SideWindow): string =>
-  w.mainThread === undefined ? 'n/a' : `${us(w.mainThread.runningMsPerRequest)} + ${us(w.mainThread.waitingMsPerRequest)}`;
 const load = (w: SideWindow): string => `${pct(w.cpu.otherPercent)} (${pct(w.cpu.stealPercent)})`;
 
 export function speedMethodBullets(results: SpeedResults): string[] {
@@ -141,7 +138,7 @@ export function renderSpeedSections(results: SpeedResults): string[] {
             `${us(bound.referenceMs)} / ${us(bound.keyledgerMs)}`,
             three(r, cores),
             three(r, runnable),
-            mainThreadCost(keyledger),
+            mainThreadCost(keyledger.mainThread),
             `${bound.ceiling.toFixed(2)} – ${bound.ceilingAtReferenceClient.toFixed(2)}`,
             r.ratio!.toFixed(2),
             `${us(bound.serviceForRatio)} – ${us(bound.serviceForRatioAtReferenceClient)} / ${us(keyledger.cpuMsPerRequest)}`,
