@@ -70,7 +70,7 @@ describe('keyledger replay', () => {
     expect(lines[0]).toMatch(new RegExp(`^replayed ${events} events \\(log head ${events}\\) in \\d+\\.\\d\\d s: [\\d,]+ events/s$`));
     expect(lines.slice(1)).toEqual([
       `projections: keys, aliases, audit, usage -> ${join(dataDir, 'read-models.sqlite')}`,
-      `rows: aliases 0, audit_entries ${audited}, key_summaries 4, material_expiry_schedule 1, usage_records 0`,
+      `rows: aliases 0, audit_entries ${audited}, key_summaries 4, material_expiry_schedule 1, usage_groups 0`,
       'start the service to serve them; it catches up from the log head above.',
     ]);
     expect(readdirSync(dataDir).filter((name) => name.includes('replay'))).toEqual([]);

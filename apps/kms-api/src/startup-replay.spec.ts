@@ -54,7 +54,7 @@ describe('replayReadModelsBeforeStart', () => {
     const { log, lines } = capturingLogger();
     await replayReadModelsBeforeStart(config(), log);
     expect(lines.map((line) => line.msg)).toEqual(['no read models: rebuilding them with keyledger replay before serving', 'read models rebuilt before start']);
-    expect(lines[1].replay).toEqual(expect.arrayContaining(['rows: aliases 0, audit_entries 3, key_summaries 3, material_expiry_schedule 0, usage_records 0']));
+    expect(lines[1].replay).toEqual(expect.arrayContaining(['rows: aliases 0, audit_entries 3, key_summaries 3, material_expiry_schedule 0, usage_groups 0']));
     const db = new Database(readModels(), { readonly: true });
     expect(db.prepare('SELECT position FROM projection_checkpoints').pluck().get()).toBe(3);
     db.close();
@@ -94,7 +94,7 @@ describe('replayReadModelsBeforeStart', () => {
     ]);
     expect(lines[0]).toMatchObject({ events: 3, checkpoint: 5 });
     expect(checkpoint()).toBe(3);
-    expect(lines[1].replay).toEqual(expect.arrayContaining(['rows: aliases 0, audit_entries 3, key_summaries 3, material_expiry_schedule 0, usage_records 0']));
+    expect(lines[1].replay).toEqual(expect.arrayContaining(['rows: aliases 0, audit_entries 3, key_summaries 3, material_expiry_schedule 0, usage_groups 0']));
 
     // Not ahead: a file present is left to the service.
     await replayReadModelsBeforeStart(config(), log);

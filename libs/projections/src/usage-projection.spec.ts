@@ -157,8 +157,9 @@ describe('the usage read model', () => {
   });
 
   it('applying an event again changes nothing; a rebuild gives the same rows', async () => {
-    const rows = () => db.prepare('SELECT * FROM usage_records ORDER BY position, idx').all();
+    const rows = () => db.prepare('SELECT * FROM usage_groups ORDER BY position, first_idx').all();
     const before = rows();
+    // Every record of these batches differs from its neighbours in key, operation, principal, outcome or scope.
     expect(before).toHaveLength(9);
     const projection = new UsageProjection(db);
     for (const event of await store.readAll()) projection.apply(event as RecordedEvent);
@@ -170,8 +171,8 @@ describe('the usage read model', () => {
     expect(rows()).toEqual([]);
   });
 
-  it('reads each record back from its batch in the log; rows whose batch the log lacks are left out, paging goes on', async () => {
-    expect(db.prepare("SELECT name FROM pragma_table_info('usage_records')").pluck().all()).not.toContain('record');
+  it('reads each record back from its batch in the log; records whose batch the log lacks are left out, the page fills from later ones', async () => {
+    expect(db.prepare("SELECT name FROM pragma_table_info('usage_groups')").pluck().all()).not.toContain('record');
     const asked: number[][] = [];
     const partial = new SqliteUsageLog(db, {
       readEventsAt: async (positions) => {
@@ -181,37 +182,40 @@ describe('the usage read model', () => {
     });
     const page = await partial.query({ ...SCOPE, keyId: keyId(1), limit: 3 });
     if (page === 'invalid-cursor') throw new Error('invalid cursor');
-    // Rows 1/0 and 1/1 are in batch 1, which this log does not return; 2/0 is. One read for the page's two batches.
-    expect(asked).toEqual([[1, 2]]);
-    expect(ids(page)).toEqual(['req-1-3']);
-    expect(page.next).toBe(encodeUsageCursor(2, 0));
+    // Batch 1 (req-1-0, req-1-1) is not returned: the first read (batches 1 and 2, four uses, enough for a page and
+    // the one that says there is another) gives two records, the second read the page's third and one more.
+    expect(asked).toEqual([[1, 2], [4]]);
+    expect(ids(page)).toEqual(['req-1-3', 'req-1-4', 'req-1-6']);
+    expect(page.next).toBe(encodeUsageCursor(4, 0));
   });
 });
 
-describe('the usage table of earlier versions (a JSON copy of every record)', () => {
-  it('loses the copies when opened, keeps its rows and the checkpoint, and serves the records from the log', async () => {
+describe('the one-row-per-record usage table of earlier versions', () => {
+  it('is dropped when the file is opened, and the checkpoint reset, so the log is replayed into the grouped table', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keyledger-usage-schema-'));
     const store = new InMemoryEventStore();
     await usageLog(store);
     try {
       const file = join(dir, 'read-models.sqlite');
+      const old = openReadModelDatabase(file);
+      old.exec(`DROP TABLE usage_groups;
+        CREATE TABLE usage_records (position INTEGER NOT NULL, idx INTEGER NOT NULL, key_id TEXT NOT NULL, account_id TEXT NOT NULL,
+          region TEXT NOT NULL, time INTEGER NOT NULL, operation TEXT NOT NULL, principal TEXT, outcome TEXT NOT NULL, PRIMARY KEY (position, idx))`);
+      old.prepare("INSERT INTO projection_checkpoints (name, position) VALUES ('read-models', 4)").run();
+      old.close();
       const db = openReadModelDatabase(file);
-      const runner = new ProjectionRunner(store, db, readModelProjections(db));
-      runner.start();
-      expect(await runner.waitForPosition(await store.headPosition(), 2000)).toBe(true);
-      await runner.stop();
-      const rows = db.prepare('SELECT * FROM usage_records ORDER BY position, idx').all();
-      const checkpoint = db.prepare('SELECT position FROM projection_checkpoints').pluck().get();
-      db.exec("ALTER TABLE usage_records ADD COLUMN record TEXT NOT NULL DEFAULT '{}'");
-      db.close();
-      const reopened = openReadModelDatabase(file);
       try {
-        expect(reopened.prepare('SELECT * FROM usage_records ORDER BY position, idx').all()).toEqual(rows);
-        expect(reopened.prepare('SELECT position FROM projection_checkpoints').pluck().get()).toBe(checkpoint);
-        const page = await new SqliteUsageLog(reopened, store).query({ ...SCOPE, keyId: keyId(1), limit: 100 });
+        const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'usage_%' ORDER BY name").pluck().all();
+        expect(tables).toEqual(['usage_groups']);
+        expect(db.prepare('SELECT COUNT(*) FROM projection_checkpoints').pluck().get()).toBe(0);
+        const runner = new ProjectionRunner(store, db, readModelProjections(db));
+        runner.start();
+        expect(await runner.waitForPosition(await store.headPosition(), 2000)).toBe(true);
+        await runner.stop();
+        const page = await new SqliteUsageLog(db, store).query({ ...SCOPE, keyId: keyId(1), limit: 100 });
         expect(page !== 'invalid-cursor' && page.records.map((r) => r.requestId)).toEqual(['req-1-0', 'req-1-1', 'req-1-3', 'req-1-4', 'req-1-6', 'req-1-7']);
       } finally {
-        reopened.close();
+        db.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -225,15 +229,15 @@ describe('the usage table added to an existing read-models database', () => {
     try {
       const file = join(dir, 'read-models.sqlite');
       const db = openReadModelDatabase(file);
-      db.exec('DROP TABLE usage_records');
+      db.exec('DROP TABLE usage_groups');
       db.prepare("INSERT INTO projection_checkpoints (name, position) VALUES ('read-models', 42)").run();
       db.close();
       const reopened = openReadModelDatabase(file);
       try {
         expect(reopened.prepare('SELECT COUNT(*) FROM projection_checkpoints').pluck().get()).toBe(0);
-        expect(reopened.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_records' AND name LIKE 'usage_%' ORDER BY name").pluck().all()).toEqual([
-          'usage_records_by_key',
-          'usage_records_by_key_outcome',
+        expect(reopened.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_groups' AND name LIKE 'usage_%' ORDER BY name").pluck().all()).toEqual([
+          'usage_groups_by_key',
+          'usage_groups_by_key_outcome',
         ]);
         // Opened again with every table present: the checkpoint stays.
         reopened.prepare("INSERT INTO projection_checkpoints (name, position) VALUES ('read-models', 42)").run();
@@ -246,5 +250,104 @@ describe('the usage table added to an existing read-models database', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the usage read model over large, mixed batches (one row per group of a batch)', () => {
+  const BASE = Date.parse('2026-11-22T11:00:00.000Z');
+  const ALICE = { type: 'User', accountId: ACCOUNT, accessKeyId: 'AKIAALICE' } as const;
+  const BOB = { type: 'User', accountId: ACCOUNT, accessKeyId: 'AKIABOB' } as const;
+  let seq = 0;
+  const use = (key: number, extra: Partial<UsageRecordData> = {}): UsageRecordData => {
+    const n = seq++;
+    return record(key, 0, { requestId: `use-${n}`, time: new Date(BASE + n * 1000).toISOString(), ...extra });
+  };
+  /** Batch 1: one client's sixty Encrypts; batch 2: Encrypt (alice) and Decrypt (bob) alternating, every seventh refused, and another key's uses between; batch 3: thirty more Encrypts. */
+  const batches = (): UsageRecordData[][] => {
+    seq = 0;
+    const first = Array.from({ length: 60 }, () => use(5, { operation: 'Encrypt', principal: ALICE }));
+    const second = Array.from({ length: 45 }, (_, i) =>
+      i % 5 === 4 ? use(6) : use(5, { operation: i % 2 ? 'Decrypt' : 'Encrypt', principal: i % 2 ? BOB : ALICE, ...(i % 7 === 6 && { outcome: 'Refused', errorType: 'DisabledException' }) }),
+    );
+    const third = Array.from({ length: 30 }, () => use(5, { operation: 'Encrypt', principal: ALICE }));
+    return [first, second, third];
+  };
+
+  let dir: string;
+  let store: InMemoryEventStore;
+  let db: Database.Database;
+  let runner: ProjectionRunner;
+  let usage: SqliteUsageLog;
+  /** Every record with where it is in the log, to filter independently of the read model. */
+  let all: Array<{ position: number; idx: number; record: UsageRecordData }>;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keyledger-usage-groups-'));
+    store = new InMemoryEventStore();
+    all = [];
+    let revision = NO_STREAM;
+    for (const records of batches()) {
+      const appended = await store.appendToStream('kms-usage-c', [batch(...records)], revision);
+      revision = appended.nextExpectedRevision;
+      records.forEach((record, idx) => all.push({ position: appended.position, idx, record }));
+    }
+    db = openReadModelDatabase(join(dir, 'read-models.sqlite'));
+    runner = new ProjectionRunner(store, db, readModelProjections(db));
+    runner.start();
+    expect(await runner.waitForPosition(await store.headPosition(), 2000)).toBe(true);
+    usage = new SqliteUsageLog(db, store);
+  });
+  afterEach(async () => {
+    await runner.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Every page of a query, with the cursor each page handed out. */
+  const allPages = async (filter: Partial<Parameters<SqliteUsageLog['query']>[0]>, limit: number) => {
+    const pages: Array<{ ids: string[]; next?: string }> = [];
+    let after: string | undefined;
+    do {
+      const page = await usage.query({ ...SCOPE, keyId: keyId(5), limit, after, ...filter });
+      if (page === 'invalid-cursor') throw new Error('invalid cursor');
+      pages.push({ ids: page.records.map((r) => r.requestId), next: page.next });
+      if (page.next) expect(page.next).toBe(page.records[page.records.length - 1].cursor);
+      after = page.next;
+    } while (after);
+    return pages;
+  };
+  const expected = (keep: (r: UsageRecordData) => boolean) => all.filter((u) => u.record.keyId === keyId(5) && keep(u.record)).map((u) => u.record.requestId);
+
+  it('stores a batch of one client\'s uses as one row, and a mixed batch as one row per group', () => {
+    const rows = db.prepare('SELECT position, indexes, operation, principal, outcome FROM usage_groups WHERE key_id = ? ORDER BY position, first_idx').all(keyId(5)) as Array<{ position: number; indexes: string }>;
+    expect(rows.filter((r) => r.position === all[0].position)).toEqual([{ position: all[0].position, indexes: '0-59', operation: 'Encrypt', principal: 'AKIAALICE', outcome: 'Succeeded' }]);
+    // Batch 2: Encrypt and Decrypt, each Succeeded and Refused: four groups of key 5, whatever their interleaving.
+    expect(rows.filter((r) => r.position === all[60].position)).toHaveLength(4);
+    expect(rows.filter((r) => r.position === all[105].position)).toEqual([{ position: all[105].position, indexes: '0-29', operation: 'Encrypt', principal: 'AKIAALICE', outcome: 'Succeeded' }]);
+  });
+
+  it.each([1, 7, 50, 200])('pages of %i give every use of the key once, in log order, across interleaved groups', async (limit) => {
+    const pages = await allPages({}, limit);
+    const want = expected(() => true);
+    expect(pages.flatMap((p) => p.ids)).toEqual(want);
+    expect(pages.slice(0, -1).every((p) => p.ids.length === limit)).toBe(true);
+    expect(pages).toHaveLength(Math.ceil(want.length / limit));
+  });
+
+  it('filters each record by operation, principal and a time window that cuts groups in the middle', async () => {
+    const from = BASE + 30_000;
+    const to = BASE + 80_500;
+    const inWindow = (r: UsageRecordData) => Date.parse(r.time) >= from && Date.parse(r.time) < to;
+    expect((await allPages({ from, to }, 9)).flatMap((p) => p.ids)).toEqual(expected(inWindow));
+    expect((await allPages({ operation: 'Decrypt', from }, 4)).flatMap((p) => p.ids)).toEqual(expected((r) => r.operation === 'Decrypt' && Date.parse(r.time) >= from));
+    expect((await allPages({ principal: 'AKIAALICE', to }, 11)).flatMap((p) => p.ids)).toEqual(expected((r) => r.principal.accessKeyId === 'AKIAALICE' && Date.parse(r.time) < to));
+    expect(expected(inWindow).length).toBeGreaterThan(20);
+  });
+
+  it('lastUse is the latest successful use, found from the last group of the latest batch', async () => {
+    const last = all.filter((u) => u.record.keyId === keyId(5) && u.record.outcome === 'Succeeded').at(-1)!;
+    expect((await usage.lastUse(SCOPE, keyId(5)))?.requestId).toBe(last.record.requestId);
+    const lastOfKey6 = all.filter((u) => u.record.keyId === keyId(6)).at(-1)!;
+    expect(await usage.lastUse(SCOPE, keyId(6))).toMatchObject({ requestId: lastOfKey6.record.requestId, cursor: encodeUsageCursor(lastOfKey6.position, lastOfKey6.idx) });
   });
 });

@@ -99,7 +99,7 @@ describe('rebuildReadModels', () => {
       events: LOG_EVENTS,
       headPosition: LOG_EVENTS,
       projections: ['keys', 'aliases', 'audit', 'usage'],
-      rows: { key_summaries: 25, aliases: 2, audit_entries: 31, usage_records: 4, material_expiry_schedule: 1 },
+      rows: { key_summaries: 25, aliases: 2, audit_entries: 31, material_expiry_schedule: 1, usage_groups: 2 },
     });
     // Both lanes report: the bar starts at 0, only moves forward, and ends at every event.
     expect(progress[0]).toBe(0);

@@ -60,7 +60,7 @@ const BULK_LOAD_PRAGMAS = ['main.journal_mode = MEMORY', 'main.synchronous = OFF
  *   transaction, as a bulk load: see ProjectionRunner.rebuild) into a side file, reading the log without
  *   metadata, which none of them reads;
  *
- * and the side file's tables, one row per key or alias or usage record, are then copied into the temporary file.
+ * and the side file's tables, one row per key or alias or group of usage records, are then copied into the temporary file.
  */
 export async function rebuildReadModels(options: RebuildOptions): Promise<RebuildResult> {
   const target = resolve(options.target);

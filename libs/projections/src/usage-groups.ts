@@ -1,0 +1,83 @@
+import type { UsageRecordData } from '@keyledger/application';
+import { principalFilterValue } from './audit-record';
+
+/**
+ * The records of one usage batch that the usage log's filters cannot tell apart: the same key, account, region,
+ * operation, principal and outcome. The usage read model keeps one row per group, not per record: a batch is
+ * mostly one client's calls on one key, so that is one row where it was sixty, and the rows were nine tenths of
+ * what projecting a use cost. Which records a group holds, and their times, are read back from the batch.
+ */
+export interface UsageGroup {
+  keyId: string;
+  accountId: string;
+  region: string;
+  operation: string;
+  /** principalFilterValue of the records' principal (null when it has none). */
+  principal: string | null;
+  outcome: string;
+  /** Indexes within the batch, ascending. */
+  indexes: number[];
+  /** Earliest and latest record time, epoch ms. */
+  minTime: number;
+  maxTime: number;
+}
+
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
+/** A record with what the read model needs, and its time; undefined for a malformed entry (never written by Keyledger). */
+export function usableUsageRecord(value: unknown): { record: UsageRecordData; time: number } | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const r = value as Partial<UsageRecordData>;
+  if (!(isText(r.keyId) && isText(r.accountId) && isText(r.region) && isText(r.operation) && isText(r.time) && isText(r.outcome))) return undefined;
+  const time = Date.parse(r.time);
+  return Number.isNaN(time) ? undefined : { record: r as UsageRecordData, time };
+}
+
+/** The groups of a batch's records, in order of their first record; malformed entries are in none. */
+export function groupUsageRecords(records: readonly unknown[]): UsageGroup[] {
+  const groups = new Map<string, UsageGroup>();
+  records.forEach((value, idx) => {
+    const usable = usableUsageRecord(value);
+    if (!usable) return;
+    const { record, time } = usable;
+    const principal = principalFilterValue(record.principal) ?? null;
+    // \u0000 cannot occur in any of these (ids, names and AWS operation names).
+    const key = `${record.keyId}\u0000${record.accountId}\u0000${record.region}\u0000${record.operation}\u0000${principal}\u0000${record.outcome}`;
+    const group = groups.get(key);
+    if (group) {
+      group.indexes.push(idx);
+      if (time < group.minTime) group.minTime = time;
+      if (time > group.maxTime) group.maxTime = time;
+    } else {
+      const { keyId, accountId, region, operation, outcome } = record;
+      groups.set(key, { keyId, accountId, region, operation, principal, outcome, indexes: [idx], minTime: time, maxTime: time });
+    }
+  });
+  return [...groups.values()];
+}
+
+/** Ascending indexes as ranges, e.g. [0, 1, 2, 5, 7, 8] -> "0-2,5,7-8": a batch of one group is one range. */
+export function encodeIndexRanges(indexes: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < indexes.length; ) {
+    let j = i;
+    while (j + 1 < indexes.length && indexes[j + 1] === indexes[j] + 1) j++;
+    parts.push(i === j ? `${indexes[i]}` : `${indexes[i]}-${indexes[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/** The indexes of encodeIndexRanges' text, ascending; anything else gives none. */
+export function decodeIndexRanges(text: string): number[] {
+  const indexes: number[] = [];
+  for (const part of text.split(',')) {
+    const match = /^(\d{1,9})(?:-(\d{1,9}))?$/.exec(part);
+    if (!match) return [];
+    const first = Number(match[1]);
+    const last = match[2] === undefined ? first : Number(match[2]);
+    if (last < first) return [];
+    for (let idx = first; idx <= last; idx++) indexes.push(idx);
+  }
+  return indexes;
+}
