@@ -8,9 +8,10 @@ const LIBUV_DEFAULT_THREADS = 4;
 /**
  * The size libuv's thread pool should have: callers who find the wrapping-key pool empty get RSA generations on it
  * (seconds each for RSA_4096; the pool's own refills run on a worker thread instead), and the same pool runs every
- * asynchronous file write (the log), DNS lookup (the EventStoreDB connection) and zlib call. With libuv's default
- * of 4 threads and 2 or more cores, a burst of such callers could take all of them and hold the log's writes back
- * for seconds; so: the core count plus THREAD_POOL_SPARE_THREADS, never fewer than the default.
+ * DNS lookup (the EventStoreDB connection), zlib call and asynchronous file operation (the log's stdout is written
+ * synchronously). With libuv's default of 4 threads and 2 or more cores, a burst of such callers could take all of
+ * them and hold those back for seconds; so: the core count plus THREAD_POOL_SPARE_THREADS, never fewer than the
+ * default.
  */
 export function threadPoolSize(cores = availableParallelism()): number {
   return Math.max(LIBUV_DEFAULT_THREADS, cores + THREAD_POOL_SPARE_THREADS);
