@@ -63,6 +63,29 @@ async function usageLog(store: InMemoryEventStore): Promise<void> {
   );
 }
 
+interface ReadModel {
+  dir: string;
+  db: Database.Database;
+  runner: ProjectionRunner;
+  usage: SqliteUsageLog;
+}
+
+/** The service's read models over the store in a fresh directory, caught up with the store's head. */
+async function readModelOver(store: InMemoryEventStore): Promise<ReadModel> {
+  const dir = mkdtempSync(join(tmpdir(), 'keyledger-usage-projection-'));
+  const db = openReadModelDatabase(join(dir, 'read-models.sqlite'));
+  const runner = new ProjectionRunner(store, db, readModelProjections(db));
+  runner.start();
+  expect(await runner.waitForPosition(await store.headPosition(), 2000)).toBe(true);
+  return { dir, db, runner, usage: new SqliteUsageLog(db, store) };
+}
+
+async function close({ dir, db, runner }: ReadModel): Promise<void> {
+  await runner.stop();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
 describe('the usage read model', () => {
   let dir: string;
   let store: InMemoryEventStore;
@@ -71,20 +94,11 @@ describe('the usage read model', () => {
   let usage: SqliteUsageLog;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keyledger-usage-projection-'));
     store = new InMemoryEventStore();
     await usageLog(store);
-    db = openReadModelDatabase(join(dir, 'read-models.sqlite'));
-    runner = new ProjectionRunner(store, db, readModelProjections(db));
-    runner.start();
-    expect(await runner.waitForPosition(await store.headPosition(), 2000)).toBe(true);
-    usage = new SqliteUsageLog(db, store);
+    ({ dir, db, runner, usage } = await readModelOver(store));
   });
-  afterEach(async () => {
-    await runner.stop();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => close({ dir, db, runner, usage }));
 
   const query = async (filter: Partial<Parameters<SqliteUsageLog['query']>[0]> = {}) => {
     const page = await usage.query({ ...SCOPE, keyId: keyId(1), limit: 100, ...filter });
@@ -282,7 +296,6 @@ describe('the usage read model over large, mixed batches (one row per group of a
   let all: Array<{ position: number; idx: number; record: UsageRecordData }>;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keyledger-usage-groups-'));
     store = new InMemoryEventStore();
     all = [];
     let revision = NO_STREAM;
@@ -291,17 +304,9 @@ describe('the usage read model over large, mixed batches (one row per group of a
       revision = appended.nextExpectedRevision;
       records.forEach((record, idx) => all.push({ position: appended.position, idx, record }));
     }
-    db = openReadModelDatabase(join(dir, 'read-models.sqlite'));
-    runner = new ProjectionRunner(store, db, readModelProjections(db));
-    runner.start();
-    expect(await runner.waitForPosition(await store.headPosition(), 2000)).toBe(true);
-    usage = new SqliteUsageLog(db, store);
+    ({ dir, db, runner, usage } = await readModelOver(store));
   });
-  afterEach(async () => {
-    await runner.stop();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => close({ dir, db, runner, usage }));
 
   /** Every page of a query, with the cursor each page handed out. */
   const allPages = async (filter: Partial<Parameters<SqliteUsageLog['query']>[0]>, limit: number) => {
