@@ -1,4 +1,4 @@
-import type { UsageRecordData } from '@keyledger/application';
+import { USAGE_EVENT_V2, usageRecordsOf, type UsageRecordData } from '@keyledger/application';
 import { principalFilterValue } from './audit-record';
 
 /**
@@ -54,6 +54,41 @@ export function groupUsageRecords(records: readonly unknown[]): UsageGroup[] {
     }
   });
   return [...groups.values()];
+}
+
+/**
+ * The groups of a usage event's records (v1 or v2), as groupUsageRecords finds them. A v2 batch whose shared members
+ * hold every member a group is told by (one client's calls on one key, the usual batch) is one group, found from each
+ * record's own time alone; any other batch is grouped record by record, each rebuilt with the shared members first.
+ */
+export function groupUsageEvent(event: { type: string; data: unknown }): UsageGroup[] {
+  return (event.type === USAGE_EVENT_V2 && sharedGroup(event.data)) || groupUsageRecords(usageRecordsOf(event) ?? []);
+}
+
+const GROUP_MEMBERS = ['keyId', 'accountId', 'region', 'operation', 'principal', 'outcome'] as const;
+const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** The batch's one group when its shared members decide every record's group; undefined when they do not. */
+function sharedGroup(data: unknown): UsageGroup[] | undefined {
+  if (!isPlainObject(data) || !isPlainObject(data.shared) || !Array.isArray(data.records)) return undefined;
+  const shared = data.shared;
+  const { keyId, accountId, region, operation, outcome } = shared;
+  if (!(isText(keyId) && isText(accountId) && isText(region) && isText(operation) && isText(outcome))) return undefined;
+  if (!Object.hasOwn(shared, 'principal') || Object.hasOwn(shared, 'time')) return undefined;
+  const group: UsageGroup = { keyId, accountId, region, operation, outcome, principal: principalFilterValue(shared.principal as UsageRecordData['principal']) ?? null, indexes: [], minTime: Infinity, maxTime: -Infinity };
+  const records: unknown[] = data.records;
+  for (let idx = 0; idx < records.length; idx++) {
+    const own = records[idx];
+    if (!isPlainObject(own)) continue;
+    // A record's own member would override the shared one (usageRecordsOf): Keyledger never writes that.
+    if (GROUP_MEMBERS.some((member) => Object.hasOwn(own, member))) return undefined;
+    const time = isText(own.time) ? Date.parse(own.time) : NaN;
+    if (Number.isNaN(time)) continue;
+    group.indexes.push(idx);
+    if (time < group.minTime) group.minTime = time;
+    if (time > group.maxTime) group.maxTime = time;
+  }
+  return group.indexes.length > 0 ? [group] : [];
 }
 
 /** Ascending indexes as ranges, e.g. [0, 1, 2, 5, 7, 8] -> "0-2,5,7-8": a batch of one group is one range. */

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
-import { isUsageStream, usageRecordsOf } from '@keyledger/application';
+import { isUsageEventType, isUsageStream } from '@keyledger/application';
 import type { RecordedEvent } from '@keyledger/event-store';
 import { Projection } from './projection';
-import { encodeIndexRanges, groupUsageRecords } from './usage-groups';
+import { encodeIndexRanges, groupUsageEvent } from './usage-groups';
 
 /**
  * The usage log's read model: one row per group of records (usage-groups.ts) of every usage event
@@ -24,10 +24,8 @@ export class UsageProjection implements Projection {
   }
 
   apply(event: RecordedEvent): void {
-    if (!isUsageStream(event.streamId)) return;
-    const records = usageRecordsOf(event);
-    if (!records) return;
-    for (const g of groupUsageRecords(records)) {
+    if (!isUsageStream(event.streamId) || !isUsageEventType(event.type)) return;
+    for (const g of groupUsageEvent(event)) {
       const first = g.indexes[0];
       const last = g.indexes[g.indexes.length - 1];
       this.statements.insert.run(event.position, first, last, encodeIndexRanges(g.indexes), g.keyId, g.accountId, g.region, g.operation, g.principal, g.outcome, g.minTime, g.maxTime);
