@@ -23,10 +23,11 @@ export interface UsageGroup {
 }
 
 const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** A record with what the read model needs, and its time; undefined for a malformed entry (never written by Keyledger). */
-export function usableUsageRecord(value: unknown): { record: UsageRecordData; time: number } | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+function usableUsageRecord(value: unknown): { record: UsageRecordData; time: number } | undefined {
+  if (!isPlainObject(value)) return undefined;
   const r = value as Partial<UsageRecordData>;
   if (!(isText(r.keyId) && isText(r.accountId) && isText(r.region) && isText(r.operation) && isText(r.time) && isText(r.outcome))) return undefined;
   const time = Date.parse(r.time);
@@ -43,17 +44,20 @@ export function groupUsageRecords(records: readonly unknown[]): UsageGroup[] {
     const principal = principalFilterValue(record.principal) ?? null;
     // \u0000 cannot occur in any of these (ids, names and AWS operation names).
     const key = `${record.keyId}\u0000${record.accountId}\u0000${record.region}\u0000${record.operation}\u0000${principal}\u0000${record.outcome}`;
-    const group = groups.get(key);
-    if (group) {
-      group.indexes.push(idx);
-      if (time < group.minTime) group.minTime = time;
-      if (time > group.maxTime) group.maxTime = time;
-    } else {
+    let group = groups.get(key);
+    if (!group) {
       const { keyId, accountId, region, operation, outcome } = record;
-      groups.set(key, { keyId, accountId, region, operation, principal, outcome, indexes: [idx], minTime: time, maxTime: time });
+      groups.set(key, (group = { keyId, accountId, region, operation, principal, outcome, indexes: [], minTime: time, maxTime: time }));
     }
+    addToGroup(group, idx, time);
   });
   return [...groups.values()];
+}
+
+function addToGroup(group: UsageGroup, idx: number, time: number): void {
+  group.indexes.push(idx);
+  if (time < group.minTime) group.minTime = time;
+  if (time > group.maxTime) group.maxTime = time;
 }
 
 /**
@@ -66,7 +70,6 @@ export function groupUsageEvent(event: { type: string; data: unknown }): UsageGr
 }
 
 const GROUP_MEMBERS = ['keyId', 'accountId', 'region', 'operation', 'principal', 'outcome'] as const;
-const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** The batch's one group when its shared members decide every record's group; undefined when they do not. */
 function sharedGroup(data: unknown): UsageGroup[] | undefined {
@@ -83,10 +86,7 @@ function sharedGroup(data: unknown): UsageGroup[] | undefined {
     // A record's own member would override the shared one (usageRecordsOf): Keyledger never writes that.
     if (GROUP_MEMBERS.some((member) => Object.hasOwn(own, member))) return undefined;
     const time = isText(own.time) ? Date.parse(own.time) : NaN;
-    if (Number.isNaN(time)) continue;
-    group.indexes.push(idx);
-    if (time < group.minTime) group.minTime = time;
-    if (time > group.maxTime) group.maxTime = time;
+    if (!Number.isNaN(time)) addToGroup(group, idx, time);
   }
   return group.indexes.length > 0 ? [group] : [];
 }
