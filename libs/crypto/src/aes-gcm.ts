@@ -19,7 +19,7 @@ export function gcmSeal(key: Buffer, plaintext: Buffer, aad: Buffer): GcmSealed 
   const nonce = nonces.next();
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: GCM_TAG_BYTES });
   cipher.setAAD(aad);
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const ciphertext = withFinalBlock(cipher.update(plaintext), cipher.final());
   return { nonce, tag: cipher.getAuthTag(), ciphertext };
 }
 
@@ -32,7 +32,7 @@ export function gcmOpen(key: Buffer, sealed: GcmSealed, aad: Buffer): Buffer | n
     const decipher = createDecipheriv('aes-256-gcm', key, sealed.nonce, { authTagLength: GCM_TAG_BYTES });
     decipher.setAAD(aad);
     decipher.setAuthTag(sealed.tag);
-    return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+    return withFinalBlock(decipher.update(sealed.ciphertext), decipher.final());
   } catch {
     return null;
   }
@@ -50,8 +50,15 @@ export function readGcmParts(blob: Buffer, offset: number): GcmSealed | null {
   };
 }
 
-export function gcmPartsToBuffer(sealed: GcmSealed): Buffer {
-  return Buffer.concat([sealed.nonce, sealed.tag, sealed.ciphertext]);
+/** `prefix || nonce || tag || ciphertext` in one copy (every format here puts its header in front). */
+export function gcmPartsToBuffer(sealed: GcmSealed, prefix?: Buffer): Buffer {
+  const parts = [sealed.nonce, sealed.tag, sealed.ciphertext];
+  return Buffer.concat(prefix === undefined ? parts : [prefix, ...parts]);
+}
+
+/** GCM is a stream mode, so `final()` yields no bytes: the body is returned as is rather than copied. */
+function withFinalBlock(body: Buffer, final: Buffer): Buffer {
+  return final.length === 0 ? body : Buffer.concat([body, final]);
 }
 
 function assertKeyLength(key: Buffer): void {

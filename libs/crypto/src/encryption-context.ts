@@ -3,7 +3,10 @@
  * length-prefixed, so the context must match exactly (case-sensitive) while the order it was sent in does not.
  */
 export function canonicalEncryptionContext(context: Record<string, string>): Buffer {
-  const entries = Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = Object.entries(context);
+  // Most calls carry no context: its encoding is the count alone.
+  if (entries.length === 0) return uint32(0);
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const parts: Buffer[] = [uint32(entries.length)];
   for (const [key, value] of entries) {
     if (typeof value !== 'string') throw new TypeError('Encryption context values must be strings.');

@@ -53,7 +53,7 @@ export class ImportTokenSealer {
     claimsLength.writeUInt16BE(claimsJson.length);
     const plaintext = Buffer.concat([claimsLength, claimsJson, wrappingPrivateKeyDer]);
     const version = Buffer.from([FORMAT_VERSION]);
-    const token = Buffer.concat([version, gcmPartsToBuffer(gcmSeal(this.#key, plaintext, aad(version)))]);
+    const token = gcmPartsToBuffer(gcmSeal(this.#key, plaintext, aad(version)), version);
     if (token.length > IMPORT_TOKEN_MAX_BYTES) throw new RangeError(`Import token would be ${token.length} bytes, over the limit.`);
     return token;
   }

@@ -62,7 +62,7 @@ export class MaterialSealer {
   /** `context` names what the plaintext belongs to (e.g. key id and key material id); open needs the same. */
   seal(plaintext: Buffer, context: string): Buffer {
     const sealed = gcmSeal(this.#key, plaintext, this.aad(this.#header, context));
-    return Buffer.concat([this.#header, gcmPartsToBuffer(sealed)]);
+    return gcmPartsToBuffer(sealed, this.#header);
   }
 
   /** Throws SealedMaterialError if the blob is malformed, from another master key, modified, or for another context. */

@@ -1,7 +1,7 @@
 import { createDecipheriv, randomBytes } from 'node:crypto';
 import { canonicalEncryptionContext } from './encryption-context';
 import { computeKeyMaterialId } from './key-material';
-import { decryptWithKeyMaterial, encryptWithKeyMaterial, readCiphertextHeader } from './symmetric-ciphertext';
+import { decryptWithKeyMaterial, encryptWithKeyMaterial, openCiphertext, parseCiphertext, readCiphertextHeader } from './symmetric-ciphertext';
 
 const keyId = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const material = randomBytes(32);
@@ -140,6 +140,41 @@ describe('readCiphertextHeader', () => {
       expect(readCiphertextHeader(candidate)).toBeNull();
     }
     expect(readCiphertextHeader(blob.subarray(0, HEADER_BYTES + 27))).toBeNull();
+  });
+});
+
+describe('parseCiphertext / openCiphertext (Decrypt reads the header, then opens the same parse)', () => {
+  it('splits a blob into views of its header and AES-GCM parts, copying nothing', () => {
+    const blob = encrypt();
+    const parsed = parseCiphertext(blob)!;
+    expect(parsed.keyId).toBe(keyId);
+    expect(parsed.keyMaterialId).toBe(keyMaterialId);
+    expect(parsed.header.equals(blob.subarray(0, HEADER_BYTES))).toBe(true);
+    expect(parsed.nonce.equals(blob.subarray(HEADER_BYTES, HEADER_BYTES + 12))).toBe(true);
+    expect(parsed.tag.equals(blob.subarray(HEADER_BYTES + 12, HEADER_BYTES + 28))).toBe(true);
+    expect(parsed.ciphertext.equals(blob.subarray(HEADER_BYTES + 28))).toBe(true);
+    expect(parsed.header.buffer).toBe(blob.buffer);
+    expect(parsed.ciphertext.buffer).toBe(blob.buffer);
+  });
+
+  it('opens the parse with the right material and context, and nothing else', () => {
+    const parsed = parseCiphertext(encrypt())!;
+    expect(openCiphertext(parsed, material, context)?.equals(plaintext)).toBe(true);
+    expect(openCiphertext(parsed, material, { Department: 'Finance' })).toBeNull();
+    expect(openCiphertext(parsed, randomBytes(32), context)).toBeNull();
+    expect(openCiphertext(parsed, material.subarray(0, 16), context)).toBeNull();
+  });
+
+  it('authenticates the header it parsed: a header moved onto another blob does not open', () => {
+    const other = encrypt({ keyId: 'mrk-1234abcd12ab34cd56ef1234567890ab', keyMaterialId: computeKeyMaterialId('mrk-1234abcd12ab34cd56ef1234567890ab', material) });
+    const spliced = { ...parseCiphertext(encrypt())!, header: parseCiphertext(other)!.header };
+    expect(openCiphertext(spliced, material, context)).toBeNull();
+  });
+
+  it('refuses what readCiphertextHeader refuses', () => {
+    for (const candidate of [Buffer.alloc(0), Buffer.from('KL'), Buffer.from('XL\x01\x01a'), encrypt().subarray(0, HEADER_BYTES + 27)]) {
+      expect(parseCiphertext(candidate)).toBeNull();
+    }
   });
 });
 

@@ -21,8 +21,10 @@ export interface CiphertextHeader {
   keyMaterialId: string;
 }
 
-interface ParsedBlob extends CiphertextHeader, GcmSealed {
-  headerBytes: number;
+/** A blob split into its header and AES-GCM parts (views into the blob, nothing copied). */
+export interface ParsedCiphertext extends CiphertextHeader, GcmSealed {
+  /** The header's bytes, authenticated as part of the AAD. */
+  header: Buffer;
 }
 
 export function encryptWithKeyMaterial(input: {
@@ -37,12 +39,12 @@ export function encryptWithKeyMaterial(input: {
   }
   const header = encodeHeader(input.keyId, input.keyMaterialId);
   const sealed = gcmSeal(input.material, input.plaintext, additionalData(header, input.encryptionContext));
-  return Buffer.concat([header, gcmPartsToBuffer(sealed)]);
+  return gcmPartsToBuffer(sealed, header);
 }
 
 /** The key and material a blob was encrypted under, or null if it is not a blob in this format. */
 export function readCiphertextHeader(blob: Buffer): CiphertextHeader | null {
-  const parsed = parseBlob(blob);
+  const parsed = parseCiphertext(blob);
   return parsed === null ? null : { keyId: parsed.keyId, keyMaterialId: parsed.keyMaterialId };
 }
 
@@ -52,11 +54,17 @@ export function decryptWithKeyMaterial(input: {
   material: Buffer;
   encryptionContext: Record<string, string>;
 }): Buffer | null {
-  if (input.material.length !== SYMMETRIC_MATERIAL_BYTES) return null;
-  const parsed = parseBlob(input.ciphertext);
-  if (parsed === null) return null;
-  const aad = additionalData(input.ciphertext.subarray(0, parsed.headerBytes), input.encryptionContext);
-  return gcmOpen(input.material, parsed, aad);
+  const parsed = parseCiphertext(input.ciphertext);
+  return parsed === null ? null : openCiphertext(parsed, input.material, input.encryptionContext);
+}
+
+/**
+ * Opens a blob already parsed (Decrypt reads the header first to find the key, then opens the same parse).
+ * Null on wrong material, wrong encryption context or any modified byte.
+ */
+export function openCiphertext(parsed: ParsedCiphertext, material: Buffer, encryptionContext: Record<string, string>): Buffer | null {
+  if (material.length !== SYMMETRIC_MATERIAL_BYTES) return null;
+  return gcmOpen(material, parsed, additionalData(parsed.header, encryptionContext));
 }
 
 function encodeHeader(keyId: string, keyMaterialId: string): Buffer {
@@ -73,9 +81,10 @@ function encodeHeader(keyId: string, keyMaterialId: string): Buffer {
   ]);
 }
 
-function parseBlob(blob: Buffer): ParsedBlob | null {
+/** The blob's header and AES-GCM parts, or null if it is not a blob in this format. */
+export function parseCiphertext(blob: Buffer): ParsedCiphertext | null {
   const keyIdStart = MAGIC.length + 2;
-  if (blob.length < keyIdStart || !blob.subarray(0, MAGIC.length).equals(MAGIC) || blob[MAGIC.length] !== FORMAT_VERSION) {
+  if (blob.length < keyIdStart || MAGIC.compare(blob, 0, MAGIC.length) !== 0 || blob[MAGIC.length] !== FORMAT_VERSION) {
     return null;
   }
   const keyIdEnd = keyIdStart + blob[MAGIC.length + 1];
@@ -88,8 +97,8 @@ function parseBlob(blob: Buffer): ParsedBlob | null {
   } catch {
     return null;
   }
-  const keyMaterialId = blob.subarray(keyIdEnd, headerBytes).toString('hex');
-  return { keyId, keyMaterialId, headerBytes, ...gcmParts };
+  const keyMaterialId = blob.toString('hex', keyIdEnd, headerBytes);
+  return { keyId, keyMaterialId, header: blob.subarray(0, headerBytes), ...gcmParts };
 }
 
 function additionalData(header: Buffer, encryptionContext: Record<string, string>): Buffer {

@@ -1,9 +1,9 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import {
-  decryptWithKeyMaterial,
   encryptWithKeyMaterial,
   maxRsaPlaintextBytes,
-  readCiphertextHeader,
+  openCiphertext,
+  parseCiphertext,
   rsaDecrypt,
   rsaEncrypt,
   RsaEncryptionAlgorithm,
@@ -113,12 +113,12 @@ export async function decryptWith(
       }, namedState);
     }
   }
-  const header = readCiphertextHeader(input.ciphertext);
-  if (!header || !isKeyId(header.keyId)) throw KmsErrors.invalidCiphertext();
-  if (namedKeyId !== undefined && namedKeyId !== header.keyId) throw KmsErrors.incorrectKey();
-  const use = { keyId: header.keyId, operation, algorithm, keyMaterialId: header.keyMaterialId, encryptionContext: input.encryptionContext };
-  const decrypted = keys.run(ctx, { ...use, dryRun: request.dryRun }, ({ key, material, bytes }) => {
-    const plaintext = decryptWithKeyMaterial({ ciphertext: input.ciphertext, material: bytes, encryptionContext: input.encryptionContext });
+  const blob = parseCiphertext(input.ciphertext);
+  if (!blob || !isKeyId(blob.keyId)) throw KmsErrors.invalidCiphertext();
+  if (namedKeyId !== undefined && namedKeyId !== blob.keyId) throw KmsErrors.incorrectKey();
+  const use = { keyId: blob.keyId, operation, algorithm, keyMaterialId: blob.keyMaterialId, encryptionContext: input.encryptionContext, dryRun: request.dryRun };
+  const decrypted = keys.run(ctx, use, ({ key, material, bytes }) => {
+    const plaintext = openCiphertext(blob, bytes, input.encryptionContext);
     if (!plaintext) throw KmsErrors.invalidCiphertext();
     return { plaintext, keyArn: key.arn, encryptionAlgorithm: SYMMETRIC_DEFAULT, keyMaterialId: material.keyMaterialId };
   }, namedState);
