@@ -208,14 +208,25 @@ describe('SqliteEventStore specifics', () => {
         pragmas.push(source);
         return realPragma.call(this, source, options);
       });
+      // The setting in force as each event's row goes in, read back from the connection: a PRAGMA prepared once and
+      // re-run would not do (SQLite applies `synchronous = ...` when the statement is compiled, not when it runs).
+      const atInsert: number[] = [];
+      const statement = Object.getPrototypeOf(track(new Database(':memory:')).prepare('SELECT 1')) as Database.Statement;
+      const realGet = statement.get;
+      jest.spyOn(statement, 'get').mockImplementation(function (this: Database.Statement, ...params: unknown[]) {
+        if (this.source.startsWith('INSERT INTO events')) atInsert.push(realPragma.call(this.database, 'synchronous', { simple: true }) as number);
+        return realGet.apply(this, params);
+      });
 
       await Promise.all([store.appendToStream('usage-1', [event('Used')], NO_STREAM, { durability: 'deferred' }), store.appendToStream('usage-2', [event('Used')], NO_STREAM, { durability: 'deferred' })]);
       expect(pragmas).toEqual(['synchronous = NORMAL', 'synchronous = FULL']);
+      expect(atInsert).toEqual([1, 1]); // NORMAL
 
       pragmas.length = 0;
       await Promise.all([store.appendToStream('usage-1', [event('Used')], 0, { durability: 'deferred' }), store.appendToStream('key-1', [event('Created')], NO_STREAM)]);
       await store.appendToStream('key-1', [event('Changed')], 0);
       expect(pragmas).toEqual([]); // durable groups: the connection stays at FULL
+      expect(atInsert).toEqual([1, 1, 2, 2, 2]);
 
       jest.restoreAllMocks();
       const raw = track(new Database(filename, { readonly: true }));
