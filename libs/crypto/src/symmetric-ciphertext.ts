@@ -42,12 +42,6 @@ export function encryptWithKeyMaterial(input: {
   return gcmPartsToBuffer(sealed, header);
 }
 
-/** The key and material a blob was encrypted under, or null if it is not a blob in this format. */
-export function readCiphertextHeader(blob: Buffer): CiphertextHeader | null {
-  const parsed = parseCiphertext(blob);
-  return parsed === null ? null : { keyId: parsed.keyId, keyMaterialId: parsed.keyMaterialId };
-}
-
 /** Null on any failure: not our format, wrong material, wrong encryption context, any modified byte. */
 export function decryptWithKeyMaterial(input: {
   ciphertext: Buffer;
