@@ -1,4 +1,4 @@
-import { USAGE_EVENT_V2, usageRecordsOf, type UsageRecordData } from '@keyledger/application';
+import { usageBatchV2Of, usageRecordsOf, type UsageRecordData } from '@keyledger/application';
 import { principalFilterValue } from './audit-record';
 
 /**
@@ -66,20 +66,18 @@ function addToGroup(group: UsageGroup, idx: number, time: number): void {
  * record's own time alone; any other batch is grouped record by record, each rebuilt with the shared members first.
  */
 export function groupUsageEvent(event: { type: string; data: unknown }): UsageGroup[] {
-  return (event.type === USAGE_EVENT_V2 && sharedGroup(event.data)) || groupUsageRecords(usageRecordsOf(event) ?? []);
+  const batch = usageBatchV2Of(event);
+  return (batch && sharedGroup(batch)) || groupUsageRecords(usageRecordsOf(event) ?? []);
 }
 
 const GROUP_MEMBERS = ['keyId', 'accountId', 'region', 'operation', 'principal', 'outcome'] as const;
 
 /** The batch's one group when its shared members decide every record's group; undefined when they do not. */
-function sharedGroup(data: unknown): UsageGroup[] | undefined {
-  if (!isPlainObject(data) || !isPlainObject(data.shared) || !Array.isArray(data.records)) return undefined;
-  const shared = data.shared;
+function sharedGroup({ shared, records }: { shared: Record<string, unknown>; records: unknown[] }): UsageGroup[] | undefined {
   const { keyId, accountId, region, operation, outcome } = shared;
   if (!(isText(keyId) && isText(accountId) && isText(region) && isText(operation) && isText(outcome))) return undefined;
   if (!Object.hasOwn(shared, 'principal') || Object.hasOwn(shared, 'time')) return undefined;
   const group: UsageGroup = { keyId, accountId, region, operation, outcome, principal: principalFilterValue(shared.principal as UsageRecordData['principal']) ?? null, indexes: [], minTime: Infinity, maxTime: -Infinity };
-  const records: unknown[] = data.records;
   for (let idx = 0; idx < records.length; idx++) {
     const own = records[idx];
     if (!isPlainObject(own)) continue;

@@ -78,8 +78,8 @@ export function usageRecordsOf(event: { type: string; data: unknown }): unknown[
   if (!isUsageEventType(event.type)) return undefined;
   if (!isObject(event.data) || !Array.isArray(event.data.records)) return [];
   if (event.type === USAGE_EVENT_V1) return event.data.records;
-  const shared = isObject(event.data.shared) ? event.data.shared : {};
-  return event.data.records.map((own: unknown) => {
+  const { shared, records } = usageBatchV2Of(event)!;
+  return records.map((own: unknown) => {
     if (!isObject(own)) return own;
     const record: Record<string, unknown> = {};
     for (const member of MEMBERS) {
@@ -88,6 +88,16 @@ export function usageRecordsOf(event: { type: string; data: unknown }): unknown[
     }
     return record;
   });
+}
+
+/**
+ * A v2 event's payload as stored: the shared members (none when `shared` is missing or not an object) and each
+ * record's own members, unchecked; undefined for any other event or a payload without a records array. For readers
+ * that can use the shared members without rebuilding every record (usageRecordsOf does that).
+ */
+export function usageBatchV2Of(event: { type: string; data: unknown }): { shared: Record<string, unknown>; records: unknown[] } | undefined {
+  if (event.type !== USAGE_EVENT_V2 || !isObject(event.data) || !Array.isArray(event.data.records)) return undefined;
+  return { shared: isObject(event.data.shared) ? event.data.shared : {}, records: event.data.records };
 }
 
 /** How many records a usage event holds (v1 or v2), without decoding them. */
