@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DIGEST_STREAM_ID } from '@keyledger/audit';
@@ -13,7 +13,8 @@ import { testBearerTokenOf } from '../support/test-credentials';
 const CHROMIUM = process.env.KEYLEDGER_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 /** The docs' screenshot is refreshed on request (KEYLEDGER_UPDATE_SCREENSHOT=1), so a test run leaves the tree clean. */
-const SCREENSHOT = process.env.KEYLEDGER_UPDATE_SCREENSHOT === '1' ? join(__dirname, '..', '..', 'docs', 'console-timeline.png') : join(tmpdir(), `keyledger-console-timeline-${process.pid}.png`);
+const UPDATE_SCREENSHOT = process.env.KEYLEDGER_UPDATE_SCREENSHOT === '1';
+const SCREENSHOT = UPDATE_SCREENSHOT ? join(__dirname, '..', '..', 'docs', 'console-timeline.png') : join(tmpdir(), `keyledger-console-timeline-${process.pid}.png`);
 const HOUR = 3_600_000;
 const AUDITOR = 'AKIAAUDITTEST';
 
@@ -76,6 +77,7 @@ describe('audit console (headless Chromium)', () => {
   afterAll(async () => {
     await browser?.close();
     await kl?.destroy();
+    if (!UPDATE_SCREENSHOT) rmSync(SCREENSHOT, { force: true });
   });
 
   async function openConsole(): Promise<Page> {

@@ -49,9 +49,11 @@ let shared: string | undefined;
  */
 export function testCredentialsFile(): string {
   if (shared) return shared;
-  const dir = join(tmpdir(), `keyledger-test-credentials-${process.pid}`);
+  // jest.config.js makes the directory and removes it after the run; a file per process, so no worker rewrites a
+  // file another worker's service is reading.
+  const dir = process.env.KEYLEDGER_TEST_CREDENTIALS_DIR ?? join(tmpdir(), `keyledger-test-credentials-${process.pid}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, 'credentials.json');
+  const file = join(dir, `credentials-${process.pid}.json`);
   const credentials = TEST_ACCESS_KEYS.map((accessKeyId) => ({
     accessKeyId,
     secretAccessKey: TEST_SECRET,

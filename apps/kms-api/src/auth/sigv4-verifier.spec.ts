@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
@@ -14,10 +14,14 @@ import { ReceivedRequest, SigV4Verifier } from './sigv4-verifier';
 const NOW = Date.UTC(2026, 11, 5, 12, 0, 0);
 const store = new CredentialStore({ allowDefault: true });
 const alice = { accessKeyId: 'AKIAALICE', secretAccessKey: 'alice-secret', accountId: '111122223333', principal: 'arn:aws:iam::111122223333:user/alice' };
-const aliceFile = join(mkdtempSync(join(tmpdir(), 'keyledger-credentials-')), 'credentials.json');
+const aliceDir = mkdtempSync(join(tmpdir(), 'keyledger-credentials-'));
+const aliceFile = join(aliceDir, 'credentials.json');
 writeFileSync(aliceFile, JSON.stringify({ credentials: [alice] }));
 const withAlice = new CredentialStore({ allowDefault: false, file: aliceFile });
-afterAll(() => withAlice.close());
+afterAll(() => {
+  withAlice.close();
+  rmSync(aliceDir, { recursive: true, force: true });
+});
 
 async function sdkRequest(options: { accessKeyId?: string; secretAccessKey?: string; body?: object; target?: string; at?: number; region?: string } = {}): Promise<ReceivedRequest> {
   let captured: ReceivedRequest | undefined;
