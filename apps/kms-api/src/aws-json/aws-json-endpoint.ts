@@ -31,10 +31,11 @@ export class AwsJsonEndpoint {
     private readonly authenticator: RequestAuthenticator,
   ) {}
 
-  /** Responses go out together at the end of each event-loop turn (see TurnEndWrites for why). */
+  /** Responses go out together at the end of the event-loop turn that read them, or as they are released after it (TurnEndWrites). */
   private readonly writes = new TurnEndWrites();
 
   async handle(request: IncomingMessage, response: ServerResponse, observer?: RequestObserver): Promise<void> {
+    this.writes.requestRead();
     const started = performance.now();
     const requestId = this.ids.uuid();
     const seen: Seen = {};
@@ -77,6 +78,8 @@ export class AwsJsonEndpoint {
     seen.operation = name;
     const raw = await readBody(request, response);
     const caller = await this.authenticator.awsJson({ method: request.method!, url: request.url!, headers: request.headers, body: raw });
+    // Under load the signature may come back from the signing thread in a later turn: that turn handles requests too.
+    this.writes.requestRead();
     seen.caller = caller;
     const body = parseJsonBody(raw);
     if (typeof body.KeyId === 'string') seen.keyId = body.KeyId.slice(0, MAX_LOGGED_KEY_ID);

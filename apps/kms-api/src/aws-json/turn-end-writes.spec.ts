@@ -3,14 +3,16 @@ import { TurnEndWrites } from './turn-end-writes';
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('TurnEndWrites', () => {
-  it('runs nothing while the turn goes on, then every write of the turn together, in the order queued', async () => {
+  it('runs nothing while the turn that read requests goes on, then every write of the turn together, in the order queued', async () => {
     const writes = new TurnEndWrites();
     const done: string[] = [];
+    writes.requestRead();
     writes.defer(() => done.push('a'));
     await Promise.resolve(); // microtasks of the same turn: still queued
     writes.defer(() => done.push('b'));
+    await new Promise<void>((resolve) => process.nextTick(resolve)); // ticks too
     expect(done).toEqual([]);
-    // An immediate queued after the first defer runs after the flush: the writes went out in one batch.
+    // An immediate queued after the request was read runs after the flush: the writes went out in one batch.
     await nextTurn();
     expect(done).toEqual(['a', 'b']);
   });
@@ -18,12 +20,49 @@ describe('TurnEndWrites', () => {
   it('starts a new batch for writes queued by a later turn', async () => {
     const writes = new TurnEndWrites();
     const done: string[] = [];
+    writes.requestRead();
     writes.defer(() => done.push('first turn'));
     await nextTurn();
+    writes.requestRead();
     writes.defer(() => done.push('second turn'));
     expect(done).toEqual(['first turn']);
     await nextTurn();
     expect(done).toEqual(['first turn', 'second turn']);
+  });
+
+  it('writes what is released after the turn that read its request ended once the releasing microtasks have run, before the next turn', async () => {
+    const writes = new TurnEndWrites();
+    const done: string[] = [];
+    let seenByTheNextImmediate: string[] = [];
+    writes.requestRead();
+    // As a group commit at the turn's end does: an immediate that settles promises, whose continuations answer.
+    setImmediate(() => {
+      const committed = Promise.resolve();
+      void committed.then(() => writes.defer(() => done.push('first')));
+      void committed
+        .then(() => undefined)
+        .then(() => {
+          expect(done).toEqual([]); // not one at a time: the other continuation has not answered yet
+          writes.defer(() => done.push('second'));
+        });
+    });
+    // Queued in the same turn, so it runs in the same check phase, before any immediate queued from there and
+    // before the next turn reads anything.
+    setImmediate(() => (seenByTheNextImmediate = [...done]));
+    await nextTurn();
+    expect(seenByTheNextImmediate).toEqual(['first', 'second']);
+  });
+
+  it('writes at the end of the current microtasks when no request was read in the turn (a timer, a thread reply)', async () => {
+    const writes = new TurnEndWrites();
+    const done: string[] = [];
+    await Promise.resolve().then(() => {
+      writes.defer(() => done.push('a'));
+      writes.defer(() => done.push('b'));
+      expect(done).toEqual([]);
+    });
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+    expect(done).toEqual(['a', 'b']);
   });
 
   it("runs the rest of the turn's writes when one throws, and reports the failure", async () => {
@@ -31,6 +70,7 @@ describe('TurnEndWrites', () => {
     const writes = new TurnEndWrites((error) => failures.push(error));
     const done: string[] = [];
     const broken = new Error('socket gone');
+    writes.requestRead();
     writes.defer(() => done.push('a'));
     writes.defer(() => {
       throw broken;
@@ -45,6 +85,7 @@ describe('TurnEndWrites', () => {
     let clock = 0;
     const writes = new TurnEndWrites(undefined, 1, () => clock);
     const done: string[] = [];
+    writes.requestRead();
     writes.defer(() => done.push('a'));
     clock = 0.6;
     writes.defer(() => done.push('b'));

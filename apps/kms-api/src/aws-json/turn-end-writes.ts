@@ -4,9 +4,11 @@ import { performance } from 'node:perf_hooks';
 export const MAX_BATCH_WAIT_MS = 1;
 
 /**
- * Runs queued response writes together, in the order they were queued: at the end of the event loop's current
- * turn (one setImmediate, after the poll phase that read the requests), or as soon as the batch's first write has
- * waited MAX_BATCH_WAIT_MS.
+ * Runs queued response writes together, in the order they were queued. A write for a request read in this turn
+ * of the event loop waits for the turn's end (one setImmediate, after the poll phase that read the requests), or
+ * until the batch's first write has waited MAX_BATCH_WAIT_MS. A write released after that turn ended (by the group
+ * commit at its end, the read models catching up, the signing thread's reply) goes out once the microtasks that
+ * release it with others have run.
  *
  * Why: a client on the same host (a test suite, the benchmark's driver) sleeps in epoll between responses, and
  * each response written on its own wakes it; the kernel charges that wake-up to the service's write. Written back
@@ -15,12 +17,16 @@ export const MAX_BATCH_WAIT_MS = 1;
  * a turn together, and the client woke 0.1 times per response instead of 0.7 (README, Benchmarks, has the
  * throughput). The wait bound keeps a burst's first answers from waiting for its last: a turn that reads a burst of
  * GetParametersForImport calls (over a millisecond each on a fresh service) would otherwise hold every answer until
- * the slowest was ready.
+ * the slowest was ready. A write released after its turn must not wait for the next turn's end: that turn reads
+ * other requests first, so an answer ready at the end of one turn would wait for all the work of the next (a
+ * CreateKey at 4 connections waited 1-2 ms that way, a burst's first GetParametersForImport 7 ms).
  */
 export class TurnEndWrites {
   private queue: Array<() => void> = [];
   private firstQueuedAt = 0;
-  private flushScheduled = false;
+  /** A request was read in this turn, whose end (an immediate) has not come yet. */
+  private readingTurn = false;
+  private releasedFlushQueued = false;
 
   /**
    * @param reportFailure what to do with a write that threw, after its batch's other writes have run; by default
@@ -33,18 +39,42 @@ export class TurnEndWrites {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Queues `write` for the end of this turn, or runs its batch now if the batch has waited long enough. */
-  defer(write: () => void): void {
-    if (this.queue.push(write) === 1) this.firstQueuedAt = this.now();
-    else if (this.now() - this.firstQueuedAt >= this.maxWaitMs) return this.flush();
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flushAtTurnEnd);
-    }
+  /**
+   * Called as a request is read, and again when it resumes after waiting on other I/O than a commit (its
+   * signature from the signing thread): the turn handles requests, and the writes queued until its end go out with
+   * it.
+   */
+  requestRead(): void {
+    if (this.readingTurn) return;
+    this.readingTurn = true;
+    setImmediate(this.turnEnded);
   }
 
-  private readonly flushAtTurnEnd = (): void => {
-    this.flushScheduled = false;
+  /**
+   * Queues `write` for the end of this turn, or runs its batch now if the batch has waited long enough; outside a
+   * turn that read requests, queues it for the end of the current microtasks.
+   */
+  defer(write: () => void): void {
+    const first = this.queue.push(write) === 1;
+    if (!this.readingTurn) {
+      if (!this.releasedFlushQueued) {
+        this.releasedFlushQueued = true;
+        // Queued from a microtask, a tick runs once the microtask queue is empty: after the others released with it.
+        process.nextTick(this.flushReleased);
+      }
+      return;
+    }
+    if (first) this.firstQueuedAt = this.now();
+    else if (this.now() - this.firstQueuedAt >= this.maxWaitMs) this.flush();
+  }
+
+  private readonly turnEnded = (): void => {
+    this.readingTurn = false;
+    this.flush();
+  };
+
+  private readonly flushReleased = (): void => {
+    this.releasedFlushQueued = false;
     this.flush();
   };
 
