@@ -35,7 +35,7 @@ export class AwsJsonEndpoint {
   private readonly writes = new TurnEndWrites();
 
   async handle(request: IncomingMessage, response: ServerResponse, observer?: RequestObserver): Promise<void> {
-    this.writes.requestRead();
+    this.writes.handlingRequest();
     const started = performance.now();
     const requestId = this.ids.uuid();
     const seen: Seen = {};
@@ -79,7 +79,7 @@ export class AwsJsonEndpoint {
     const raw = await readBody(request, response);
     const caller = await this.authenticator.awsJson({ method: request.method!, url: request.url!, headers: request.headers, body: raw });
     // Under load the signature may come back from the signing thread in a later turn: that turn handles requests too.
-    this.writes.requestRead();
+    this.writes.handlingRequest();
     seen.caller = caller;
     const body = parseJsonBody(raw);
     if (typeof body.KeyId === 'string') seen.keyId = body.KeyId.slice(0, MAX_LOGGED_KEY_ID);

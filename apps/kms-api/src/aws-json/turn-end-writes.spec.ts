@@ -6,7 +6,7 @@ describe('TurnEndWrites', () => {
   it('runs nothing while the turn that read requests goes on, then every write of the turn together, in the order queued', async () => {
     const writes = new TurnEndWrites();
     const done: string[] = [];
-    writes.requestRead();
+    writes.handlingRequest();
     writes.defer(() => done.push('a'));
     await Promise.resolve(); // microtasks of the same turn: still queued
     writes.defer(() => done.push('b'));
@@ -20,10 +20,10 @@ describe('TurnEndWrites', () => {
   it('starts a new batch for writes queued by a later turn', async () => {
     const writes = new TurnEndWrites();
     const done: string[] = [];
-    writes.requestRead();
+    writes.handlingRequest();
     writes.defer(() => done.push('first turn'));
     await nextTurn();
-    writes.requestRead();
+    writes.handlingRequest();
     writes.defer(() => done.push('second turn'));
     expect(done).toEqual(['first turn']);
     await nextTurn();
@@ -34,7 +34,7 @@ describe('TurnEndWrites', () => {
     const writes = new TurnEndWrites();
     const done: string[] = [];
     let seenByTheNextImmediate: string[] = [];
-    writes.requestRead();
+    writes.handlingRequest();
     // As a group commit at the turn's end does: an immediate that settles promises, whose continuations answer.
     setImmediate(() => {
       const committed = Promise.resolve();
@@ -70,7 +70,7 @@ describe('TurnEndWrites', () => {
     const writes = new TurnEndWrites((error) => failures.push(error));
     const done: string[] = [];
     const broken = new Error('socket gone');
-    writes.requestRead();
+    writes.handlingRequest();
     writes.defer(() => done.push('a'));
     writes.defer(() => {
       throw broken;
@@ -85,7 +85,7 @@ describe('TurnEndWrites', () => {
     let clock = 0;
     const writes = new TurnEndWrites(undefined, 1, () => clock);
     const done: string[] = [];
-    writes.requestRead();
+    writes.handlingRequest();
     writes.defer(() => done.push('a'));
     clock = 0.6;
     writes.defer(() => done.push('b'));

@@ -24,8 +24,8 @@ export const MAX_BATCH_WAIT_MS = 1;
 export class TurnEndWrites {
   private queue: Array<() => void> = [];
   private firstQueuedAt = 0;
-  /** A request was read in this turn, whose end (an immediate) has not come yet. */
-  private readingTurn = false;
+  /** This turn handles requests (handlingRequest), and its end (an immediate) has not come yet. */
+  private turnHandlesRequests = false;
   private releasedFlushQueued = false;
 
   /**
@@ -41,12 +41,12 @@ export class TurnEndWrites {
 
   /**
    * Called as a request is read, and again when it resumes after waiting on other I/O than a commit (its
-   * signature from the signing thread): the turn handles requests, and the writes queued until its end go out with
+   * signature from the signing thread): this turn handles requests, and the writes queued until its end go out with
    * it.
    */
-  requestRead(): void {
-    if (this.readingTurn) return;
-    this.readingTurn = true;
+  handlingRequest(): void {
+    if (this.turnHandlesRequests) return;
+    this.turnHandlesRequests = true;
     setImmediate(this.turnEnded);
   }
 
@@ -55,8 +55,8 @@ export class TurnEndWrites {
    * turn that read requests, queues it for the end of the current microtasks.
    */
   defer(write: () => void): void {
-    const first = this.queue.push(write) === 1;
-    if (!this.readingTurn) {
+    if (!this.turnHandlesRequests) {
+      this.queue.push(write);
       if (!this.releasedFlushQueued) {
         this.releasedFlushQueued = true;
         // Queued from a microtask, a tick runs once the microtask queue is empty: after the others released with it.
@@ -64,12 +64,12 @@ export class TurnEndWrites {
       }
       return;
     }
-    if (first) this.firstQueuedAt = this.now();
+    if (this.queue.push(write) === 1) this.firstQueuedAt = this.now();
     else if (this.now() - this.firstQueuedAt >= this.maxWaitMs) this.flush();
   }
 
   private readonly turnEnded = (): void => {
-    this.readingTurn = false;
+    this.turnHandlesRequests = false;
     this.flush();
   };
 
