@@ -3,21 +3,21 @@ import { isStoreUnavailableError, type RecordedEvent, type SubscribeOptions } fr
 
 /** Page size while catching up; small enough to keep each synchronous read short. */
 export const CATCH_UP_PAGE_SIZE = 500;
-/** Pause before reading again after the store was unavailable (busy) when no poll interval is set. */
+/** Pause before reading again after the store was unavailable (busy). */
 const UNAVAILABLE_RETRY_MS = 100;
 
 export interface CatchUpSource {
   /** Events with position > `after`, in position order, at most `maxCount`. */
   readPage(after: number, maxCount: number): Promise<RecordedEvent[]>;
-  /** Notifications for appends made through this store instance. */
+  /** Notifications of appends: those made through this store instance, and any the store notices from elsewhere. */
   appends: AppendNotifier;
-  /** Also re-read this often while idle, to see commits made by other connections or processes. */
-  pollIntervalMs?: number;
+  /** Pause before reading again after the store was unavailable (default UNAVAILABLE_RETRY_MS). */
+  retryAfterUnavailableMs?: number;
 }
 
 /**
  * The one subscribeToAll loop both adapters share: page through the log from the checkpoint, then
- * sleep until an append (or a poll tick) and page again. Ends when the signal aborts or the store closes.
+ * sleep until an append is notified and page again. Ends when the signal aborts or the store closes.
  * A read failing with StoreUnavailableError (e.g. SQLite busy) is retried after a pause, never the end.
  */
 export async function* catchUpSubscription(
@@ -35,7 +35,7 @@ export async function* catchUpSubscription(
       page = await source.readPage(checkpoint, CATCH_UP_PAGE_SIZE);
     } catch (error) {
       if (!isStoreUnavailableError(error)) throw error;
-      await source.appends.waitForAppend(seenVersion, signal, source.pollIntervalMs ?? UNAVAILABLE_RETRY_MS);
+      await source.appends.waitForAppend(seenVersion, signal, source.retryAfterUnavailableMs ?? UNAVAILABLE_RETRY_MS);
       continue;
     }
     for (const event of page) {
@@ -46,7 +46,7 @@ export async function* catchUpSubscription(
       checkpoint = event.position;
     }
     if (page.length < CATCH_UP_PAGE_SIZE) {
-      await source.appends.waitForAppend(seenVersion, signal, source.pollIntervalMs);
+      await source.appends.waitForAppend(seenVersion, signal);
     }
   }
 }

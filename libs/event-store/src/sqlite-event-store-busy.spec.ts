@@ -87,7 +87,7 @@ describe('catchUpSubscription when a read finds the store unavailable', () => {
     let reads = 0;
     const source = {
       appends: new AppendNotifier(),
-      pollIntervalMs: 10,
+      retryAfterUnavailableMs: 10,
       readPage: async (after: number, maxCount: number) => {
         reads += 1;
         if (failuresLeft > 0) {

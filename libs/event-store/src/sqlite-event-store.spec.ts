@@ -272,7 +272,7 @@ describe('SqliteEventStore specifics', () => {
       expect((await b.readStream('key-1')).map((e) => e.type)).toEqual(expectedTypes);
     });
 
-    it('delivers appends made through one instance to a subscription on the other, by polling', async () => {
+    it('delivers appends made through one instance to a subscription on the other, by checking for other writers', async () => {
       const a = track(new SqliteEventStore({ filename, pollIntervalMs: 10 }));
       const b = track(new SqliteEventStore({ filename }));
       await b.appendToStream('key-1', [event('Before')], NO_STREAM);
@@ -286,6 +286,20 @@ describe('SqliteEventStore specifics', () => {
 
       expect(delivered).toEqual(await b.readAll());
       expect(delivered.map((e) => e.type)).toEqual(['Before', 'Live', 'Live']);
+    });
+
+    it('leaves an idle subscription asleep: it reads the log again only when another instance commits', async () => {
+      const a = track(new SqliteEventStore({ filename, pollIntervalMs: 5 }));
+      const b = track(new SqliteEventStore({ filename }));
+      const reads = jest.spyOn(a, 'readAll');
+      const probe = new SubscriptionProbe(a, 0);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // twenty checks for other writers
+      expect(reads).toHaveBeenCalledTimes(1); // the catch-up read
+
+      await b.appendToStream('key-1', [event('Live')], NO_STREAM);
+      expect((await probe.waitForCount(1, 2000)).map((e) => e.type)).toEqual(['Live']);
+      await probe.stop();
+      expect(reads).toHaveBeenCalledTimes(2);
     });
   });
 

@@ -17,13 +17,14 @@ import {
   type SubscribeOptions,
 } from './event-store.port';
 import { assertValidAppend, resolvePositions, resolveReadAllOptions, resolveReadStreamOptions } from './port-arguments';
+import { OtherConnectionsCommitWatch } from './sqlite-commit-watch';
 import { recordedEventFromRow, SqliteEventRow } from './sqlite-event-row';
 import { BUSY_TIMEOUT_MS, limitBy, LOG_SYNCHRONOUS, openEventDatabase, SELECT_LOG_HEAD } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
   /** Database file path, or ':memory:' for a private in-memory database. */
   filename: string;
-  /** How often an idle subscription re-reads to see commits from other connections (default 50 ms). */
+  /** How often subscriptions check for commits by other connections (default 50 ms): see OtherConnectionsCommitWatch. */
   pollIntervalMs?: number;
   /**
    * How long a call waits for another connection's lock (SQLite's busy_timeout) before it fails with
@@ -83,8 +84,9 @@ export const SELECT_STREAM_RANGE = `SELECT ${EVENT_COLUMNS} FROM events WHERE st
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly appends = new AppendNotifier();
-  private readonly pollIntervalMs: number;
   private readonly busyTimeoutMs: number;
+  /** Wakes the subscriptions when another connection commits; started by the first subscription. */
+  private readonly otherCommits: OtherConnectionsCommitWatch;
 
   private readonly selectLastRevision: Database.Statement<[string], { revision: number }>;
   private readonly insertEvent: Database.Statement<[EventInsert], { position: number }>;
@@ -99,12 +101,13 @@ export class SqliteEventStore implements EventStore {
   private queue: QueuedAppend[] = [];
 
   constructor(options: SqliteEventStoreOptions) {
-    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-    if (!(this.pollIntervalMs > 0)) {
+    const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    if (!(pollIntervalMs > 0)) {
       throw new RangeError(`pollIntervalMs must be positive, got ${options.pollIntervalMs}`);
     }
     this.busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
     this.db = openEventDatabase(options.filename, this.busyTimeoutMs);
+    this.otherCommits = new OtherConnectionsCommitWatch(this.db, pollIntervalMs, () => this.appends.notifyAppended());
 
     this.selectLastRevision = this.db.prepare(
       'SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
@@ -182,19 +185,14 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent> {
-    return catchUpSubscription(
-      {
-        readPage: (after, maxCount) => this.readAll({ after, maxCount }),
-        appends: this.appends,
-        pollIntervalMs: this.pollIntervalMs,
-      },
-      options,
-    );
+    this.otherCommits.start();
+    return catchUpSubscription({ readPage: (after, maxCount) => this.readAll({ after, maxCount }), appends: this.appends }, options);
   }
 
   async close(): Promise<void> {
     // Appends already accepted are committed (or fail) before the connection goes.
     if (this.db.open) this.commitQueued();
+    this.otherCommits.stop();
     this.appends.close();
     if (this.db.open) {
       this.db.close();
