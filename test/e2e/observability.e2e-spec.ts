@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectOk, operation } from '../support/raw-aws-json';
@@ -119,6 +119,25 @@ describe('LOG_LEVEL', () => {
       expect(text.output().split('\n').some((l) => l.startsWith('{'))).toBe(false);
     } finally {
       await text.stop();
+    }
+  });
+});
+
+describe('an idle service', () => {
+  /** Times the thread blocked waiting (for epoll, here): each is a wake-up after it. */
+  const waits = (pid: number) => Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8'))![1]);
+
+  it('lets its event loop sleep: fewer than 60 wake-ups a second (checks for other writers, event-loop delay samples)', async () => {
+    const service = await startServiceProcess({ DATA_DIR: dataDir() });
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      const before = waits(service.child.pid!);
+      await new Promise((r) => setTimeout(r, 2000));
+      // About 33 a second: 20 checks for commits by other writers, 10 event-loop delay samples. It was about 125 when
+      // every check re-read the log, the delay histogram sampled every 10 ms and the log flushed every 100 ms.
+      expect((waits(service.child.pid!) - before) / 2).toBeLessThan(60);
+    } finally {
+      await service.stop();
     }
   });
 });

@@ -18,6 +18,8 @@ async function main(): Promise<void> {
   const log = createRootLogger(config);
   await replayReadModelsBeforeStart(config, log);
   const app = await createKeyledgerApp(config, { log });
+  // The start-up lines are out before anyone can reach the service, and the banner as soon as it is logged.
+  log.flush();
   await app.listen(config.port, config.host);
   const logger = new Logger('Keyledger');
   const seed = app.get(SeedAtStart).status;
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     ...(seed.status !== 'off' && { seed }),
   });
+  log.flush();
 
   stopGracefullyOnSignals(app, logger);
 }

@@ -26,6 +26,32 @@ describe('the root logger writing JSON lines to stdout', () => {
     expect(lines[0]).toMatchObject({ level: 'warn', service: 'keyledger', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) });
   });
 
+  it('arms its flush timer with the first line after a flush, so an idle service is never woken for it', () => {
+    const { stdout, stderr } = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const wait = setTimeout; // the program's own wait, not counted
+         const timers = []; for (const name of ['setTimeout', 'setInterval']) { const original = global[name]; global[name] = (fn, ms, ...rest) => { timers.push(name); return original(fn, ms, ...rest); }; }
+         const log = require(${JSON.stringify(logging)}).createRootLogger({ logLevel: 'info', logFormat: 'json' });
+         const counts = [timers.length];
+         log.info('a'); log.info('b'); log.info('c');
+         counts.push(timers.length);
+         timers.length = 0;
+         wait(() => { counts.push(timers.length); log.info('d'); counts.push(timers.length); process.stderr.write(JSON.stringify(counts)); }, 300);`,
+      ],
+      { encoding: 'utf8' },
+    );
+    // None at start; one for three lines; none while idle; one for the next line.
+    expect(JSON.parse(stderr)).toEqual([0, 1, 0, 1]);
+    expect(stdout.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('writes what is gathered at once on logger.flush() (the service does after start-up and after its banner)', () => {
+    const lines = run("log.info('early'); log.flush(); require('node:fs').writeSync(1, JSON.stringify({ msg: 'marker' }) + '\\n'); log.info('late'); process.exit(0);");
+    expect(lines.map((l) => l.msg)).toEqual(['early', 'marker', 'late']);
+  });
+
   it('writes a line within the flush interval while the process goes on', () => {
     const lines = run("log.info('early'); setTimeout(() => { require('node:fs').writeSync(1, JSON.stringify({ msg: 'marker' }) + '\\n'); process.exit(0); }, 400);");
     expect(lines.map((l) => l.msg)).toEqual(['early', 'marker']);

@@ -37,7 +37,21 @@ export function createRootLogger(config: LoggingConfig, destination?: pino.Desti
   // Linux: handing each 4 KiB to the thread pool (fs.write) cost 5-8 % of the service CPU per request at 16
   // connections, one pool thread woken per write (a 5-round bench:compare, 2026-12-06).
   const stdout = pino.destination({ dest: 1, sync: true, minLength: 4096 });
-  setInterval(() => stdout.flush(), LOG_FLUSH_INTERVAL_MS).unref();
+  // The flush timer is armed by the first line after a flush, not kept running: an idle service is not woken for it.
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flush = (): void => {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    stdout.flush();
+  };
+  // pino's logger.flush() calls the stream's: what is gathered is written at once.
+  const gathering: pino.DestinationStream & { flush(): void } = {
+    write(line: string) {
+      flushTimer ??= setTimeout(flush, LOG_FLUSH_INTERVAL_MS).unref();
+      stdout.write(line);
+    },
+    flush,
+  };
   // pino writes what is pending at exit only for asynchronous destinations: the lines still gathered are written here.
   process.on('exit', () => {
     try {
@@ -46,7 +60,7 @@ export function createRootLogger(config: LoggingConfig, destination?: pino.Desti
       // stdout is closed: nothing more can be written.
     }
   });
-  return pino(options, stdout);
+  return pino(options, gathering);
 }
 
 /** The longest a log line waits in the buffer. */
