@@ -1,6 +1,7 @@
 /**
  * Wakes waiting subscriptions when a store commits an append, or notices one another connection committed. A
- * version counter (rather than a bare event) lets a subscriber notice an append that landed between its last read and its wait.
+ * version counter (rather than a bare event) lets a subscriber notice an append that landed between its last
+ * read and its wait.
  */
 export class AppendNotifier {
   private appendCount = 0;
