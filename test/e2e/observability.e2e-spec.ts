@@ -134,7 +134,7 @@ describe('an idle service', () => {
       const before = waits(service.child.pid!);
       await new Promise((r) => setTimeout(r, 2000));
       // About 33 a second: 20 checks for commits by other writers, 10 event-loop delay samples. It was about 125 when
-      // every check re-read the log, the delay histogram sampled every 10 ms and the log flushed every 100 ms.
+      // the delay histogram sampled every 10 ms and the log flushed every 100 ms with nothing to write.
       expect((waits(service.child.pid!) - before) / 2).toBeLessThan(60);
     } finally {
       await service.stop();

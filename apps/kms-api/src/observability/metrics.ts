@@ -65,7 +65,7 @@ export class KeyledgerMetrics {
     authenticator: RequestAuthenticator,
   ) {
     // The event-loop delay histogram samples every EVENT_LOOP_SAMPLE_MS; prom-client's default (10 ms) woke an idle
-    // service 100 times a second, half of its idle CPU.
+    // service 100 times a second, most of its wake-ups.
     collectDefaultMetrics({ register: this.registry, prefix: 'keyledger_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     new Gauge({
       name: 'keyledger_projection_lag_events',
