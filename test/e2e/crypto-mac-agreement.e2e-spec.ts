@@ -248,6 +248,14 @@ describe('HMAC, key agreement and key usage through @aws-sdk/client-kms', () => 
       );
     });
 
+    it('CreateKey RSA_2048 for KEY_AGREEMENT is refused in the words AWS uses', async () => {
+      await expectKmsError(
+        kms.send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'KEY_AGREEMENT' })),
+        'ValidationException',
+        'KeyUsage KEY_AGREEMENT is not compatible with KeySpec RSA_2048',
+      );
+    });
+
     it('garbage, a key of another curve and an RSA key as PublicKey are ValidationExceptions', async () => {
       const { key } = agreementKeys.get('ECC_NIST_P256/EXTERNAL')!;
       const derive = (PublicKey: Uint8Array) => kms.send(new DeriveSharedSecretCommand({ KeyId: key.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey }));

@@ -74,15 +74,15 @@ describe('CreateKey', () => {
   );
 
   it.each([
-    ['SYMMETRIC_DEFAULT', 'SIGN_VERIFY', '[ENCRYPT_DECRYPT]'],
-    ['HMAC_256', 'ENCRYPT_DECRYPT', '[GENERATE_VERIFY_MAC]'],
-    ['RSA_3072', 'KEY_AGREEMENT', '[ENCRYPT_DECRYPT, SIGN_VERIFY]'],
-    ['ECC_NIST_P256', 'ENCRYPT_DECRYPT', '[SIGN_VERIFY, KEY_AGREEMENT]'],
-    ['ECC_SECG_P256K1', 'KEY_AGREEMENT', '[SIGN_VERIFY]'],
-  ])('refuses %s with incompatible KeyUsage %s', (keySpec, keyUsage, valid) => {
+    ['SYMMETRIC_DEFAULT', 'SIGN_VERIFY'],
+    ['HMAC_256', 'ENCRYPT_DECRYPT'],
+    ['RSA_3072', 'KEY_AGREEMENT'],
+    ['ECC_NIST_P256', 'ENCRYPT_DECRYPT'],
+    ['ECC_SECG_P256K1', 'KEY_AGREEMENT'],
+  ])('refuses %s with incompatible KeyUsage %s, in the words AWS uses (no list, no trailing period)', (keySpec, keyUsage) => {
     given()
       .when(createKey({ keySpec, keyUsage }), T0)
-      .thenError('ValidationException', `KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}. Valid values: ${valid}.`);
+      .thenError('ValidationException', `KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`);
   });
 
   it.each(['SM2', 'ML_DSA_44', 'ML_DSA_65', 'ML_DSA_87', 'ECC_NIST_EDWARDS25519'])(

@@ -19,7 +19,8 @@ function chooseUsage(spec: KeySpec, requested: string | undefined): KeyUsage {
   }
   const allowed = allowedUsages(spec);
   if (!(allowed as readonly string[]).includes(requested)) {
-    throw KmsErrors.validation(`KeyUsage ${requested} is not compatible with KeySpec ${spec}. Valid values: [${allowed.join(', ')}].`);
+    // AWS's text, recorded (kms-operations-reference.md §12.3): no list of the valid usages, no trailing period.
+    throw KmsErrors.validation(`KeyUsage ${requested} is not compatible with KeySpec ${spec}`);
   }
   return requested as KeyUsage;
 }
