@@ -470,6 +470,60 @@ describe('symmetric cryptography through @aws-sdk/client-kms', () => {
     });
   });
 
+  describe('dry runs without a ciphertext (DryRunModifiers IGNORE_CIPHERTEXT) and grant tokens', () => {
+    const dryRunMessage = 'The request would have succeeded, but the DryRun option is set.';
+    const ignoring = { DryRun: true, DryRunModifiers: ['IGNORE_CIPHERTEXT' as const] };
+
+    it('Decrypt and ReEncrypt check the named keys and answer DryRunOperationException, with no ciphertext sent', async () => {
+      await expectKmsError(kms.send(new DecryptCommand({ KeyId: imported.KeyId, ...ignoring })), 'DryRunOperationException', dryRunMessage);
+      await expectKmsError(
+        kms.send(new ReEncryptCommand({ SourceKeyId: imported.KeyId, DestinationKeyId: generated.Arn, ...ignoring })),
+        'DryRunOperationException',
+        dryRunMessage,
+      );
+      // The ciphertext is not read: garbage in it does not turn the dry run into InvalidCiphertextException.
+      await expectKmsError(kms.send(new DecryptCommand({ KeyId: generated.KeyId, CiphertextBlob: randomBytes(64), ...ignoring })), 'DryRunOperationException', dryRunMessage);
+    });
+
+    it('the named key is checked as a use would be: a key of another usage is refused, an unknown one is NotFoundException', async () => {
+      await expectKmsError(
+        kms.send(new DecryptCommand({ KeyId: signingKey.KeyId, ...ignoring })),
+        'InvalidKeyUsageException',
+        `${signingKey.Arn} key usage is SIGN_VERIFY which is not valid for Decrypt.`,
+      );
+      const unknown = randomUUID();
+      await expectKmsError(kms.send(new DecryptCommand({ KeyId: unknown, ...ignoring })), 'NotFoundException', `Key 'arn:aws:kms:us-east-1:000000000000:key/${unknown}' does not exist`);
+    });
+
+    it('without the modifier, or without DryRun, the ciphertext is required; with it, the key is', async () => {
+      const missing = (member: string) => `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`;
+      await expectKmsError(kms.send(new DecryptCommand({ KeyId: imported.KeyId, DryRun: true })), 'ValidationException', missing('ciphertextBlob'));
+      await expectKmsError(
+        kms.send(new DecryptCommand({ KeyId: imported.KeyId, DryRunModifiers: ['IGNORE_CIPHERTEXT'] })),
+        'ValidationException',
+        missing('ciphertextBlob'),
+      );
+      await expectKmsError(kms.send(new DecryptCommand({ ...ignoring })), 'ValidationException', missing('keyId'));
+      await expectKmsError(kms.send(new ReEncryptCommand({ DestinationKeyId: generated.KeyId, ...ignoring })), 'ValidationException', missing('sourceKeyId'));
+    });
+
+    it('up to 10 grant tokens of up to 8192 characters are accepted (and ignored); more, or an empty one, is a ValidationException', async () => {
+      const tokens = Array.from({ length: 10 }, () => randomBytes(6144).toString('base64'));
+      const encrypted = await kms.send(new EncryptCommand({ KeyId: imported.KeyId, Plaintext: Buffer.from('granted'), GrantTokens: tokens }));
+      expect(decryptKeyledgerBlobLocally(encrypted.CiphertextBlob!, material).toString()).toBe('granted');
+      await expectKmsError(
+        kms.send(new EncryptCommand({ KeyId: imported.KeyId, Plaintext: Buffer.from('x'), GrantTokens: [...tokens, 'eleventh'] })),
+        'ValidationException',
+        "1 validation error detected: Value '[list]' at 'grantTokens' failed to satisfy constraint: Member must have length less than or equal to 10",
+      );
+      await expectKmsError(
+        kms.send(new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob, GrantTokens: ['t', ''] })),
+        'ValidationException',
+        "1 validation error detected: Value '' at 'grantTokens.2.member' failed to satisfy constraint: Member must have length greater than or equal to 1",
+      );
+    });
+  });
+
   describe('key states: no material, no cryptography', () => {
     /** Every operation of this file on `key` (Decrypt and ReEncrypt of a ciphertext made before) is refused with `<arn> is pending import.` */
     async function expectAllPendingImport(key: KeyMetadata, ciphertext: Uint8Array, context: Record<string, string>): Promise<void> {

@@ -177,8 +177,14 @@ describe('hostile input', () => {
       expect(ms).toBeLessThan(1000);
       expectAwsError(await op('Encrypt', { KeyId: keyId, Plaintext: 'AAAA', GrantTokens: Array(100_000).fill('') }), 413, 'RequestEntityTooLargeException', TOO_LARGE);
       expectAwsError(await op('Encrypt', { KeyId: keyId, Plaintext: 'AAAA', GrantTokens: Array(1001).fill('grant') }), 400, 'ValidationException', message);
-      // 1000 entries are still read (GrantTokens are accepted and ignored).
-      expect(expectOk(await op('DescribeKey', { KeyId: keyId, GrantTokens: Array(1000).fill('grant') })).KeyMetadata).toMatchObject({ KeyId: keyId });
+      // 1000 entries are still read, and then refused by the member's own limit: at most 10 grant tokens.
+      expectAwsError(
+        await op('DescribeKey', { KeyId: keyId, GrantTokens: Array(1000).fill('grant') }),
+        400,
+        'ValidationException',
+        "1 validation error detected: Value '[list]' at 'grantTokens' failed to satisfy constraint: Member must have length less than or equal to 10",
+      );
+      expect(expectOk(await op('DescribeKey', { KeyId: keyId, GrantTokens: Array(10).fill('grant') })).KeyMetadata).toMatchObject({ KeyId: keyId });
     });
 
     it('a map or a body with too many entries is refused too', async () => {

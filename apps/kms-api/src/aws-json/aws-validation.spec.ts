@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { isPaddedBase64 } from './aws-validation';
+import { AwsProtocolError } from './aws-protocol-error';
+import { isPaddedBase64, validateRequest } from './aws-validation';
+import { DecryptRequest, EncryptRequest, ReEncryptRequest } from './dto/crypto.dto';
+import { DescribeKeyRequest } from './dto/key.dto';
 
 /** The pattern the blob check replaced, written out: whole groups of four, then optional `XX==` or `XXX=`. */
 const PADDED_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -29,5 +32,66 @@ describe('isPaddedBase64', () => {
 
   it('refuses what is not a string', () => {
     for (const value of [undefined, null, 4, ['AAAA'], { toString: () => 'AAAA' }, Buffer.from('AAAA')]) expect(isPaddedBase64(value)).toBe(false);
+  });
+});
+
+/** The AWS error validateRequest throws for `body`, or 'valid'. */
+async function outcome(dtoClass: new () => object, body: Record<string, unknown>): Promise<string> {
+  try {
+    await validateRequest(dtoClass, body);
+    return 'valid';
+  } catch (error) {
+    if (!(error instanceof AwsProtocolError)) throw error;
+    return `${error.type}: ${error.message}`;
+  }
+}
+
+describe('list members (GrantTokens, DryRunModifiers)', () => {
+  const encrypt = (GrantTokens: unknown) => outcome(EncryptRequest, { KeyId: 'k', Plaintext: 'AAAA', GrantTokens });
+
+  it('takes up to 10 grant tokens of 1..8192 characters', async () => {
+    expect(await encrypt([])).toBe('valid');
+    expect(await encrypt(Array.from({ length: 10 }, (_, i) => `token-${i}`))).toBe('valid');
+    expect(await encrypt(['t'.repeat(8192)])).toBe('valid');
+  });
+
+  it('refuses an 11th grant token, an empty one and one over 8192 characters, naming the list or the member as AWS does', async () => {
+    expect(await encrypt(Array.from({ length: 11 }, () => 't'))).toBe(
+      "ValidationException: 1 validation error detected: Value '[list]' at 'grantTokens' failed to satisfy constraint: Member must have length less than or equal to 10",
+    );
+    expect(await encrypt(['ok', ''])).toBe(
+      "ValidationException: 1 validation error detected: Value '' at 'grantTokens.2.member' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
+    const long = 'x'.repeat(8193);
+    expect(await outcome(DescribeKeyRequest, { KeyId: 'k', GrantTokens: [long] })).toBe(
+      `ValidationException: 1 validation error detected: Value '${long}' at 'grantTokens.1.member' failed to satisfy constraint: Member must have length less than or equal to 8192`,
+    );
+  });
+
+  it('refuses a DryRunModifiers value outside its enum', async () => {
+    expect(await outcome(DecryptRequest, { CiphertextBlob: 'AAAA', DryRunModifiers: ['IGNORE_CIPHERTEXT', 'BOGUS'] })).toBe(
+      "ValidationException: 1 validation error detected: Value 'BOGUS' at 'dryRunModifiers.2.member' failed to satisfy constraint: Member must satisfy enum value set: [IGNORE_CIPHERTEXT]",
+    );
+  });
+});
+
+describe('CiphertextBlob and a dry run that ignores it (Decrypt, ReEncrypt)', () => {
+  const ignoring = { DryRun: true, DryRunModifiers: ['IGNORE_CIPHERTEXT'] };
+  const missing = (member: string) => `ValidationException: 1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`;
+
+  it('may leave the ciphertext out only with DryRun true and IGNORE_CIPHERTEXT; the key is required then', async () => {
+    expect(await outcome(DecryptRequest, { KeyId: 'k', ...ignoring })).toBe('valid');
+    expect(await outcome(DecryptRequest, { KeyId: 'k', DryRun: false, DryRunModifiers: ['IGNORE_CIPHERTEXT'] })).toBe(missing('ciphertextBlob'));
+    expect(await outcome(DecryptRequest, { KeyId: 'k', DryRun: true })).toBe(missing('ciphertextBlob'));
+    expect(await outcome(DecryptRequest, { ...ignoring })).toBe(missing('keyId'));
+    expect(await outcome(ReEncryptRequest, { SourceKeyId: 'k', DestinationKeyId: 'd', ...ignoring })).toBe('valid');
+    expect(await outcome(ReEncryptRequest, { DestinationKeyId: 'd', ...ignoring })).toBe(missing('sourceKeyId'));
+    expect(await outcome(ReEncryptRequest, { SourceKeyId: 'k', DestinationKeyId: 'd' })).toBe(missing('ciphertextBlob'));
+  });
+
+  it('still checks a ciphertext that is sent, and leaves the key optional without the modifier', async () => {
+    expect(await outcome(DecryptRequest, { KeyId: 'k', CiphertextBlob: 'not base64!', ...ignoring })).toBe("SerializationException: Member 'CiphertextBlob' is not valid base64.");
+    expect(await outcome(DecryptRequest, { CiphertextBlob: 'AAAA' })).toBe('valid');
+    expect(await outcome(ReEncryptRequest, { CiphertextBlob: 'AAAA', DestinationKeyId: 'd', DryRun: true })).toBe('valid');
   });
 });

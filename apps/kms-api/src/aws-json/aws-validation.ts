@@ -1,4 +1,5 @@
 import {
+  ArrayMaxSize,
   IsArray,
   IsBoolean,
   IsDefined,
@@ -15,6 +16,7 @@ import {
   MinLength,
   validateSync,
   ValidateBy,
+  ValidateIf,
   ValidationArguments,
   ValidationError,
   ValidationOptions,
@@ -57,6 +59,28 @@ export const Required = () => IsDefined(constraint('Member must not be null'));
 /** Absent and null members are the same thing in AWS JSON. */
 export const Optional = () => IsOptional();
 
+/** Decrypt and ReEncrypt's DryRunModifiers values (MODEL DryRunModifierType). */
+export const DRY_RUN_MODIFIERS = ['IGNORE_CIPHERTEXT'] as const;
+
+/** A dry run that checks only the caller's access, not the ciphertext: DryRun true and DryRunModifiers IGNORE_CIPHERTEXT. */
+export const ignoresCiphertext = (request: { DryRun?: boolean; DryRunModifiers?: unknown }): boolean =>
+  request.DryRun === true && Array.isArray(request.DryRunModifiers) && request.DryRunModifiers.includes('IGNORE_CIPHERTEXT');
+
+/**
+ * CiphertextBlob: required, except in a dry run that ignores the ciphertext (MODEL: "required in all cases except
+ * when DryRun is true and DryRunModifiers is set to IGNORE_CIPHERTEXT"). A blob that is sent is checked either way.
+ */
+export const RequiredUnlessCiphertextIgnored = () =>
+  ValidateIf((request: { DryRun?: boolean; DryRunModifiers?: unknown }, value: unknown) => value !== undefined || !ignoresCiphertext(request));
+
+/**
+ * The key (Decrypt's KeyId, ReEncrypt's SourceKeyId): optional, but required in a dry run that ignores the
+ * ciphertext, since nothing else names the key then (MODEL). AWS's wording is UNCONFIRMED; this is the Coral
+ * template of every other missing member.
+ */
+export const RequiredIfCiphertextIgnored = () =>
+  ValidateIf((request: { DryRun?: boolean; DryRunModifiers?: unknown }, value: unknown) => value !== undefined || ignoresCiphertext(request));
+
 export const AwsString = (min: number, max: number) =>
   compose(
     IsString(typeError('a string')),
@@ -83,6 +107,36 @@ export const AwsTimestamp = () => IsNumber({ allowNaN: false, allowInfinity: fal
 
 /** A list of strings: a list whose elements are not all strings is a wrong member type too. */
 export const AwsStringList = () => compose(IsArray(typeError('a list of strings')), IsString({ ...typeError('a list of strings'), each: true }));
+
+/**
+ * A rule for each string of a list, refused as AWS words a list member: the 1-based path `<list>.<n>.member`
+ * (kms-operations-reference.md §0.1, `tags.1.member.tagKey`). The first member that breaks it is named.
+ */
+const eachMember = (name: string, holds: (member: string) => boolean, text: string) => {
+  const firstBroken = (list: unknown): number => (Array.isArray(list) ? list.findIndex((m) => typeof m === 'string' && !holds(m)) : -1);
+  return ValidateBy(
+    { name, validator: { validate: (list: unknown) => firstBroken(list) < 0 } },
+    {
+      message: (args: ValidationArguments) => {
+        const index = firstBroken(args.value);
+        return `Value ${shown((args.value as unknown[])[index])} at '${camel(args.property)}.${index + 1}.member' failed to satisfy constraint: ${text}`;
+      },
+    },
+  );
+};
+
+/** GrantTokenList: at most 10 tokens of 1..8192 characters (MODEL). Keyledger has no grants; a token is otherwise ignored. */
+export const AwsGrantTokens = () =>
+  compose(
+    AwsStringList(),
+    ArrayMaxSize(10, constraint('Member must have length less than or equal to 10')),
+    eachMember('grantTokenMinLength', (token) => token.length >= 1, 'Member must have length greater than or equal to 1'),
+    eachMember('grantTokenMaxLength', (token) => token.length <= 8192, 'Member must have length less than or equal to 8192'),
+  );
+
+/** A list of enum strings, such as DryRunModifiers. */
+export const AwsEnumList = (values: readonly string[]) =>
+  compose(AwsStringList(), eachMember('enumMember', (member) => values.includes(member), `Member must satisfy enum value set: [${values.join(', ')}]`));
 
 const isTag = (t: unknown): boolean =>
   !!t && typeof t === 'object' && !Array.isArray(t) && typeof (t as Record<string, unknown>).TagKey === 'string' && typeof (t as Record<string, unknown>).TagValue === 'string';

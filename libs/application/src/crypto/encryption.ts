@@ -23,7 +23,8 @@ export interface EncryptInput {
 }
 
 export interface DecryptInput {
-  ciphertext: Buffer;
+  /** Absent only in a dry run that checks the caller's access to `keyId` without a ciphertext (IGNORE_CIPHERTEXT). */
+  ciphertext?: Buffer;
   keyId?: string;
   encryptionContext: Record<string, string>;
   encryptionAlgorithm?: string;
@@ -99,6 +100,8 @@ export async function decryptWith(
 ): Promise<DecryptResult> {
   const operation = request.operation ?? 'Decrypt';
   const algorithm = input.encryptionAlgorithm ?? SYMMETRIC_DEFAULT;
+  if (input.ciphertext === undefined) return dryRunWithoutCiphertext(keys, ctx, input, { operation, algorithm, dryRun: request.dryRun });
+  const ciphertext = input.ciphertext;
   const namedKeyId = input.keyId === undefined ? undefined : await keys.resolve(input.keyId, ctx);
   // The named key's state chooses the path, and is then the state the use is decided on (one read of its stream).
   const namedState = namedKeyId === undefined ? undefined : await keys.state(namedKeyId);
@@ -107,13 +110,13 @@ export async function decryptWith(
     if (named && (keyFamily(named.keySpec) === 'RSA' || keyFamily(named.keySpec) === 'ECC')) {
       return keys.run(ctx, { keyId: namedKeyId, operation, algorithm, dryRun: request.dryRun }, ({ key, privateKey }) => {
         refuseContextForAsymmetric(input.encryptionContext);
-        const plaintext = rsaDecrypt({ privateKeyDer: privateKey(), algorithm: algorithm as RsaEncryptionAlgorithm, ciphertext: input.ciphertext });
+        const plaintext = rsaDecrypt({ privateKeyDer: privateKey(), algorithm: algorithm as RsaEncryptionAlgorithm, ciphertext });
         if (!plaintext) throw KmsErrors.invalidCiphertext();
         return { plaintext, keyArn: key.arn, encryptionAlgorithm: algorithm };
       }, namedState);
     }
   }
-  const blob = parseCiphertext(input.ciphertext);
+  const blob = parseCiphertext(ciphertext);
   if (!blob || !isKeyId(blob.keyId)) throw KmsErrors.invalidCiphertext();
   if (namedKeyId !== undefined && namedKeyId !== blob.keyId) throw KmsErrors.incorrectKey();
   const use = { keyId: blob.keyId, operation, algorithm, keyMaterialId: blob.keyMaterialId, encryptionContext: input.encryptionContext, dryRun: request.dryRun };
@@ -126,6 +129,24 @@ export async function decryptWith(
   // Without a KeyId the caller learns nothing about keys it cannot see: AWS's access-denied answer (§0.2).
   return decrypted.catch((error: unknown) => {
     throw isKmsError(error) && error.type === 'NotFoundException' ? KmsErrors.ciphertextKeyNotAccessible() : error;
+  });
+}
+
+/**
+ * A dry run with DryRunModifiers IGNORE_CIPHERTEXT: "only authorization validation without ciphertext validation"
+ * (MODEL), so the named key is checked as a use would be (access, state, usage, algorithm) and the answer is
+ * DryRunOperationException. The request layer requires the key then; a ciphertext, if sent, is not read.
+ */
+async function dryRunWithoutCiphertext(
+  keys: KeyUse,
+  ctx: RequestContext,
+  input: DecryptInput,
+  request: { operation: 'Decrypt' | 'ReEncrypt'; algorithm: string; dryRun?: boolean },
+): Promise<DecryptResult> {
+  if (!request.dryRun || input.keyId === undefined) throw new TypeError('Only a dry run naming its key may leave out the ciphertext.');
+  const keyId = await keys.resolve(input.keyId, ctx);
+  return keys.run(ctx, { keyId, operation: request.operation, algorithm: request.algorithm, dryRun: true }, () => {
+    throw new TypeError('A dry run does not use the key.');
   });
 }
 

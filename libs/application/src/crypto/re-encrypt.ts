@@ -4,7 +4,8 @@ import { decryptWith, encryptUnder, SYMMETRIC_DEFAULT } from './encryption';
 import { KeyUse } from './key-use';
 
 export interface ReEncryptInput {
-  ciphertext: Buffer;
+  /** Absent only in a dry run that checks the caller's access without a ciphertext (IGNORE_CIPHERTEXT). */
+  ciphertext?: Buffer;
   sourceKeyId?: string;
   sourceEncryptionContext: Record<string, string>;
   sourceEncryptionAlgorithm?: string;

@@ -1,39 +1,54 @@
 import { DATA_KEY_SPECS, KEY_PAIR_SPECS } from '@keyledger/application';
 import { ENCRYPTION_ALGORITHMS } from '@keyledger/domain';
-import { AwsBlob, AwsBoolean, AwsEnum, AwsInteger, AwsString, AwsStringList, AwsStringMap, AwsStructure, Optional, Required } from '../aws-validation';
+import {
+  AwsBlob,
+  AwsBoolean,
+  AwsEnum,
+  AwsEnumList,
+  AwsGrantTokens,
+  AwsInteger,
+  AwsString,
+  AwsStringMap,
+  AwsStructure,
+  DRY_RUN_MODIFIERS,
+  Optional,
+  Required,
+  RequiredIfCiphertextIgnored,
+  RequiredUnlessCiphertextIgnored,
+} from '../aws-validation';
 
 
 export class EncryptRequest {
   @Required() @AwsString(1, 2048) KeyId: string;
   @Required() @AwsBlob(1, 4096) Plaintext: string;
   @Optional() @AwsStringMap() EncryptionContext?: Record<string, string>;
-  @Optional() @AwsStringList() GrantTokens?: string[];
+  @Optional() @AwsGrantTokens() GrantTokens?: string[];
   @Optional() @AwsEnum(ENCRYPTION_ALGORITHMS) EncryptionAlgorithm?: string;
   @Optional() @AwsBoolean() DryRun?: boolean;
 }
 
 export class DecryptRequest {
-  @Required() @AwsBlob(1, 6144) CiphertextBlob: string;
+  @RequiredUnlessCiphertextIgnored() @Required() @AwsBlob(1, 6144) CiphertextBlob?: string;
   @Optional() @AwsStringMap() EncryptionContext?: Record<string, string>;
-  @Optional() @AwsStringList() GrantTokens?: string[];
-  @Optional() @AwsString(1, 2048) KeyId?: string;
+  @Optional() @AwsGrantTokens() GrantTokens?: string[];
+  @RequiredIfCiphertextIgnored() @Required() @AwsString(1, 2048) KeyId?: string;
   @Optional() @AwsEnum(ENCRYPTION_ALGORITHMS) EncryptionAlgorithm?: string;
   @Optional() @AwsStructure() Recipient?: object;
   @Optional() @AwsBoolean() DryRun?: boolean;
-  @Optional() @AwsStringList() DryRunModifiers?: string[];
+  @Optional() @AwsEnumList(DRY_RUN_MODIFIERS) DryRunModifiers?: string[];
 }
 
 export class ReEncryptRequest {
-  @Required() @AwsBlob(1, 6144) CiphertextBlob: string;
+  @RequiredUnlessCiphertextIgnored() @Required() @AwsBlob(1, 6144) CiphertextBlob?: string;
   @Optional() @AwsStringMap() SourceEncryptionContext?: Record<string, string>;
-  @Optional() @AwsString(1, 2048) SourceKeyId?: string;
+  @RequiredIfCiphertextIgnored() @Required() @AwsString(1, 2048) SourceKeyId?: string;
   @Required() @AwsString(1, 2048) DestinationKeyId: string;
   @Optional() @AwsStringMap() DestinationEncryptionContext?: Record<string, string>;
   @Optional() @AwsEnum(ENCRYPTION_ALGORITHMS) SourceEncryptionAlgorithm?: string;
   @Optional() @AwsEnum(ENCRYPTION_ALGORITHMS) DestinationEncryptionAlgorithm?: string;
-  @Optional() @AwsStringList() GrantTokens?: string[];
+  @Optional() @AwsGrantTokens() GrantTokens?: string[];
   @Optional() @AwsBoolean() DryRun?: boolean;
-  @Optional() @AwsStringList() DryRunModifiers?: string[];
+  @Optional() @AwsEnumList(DRY_RUN_MODIFIERS) DryRunModifiers?: string[];
 }
 
 export class GenerateDataKeyRequest {
@@ -41,7 +56,7 @@ export class GenerateDataKeyRequest {
   @Optional() @AwsStringMap() EncryptionContext?: Record<string, string>;
   @Optional() @AwsInteger(1, 1024) NumberOfBytes?: number;
   @Optional() @AwsEnum(DATA_KEY_SPECS) KeySpec?: string;
-  @Optional() @AwsStringList() GrantTokens?: string[];
+  @Optional() @AwsGrantTokens() GrantTokens?: string[];
   @Optional() @AwsStructure() Recipient?: object;
   @Optional() @AwsBoolean() DryRun?: boolean;
 }
@@ -50,7 +65,7 @@ export class GenerateDataKeyPairRequest {
   @Required() @AwsString(1, 2048) KeyId: string;
   @Optional() @AwsStringMap() EncryptionContext?: Record<string, string>;
   @Required() @AwsEnum(KEY_PAIR_SPECS) KeyPairSpec: string;
-  @Optional() @AwsStringList() GrantTokens?: string[];
+  @Optional() @AwsGrantTokens() GrantTokens?: string[];
   @Optional() @AwsStructure() Recipient?: object;
   @Optional() @AwsBoolean() DryRun?: boolean;
 }

@@ -1,5 +1,5 @@
 import { KEY_SPECS, KEY_USAGES, ORIGINS, UNSUPPORTED_KEY_SPECS } from '@keyledger/domain';
-import { AwsBoolean, AwsEnum, AwsInteger, AwsPattern, AwsString, AwsStringList, AwsTagList, Optional, Required } from '../aws-validation';
+import { AwsBoolean, AwsEnum, AwsGrantTokens, AwsInteger, AwsPattern, AwsString, AwsTagList, Optional, Required } from '../aws-validation';
 
 /** Every KeySpec AWS knows; the ones this service cannot create are refused by the decider with a clear error. */
 const ALL_KEY_SPECS = [...KEY_SPECS, ...UNSUPPORTED_KEY_SPECS];
@@ -20,7 +20,7 @@ export class CreateKeyRequest {
 
 export class DescribeKeyRequest {
   @Required() @AwsString(1, 2048) KeyId: string;
-  @Optional() @AwsStringList() GrantTokens?: string[];
+  @Optional() @AwsGrantTokens() GrantTokens?: string[];
 }
 
 export class ListKeysRequest {

@@ -1,11 +1,11 @@
 import { KEY_AGREEMENT_ALGORITHMS, MAC_ALGORITHMS, MESSAGE_TYPES, SIGNING_ALGORITHMS } from '@keyledger/domain';
-import { AwsBlob, AwsBoolean, AwsEnum, AwsString, AwsStringList, AwsStructure, Optional, Required } from '../aws-validation';
+import { AwsBlob, AwsBoolean, AwsEnum, AwsGrantTokens, AwsString, AwsStructure, Optional, Required } from '../aws-validation';
 
 export class SignRequest {
   @Required() @AwsString(1, 2048) KeyId: string;
   @Required() @AwsBlob(1, 4096) Message: string;
   @Optional() @AwsEnum(MESSAGE_TYPES) MessageType?: string;
-  @Optional() @AwsStringList() GrantTokens?: string[];
+  @Optional() @AwsGrantTokens() GrantTokens?: string[];
   @Required() @AwsEnum(SIGNING_ALGORITHMS) SigningAlgorithm: string;
   @Optional() @AwsBoolean() DryRun?: boolean;
 }
@@ -18,7 +18,7 @@ export class GenerateMacRequest {
   @Required() @AwsBlob(1, 4096) Message: string;
   @Required() @AwsString(1, 2048) KeyId: string;
   @Required() @AwsEnum(MAC_ALGORITHMS) MacAlgorithm: string;
-  @Optional() @AwsStringList() GrantTokens?: string[];
+  @Optional() @AwsGrantTokens() GrantTokens?: string[];
   @Optional() @AwsBoolean() DryRun?: boolean;
 }
 
@@ -28,14 +28,14 @@ export class VerifyMacRequest extends GenerateMacRequest {
 
 export class GetPublicKeyRequest {
   @Required() @AwsString(1, 2048) KeyId: string;
-  @Optional() @AwsStringList() GrantTokens?: string[];
+  @Optional() @AwsGrantTokens() GrantTokens?: string[];
 }
 
 export class DeriveSharedSecretRequest {
   @Required() @AwsString(1, 2048) KeyId: string;
   @Required() @AwsEnum(KEY_AGREEMENT_ALGORITHMS) KeyAgreementAlgorithm: string;
   @Required() @AwsBlob(1, 8192) PublicKey: string;
-  @Optional() @AwsStringList() GrantTokens?: string[];
+  @Optional() @AwsGrantTokens() GrantTokens?: string[];
   @Optional() @AwsStructure() Recipient?: object;
   @Optional() @AwsBoolean() DryRun?: boolean;
 }

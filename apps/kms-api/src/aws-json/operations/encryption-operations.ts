@@ -21,6 +21,7 @@ import {
   ReEncryptRequest,
 } from '../dto/crypto.dto';
 import { compact, fromBlob, toBlob } from '../wire';
+import { ignoresCiphertext } from '../aws-validation';
 import { Operation, operation, refuseRecipient } from './operation';
 
 const dataKey = (withoutPlaintext: boolean): Operation =>
@@ -85,7 +86,7 @@ export const ENCRYPTION_OPERATIONS: Record<string, Operation> = {
     refuseRecipient(req);
     const result: DecryptResult = await queries.execute(
       new Decrypt(ctx, {
-        ciphertext: fromBlob(req.CiphertextBlob),
+        ciphertext: ignoresCiphertext(req) ? undefined : fromBlob(req.CiphertextBlob!),
         keyId: req.KeyId,
         encryptionContext: req.EncryptionContext ?? {},
         encryptionAlgorithm: req.EncryptionAlgorithm,
@@ -103,7 +104,7 @@ export const ENCRYPTION_OPERATIONS: Record<string, Operation> = {
   ReEncrypt: operation(ReEncryptRequest, async (req, ctx, { queries }) => {
     const result: ReEncrypted = await queries.execute(
       new ReEncrypt(ctx, {
-        ciphertext: fromBlob(req.CiphertextBlob),
+        ciphertext: ignoresCiphertext(req) ? undefined : fromBlob(req.CiphertextBlob!),
         sourceKeyId: req.SourceKeyId,
         sourceEncryptionContext: req.SourceEncryptionContext ?? {},
         sourceEncryptionAlgorithm: req.SourceEncryptionAlgorithm,
