@@ -146,6 +146,19 @@ describe('AWS JSON 1.1 protocol (raw HTTP)', () => {
       );
     });
 
+    it('CreateKey with both KeySpec and the deprecated CustomerMasterKeySpec is refused, even when they agree; either alone is taken', async () => {
+      const message = 'You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.';
+      const before = changesToKeys(kl);
+      for (const [KeySpec, CustomerMasterKeySpec] of [['HMAC_256', 'RSA_2048'], ['HMAC_256', 'HMAC_256']]) {
+        expectAwsError(await op('CreateKey', { KeySpec, CustomerMasterKeySpec, KeyUsage: 'GENERATE_VERIFY_MAC' }), 400, 'ValidationException', message);
+      }
+      expect(changesToKeys(kl)).toBe(before);
+      const legacy = expectOk(await op('CreateKey', { CustomerMasterKeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).KeyMetadata as Record<string, unknown>;
+      expect(legacy).toMatchObject({ KeySpec: 'HMAC_256', CustomerMasterKeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+      // The key created last is this file's only write: the event-log check at its end counts from here.
+      headAtStart = changesToKeys(kl);
+    });
+
     it('DryRun answers DryRunOperationException (400) once the request would have succeeded', async () => {
       expectAwsError(
         await op('Encrypt', { KeyId: keyId, Plaintext: 'AAAA', DryRun: true }),

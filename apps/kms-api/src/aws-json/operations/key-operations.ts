@@ -10,6 +10,10 @@ export const KEY_OPERATIONS: Record<string, Operation> = {
     if (req.CustomKeyStoreId !== undefined || req.XksKeyId !== undefined) {
       throw new AwsProtocolError('UnsupportedOperationException', 'Custom key stores are not supported by this service.');
     }
+    // UNCONFIRMED for AWS (kms-operations-reference.md §12.3): the recommended emulator text, even when both agree.
+    if (req.KeySpec !== undefined && req.CustomerMasterKeySpec !== undefined) {
+      throw new AwsProtocolError('ValidationException', 'You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.');
+    }
     const { keyMetadata }: CreatedKey = await commands.execute(
       new CreateKey(ctx, {
         description: req.Description,
