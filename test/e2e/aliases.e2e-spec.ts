@@ -380,6 +380,13 @@ describe('aliases (AWS SDK)', () => {
         );
         await expectKmsError(createAlias(taken, other.KeyId!), 'AlreadyExistsException', `An alias with the name ${aliasArnOf(taken)} already exists`);
         expect((await aliasEntry(taken))!.TargetKeyId).toBe(key.KeyId);
+        // UpdateAlias and DeleteAlias take an alias name too: without the prefix (an alias ARN included) it is the same refusal.
+        const prefix = 'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html';
+        for (const name of ['no-prefix', aliasArnOf(taken)]) {
+          await expectKmsError(kms.send(new UpdateAliasCommand({ AliasName: name, TargetKeyId: other.KeyId })), 'ValidationException', prefix);
+          await expectKmsError(kms.send(new DeleteAliasCommand({ AliasName: name })), 'ValidationException', prefix);
+        }
+        expect((await aliasEntry(taken))!.TargetKeyId).toBe(key.KeyId);
       });
       expect(await aliasEntry('alias/aws/x')).toBeUndefined();
 

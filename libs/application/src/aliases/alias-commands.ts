@@ -3,6 +3,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import {
   AliasTarget,
   aliasArn,
+  checkAliasName,
   checkNewAliasName,
   decideCreateAlias,
   decideDeleteAlias,
@@ -96,6 +97,7 @@ export class UpdateAliasHandler implements ICommandHandler<UpdateAlias, void> {
   ) {}
 
   async execute({ ctx, input }: UpdateAlias): Promise<void> {
+    checkAliasName(input.aliasName);
     const target = await loadTarget(this.keys, this.clock, ctx, input.keyId, 'UpdateAlias');
     const arn = aliasArn(ctx, input.aliasName);
     await this.aliases.execute(ctx, input.aliasName, (state, now) => decideUpdateAlias(state, { aliasArn: arn, target }, now), ctx);
@@ -107,6 +109,7 @@ export class DeleteAliasHandler implements ICommandHandler<DeleteAlias, void> {
   constructor(private readonly aliases: AliasCommandExecutor) {}
 
   async execute({ ctx, input }: DeleteAlias): Promise<void> {
+    checkAliasName(input.aliasName);
     const arn = aliasArn(ctx, input.aliasName);
     await this.aliases.execute(ctx, input.aliasName, (state) => decideDeleteAlias(state, { aliasArn: arn }), ctx);
   }

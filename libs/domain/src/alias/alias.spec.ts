@@ -15,7 +15,7 @@ import {
   evolveAlias,
   foldAlias,
 } from './alias';
-import { checkNewAliasName } from './alias-name';
+import { checkAliasName, checkNewAliasName } from './alias-name';
 
 /** Aliases (kms-operations-reference.md §9; Appendix B #24, #25). */
 const ALIAS_NAME = 'alias/payments';
@@ -202,6 +202,20 @@ describe('evolveAlias', () => {
   it('reads dates from the ISO strings of the events', () => {
     const state = foldAlias([created(target(), T0 + 1234)]);
     expect(state?.creationDate).toBe(fromIso(toIso(T0 + 1234)));
+  });
+});
+
+describe('checkAliasName (every AliasName member: UpdateAlias, DeleteAlias)', () => {
+  it('refuses a name without the prefix, an alias ARN among them, as CreateAlias does, and leaves the reserved names to the lookup', () => {
+    for (const name of ['payments', 'arn:aws:kms:us-east-1:000000000000:alias/payments']) {
+      expect(errorOf(() => checkAliasName(name))).toEqual({
+        type: 'ValidationException',
+        message: 'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html',
+      });
+    }
+    expect(errorOf(() => checkAliasName('alias/bad!')).type).toBe('ValidationException');
+    expect(() => checkAliasName('alias/aws/s3')).not.toThrow();
+    expect(() => checkAliasName('alias/payments')).not.toThrow();
   });
 });
 
