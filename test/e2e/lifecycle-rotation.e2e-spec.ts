@@ -278,12 +278,14 @@ describe('key rotation (AWS SDK)', () => {
       // Deleting the NON_CURRENT material makes the whole key PendingImport; the same material restores it.
       const deleted = await kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: keyId, KeyMaterialId: a }));
       expect(deleted).toMatchObject({ KeyId: arn, KeyMaterialId: a });
-      expect(await describeKey(kms, keyId)).toMatchObject({ KeyState: 'PendingImport', Enabled: false, CurrentKeyMaterialId: b });
+      const pendingImport = await describeKey(kms, keyId);
+      expect(pendingImport).toMatchObject({ KeyState: 'PendingImport', Enabled: false, CurrentKeyMaterialId: b });
+      expect(pendingImport).not.toHaveProperty('ExpirationModel');
       const afterDelete = await rotations(keyId, 'ALL_KEY_MATERIAL');
       expect(afterDelete.Rotations![0]).toEqual({ KeyId: keyId, KeyMaterialId: a, KeyMaterialDescription: 'material A', ImportState: 'PENDING_IMPORT', KeyMaterialState: 'NON_CURRENT' });
       await expectKmsError(kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from('x') })), 'KMSInvalidStateException', `${arn} is pending import.`);
       await importMaterial(kms, keyId, materialA, { import: noExpiry });
-      expect(await describeKey(kms, keyId)).toMatchObject({ KeyState: 'Enabled', CurrentKeyMaterialId: b });
+      expect(await describeKey(kms, keyId)).toMatchObject({ KeyState: 'Enabled', CurrentKeyMaterialId: b, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
       expect((await decrypt(old)).KeyMaterialId).toBe(a);
     });
 

@@ -13,6 +13,7 @@ import {
   MAT_B,
   materialDeleted,
   materialImported,
+  materialRotated,
   T0,
 } from './testing/given-when-then';
 
@@ -65,6 +66,25 @@ describe('toKeyMetadata', () => {
       expiringMaterialImported(vb, { keyMaterialId: MAT_B, materialState: 'PENDING_ROTATION' }),
     ]);
     expect(toKeyMetadata(state, T1).ValidTo).toBe(va / 1000);
+  });
+
+  it('drops ExpirationModel and ValidTo once any associated material is gone, the current one or not', () => {
+    const rotated = [
+      externalKey(),
+      expiringMaterialImported(T0 + 30 * DAY_MS),
+      expiringMaterialImported(T0 + 60 * DAY_MS, { keyMaterialId: MAT_B, materialState: 'PENDING_ROTATION' }),
+      materialRotated(MAT_B, MAT_A, T0),
+    ];
+    // Current B expires later than non-current A: ValidTo is A's, the earliest.
+    expect(toKeyMetadata(foldEvents(rotated), T1)).toMatchObject({ KeyState: 'Enabled', ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: (T0 + 30 * DAY_MS) / 1000 });
+    const nonCurrentDeleted = toKeyMetadata(foldEvents([...rotated, materialDeleted(MAT_A)]), T1);
+    expect(nonCurrentDeleted).toMatchObject({ KeyState: 'PendingImport', Enabled: false, CurrentKeyMaterialId: MAT_B });
+    expect(nonCurrentDeleted).not.toHaveProperty('ExpirationModel');
+    expect(nonCurrentDeleted).not.toHaveProperty('ValidTo');
+    // The non-current material's ValidTo passing has the same effect, before the expiry job records it.
+    const nonCurrentExpired = toKeyMetadata(foldEvents(rotated), T0 + 31 * DAY_MS);
+    expect(nonCurrentExpired).toMatchObject({ KeyState: 'PendingImport' });
+    expect(nonCurrentExpired).not.toHaveProperty('ExpirationModel');
   });
 
   it('describes an AWS_KMS symmetric key: Enabled with CurrentKeyMaterialId, no ExpirationModel', () => {

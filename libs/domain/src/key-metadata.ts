@@ -1,5 +1,5 @@
 import { algorithmsFor } from './key-spec';
-import { associatedMaterials, currentMaterial, effectiveState, keyStateName } from './key-lifecycle';
+import { associatedMaterials, currentMaterial, effectiveState, isMissingMaterial, keyStateName } from './key-lifecycle';
 import { KeyState } from './key-state';
 import { EpochMillis } from './time';
 
@@ -31,8 +31,9 @@ export interface KeyMetadata {
 const seconds = (ms: EpochMillis): number => ms / 1000;
 
 /**
- * Field presence follows what AWS was observed to send (kms-api-reference.md §4): ExpirationModel only while
- * the current material is imported; ValidTo only with KEY_MATERIAL_EXPIRES (the earliest expiry among the
+ * Field presence follows what AWS was observed to send (kms-api-reference.md §4, §8): ExpirationModel only while
+ * every permanently associated material is imported (deleting or losing any of them, current or not, removes it,
+ * as it makes the key PendingImport); ValidTo only with KEY_MATERIAL_EXPIRES (the earliest expiry among the
  * associated materials); CurrentKeyMaterialId only for symmetric keys, kept after the material is deleted.
  */
 export function toKeyMetadata(rawState: KeyState, now: EpochMillis): KeyMetadata {
@@ -56,7 +57,7 @@ export function toKeyMetadata(rawState: KeyState, now: EpochMillis): KeyMetadata
     ...algorithmsFor(key.keySpec, key.keyUsage),
     MultiRegion: key.multiRegion,
   };
-  if (key.origin === 'EXTERNAL' && current?.importState === 'IMPORTED' && current.expirationModel) {
+  if (key.origin === 'EXTERNAL' && !isMissingMaterial(state) && current?.expirationModel) {
     metadata.ExpirationModel = current.expirationModel;
     const expiring = associatedMaterials(state).filter((m) => m.importState === 'IMPORTED' && m.validTo !== undefined);
     if (current.expirationModel === 'KEY_MATERIAL_EXPIRES' && expiring.length > 0) {
