@@ -3,7 +3,7 @@ import { errors, mainThreadCost, mib, ms, pct, rate, table, us } from './format'
 import type { HistoryLatencyResults } from './history-latency';
 import type { ImportLimitResults } from './import-limits';
 import { REFERENCE_WRAPPING_PAIRS } from './reference-import';
-import { cpuCeiling, type BurstStats, type SideResults, type SideWindow } from './side-by-side';
+import { cpuCeiling, type BurstStats, type SideResults, type SideRow, type SideWindow } from './side-by-side';
 import { STORE_LABELS } from './stores';
 
 /**
@@ -241,6 +241,20 @@ export function renderSpeedSections(results: SpeedResults): string[] {
   return out;
 }
 
+/** Issue 10's latency goal at 16 connections. */
+const P99_GOAL_MS = 5;
+
+/**
+ * The floor beside the p99 goal: the bare reference server's p99 over every window of the run (all rounds, both
+ * sides of each), so a reader sees whether the goal is within what any server reaches on this host.
+ */
+function referenceP99s(rows: SideRow[]): string {
+  const p99s = rows.flatMap((row) => row.rounds.flatMap((round) => [round.referenceFirst, round.referenceLast])).map((w) => w.latency.p99);
+  if (p99s.length === 0) return '';
+  const under = p99s.filter((p99) => p99 < P99_GOAL_MS).length;
+  return `; the bare reference server's p99, same run: ${ms(Math.min(...p99s))}–${ms(Math.max(...p99s))} ms, under ${P99_GOAL_MS} ms in ${under} of its ${p99s.length} windows`;
+}
+
 /** Each goal of issue 10 that this run measured: the figure, the bound, and whether it was within it. */
 export function speedGoals(results: SpeedResults): Array<{ goal: string; measured: string; met: boolean }> {
   const goals: Array<{ goal: string; measured: string; met: boolean }> = [];
@@ -258,7 +272,11 @@ export function speedGoals(results: SpeedResults): Array<{ goal: string; measure
       met: lowest.ratio! >= RATIO_GOAL,
     });
     const slowest = rows.reduce((a, b) => (b.keyledger!.latency.p99 > a.keyledger!.latency.p99 ? b : a));
-    goals.push({ goal: `Keyledger p99 < 5 ms at ${side!.concurrency} connections`, measured: `highest ${ms(slowest.keyledger!.latency.p99)} ms (${slowest.operation})`, met: slowest.keyledger!.latency.p99 < 5 });
+    goals.push({
+      goal: `Keyledger p99 < ${P99_GOAL_MS} ms at ${side!.concurrency} connections`,
+      measured: `highest ${ms(slowest.keyledger!.latency.p99)} ms (${slowest.operation})${referenceP99s(rows)}`,
+      met: slowest.keyledger!.latency.p99 < P99_GOAL_MS,
+    });
     const peaks = rows.map((r) => r.keyledger!.peakRssBytes).filter((v): v is number => v !== undefined);
     if (peaks.length > 0) {
       const peak = Math.max(...peaks);
