@@ -2,6 +2,7 @@ import { DescribeKeyCommand, EncryptCommand, GetKeyPolicyCommand, KMSClient, Lis
 import { RunningKeyledger, startKeyledger } from '../support/keyledger-harness';
 import { OpenApiClient } from '../support/openapi-client';
 import { expectOk, expectProblem, restClient, RestClient, RestReply, sigV4 } from '../support/rest-client';
+import { readEventLog } from '../support/event-log';
 
 const DAY_MS = 24 * 3600 * 1000;
 const ACCOUNT = '000000000000';
@@ -368,7 +369,11 @@ describe('REST: key lifecycle, tags, policy, rotation, aliases', () => {
     expect(expectOk(await api.call('decrypt', { params: { keyId: a.keyId }, body: { ciphertext } })).plaintext).toBe(b64('through the alias'));
 
     // With the prefix (URL-encoded, as the client encodes the path parameter): the same alias, moved to b.
+    const refusals = () => readEventLog(kl.dataDir).filter((e) => e.type === 'RequestRefused.v1').map((e) => e.metadata.operation);
+    const refusedBefore = refusals();
     const moved = await api.call('putAlias', { params: { aliasName: name }, body: { targetKeyId: b.arn } });
+    // A move is one UpdateAlias: no CreateAlias tried first and recorded as refused in the audit trail.
+    expect(refusals()).toEqual(refusedBefore);
     expect(expectOk(moved, 200)).toMatchObject({ aliasName: name, aliasArn: arn, targetKeyId: b.keyId, creationDate: alias.creationDate });
     expect(Date.parse(moved.body.lastUpdatedDate)).toBeGreaterThanOrEqual(Date.parse(alias.creationDate));
     expect((await kms.send(new EncryptCommand({ KeyId: name, Plaintext: Buffer.from('x') }))).KeyId).toBe(b.arn);
@@ -390,7 +395,11 @@ describe('REST: key lifecycle, tags, policy, rotation, aliases', () => {
     // Refusals.
     expectProblem(await api.call('putAlias', { params: { aliasName: 'aws/reserved' }, body: { targetKeyId: a.keyId } }), 403, 'not-authorized', 'NotAuthorizedException');
     expectProblem(await api.call('putAlias', { params: { aliasName: 'has space' }, body: { targetKeyId: a.keyId } }), 400, 'validation-failed', 'ValidationException');
+    const refusedBeforeMove = refusals().length;
     expectProblem(await api.call('putAlias', { params: { aliasName: name }, body: { targetKeyId: hmac.keyId } }), 400, 'validation-failed', 'ValidationException');
+    expectProblem(await api.call('putAlias', { params: { aliasName: name }, body: { targetKeyId: '11111111-2222-3333-4444-555555555555' } }), 404, 'not-found', 'NotFoundException');
+    // A refused move is recorded as the UpdateAlias it was (validation failures are not recorded at all).
+    expect(refusals().slice(refusedBeforeMove)).toEqual(['UpdateAlias']);
     expectProblem(await api.call('putAlias', { params: { aliasName: 'rest-lifecycle-third' }, body: { targetKeyId: 'alias/rest-lifecycle-second' } }), 400, 'validation-failed', 'ValidationException');
     expectProblem(await api.call('putAlias', { params: { aliasName: 'rest-lifecycle-third' }, body: { targetKeyId: '11111111-2222-3333-4444-555555555555' } }), 404, 'not-found', 'NotFoundException');
     expectProblem(await api.call('putAlias', { params: { aliasName: 'rest-lifecycle-third' }, body: {} }), 400, 'validation-failed', 'ValidationException');

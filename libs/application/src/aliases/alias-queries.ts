@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { keyArn, KmsError, KmsErrors, RequestScope, visibleKey } from '@keyledger/domain';
-import { keyIdOrThrow } from '../key-resolution';
+import { KeyResolver, keyIdOrThrow } from '../key-resolution';
 import { ALIAS_READ_MODEL, AliasEntry, AliasReadModel, KEY_READ_MODEL, KeyReadModel } from '../ports';
 
 export class ListAliases {
@@ -39,4 +39,22 @@ export class ListAliasesHandler implements IQueryHandler<ListAliases, AliasList>
   }
 }
 
-export const ALIAS_QUERY_HANDLERS = [ListAliasesHandler];
+
+/** Whether the alias exists now: read from its own stream, so it includes every committed write, this instance's or not. */
+export class AliasExists {
+  constructor(
+    readonly scope: RequestScope,
+    readonly aliasName: string,
+  ) {}
+}
+
+@QueryHandler(AliasExists)
+export class AliasExistsHandler implements IQueryHandler<AliasExists, boolean> {
+  constructor(private readonly resolver: KeyResolver) {}
+
+  async execute({ scope, aliasName }: AliasExists): Promise<boolean> {
+    return (await this.resolver.alias(scope, aliasName)).state !== undefined;
+  }
+}
+
+export const ALIAS_QUERY_HANDLERS = [ListAliasesHandler, AliasExistsHandler];

@@ -2,7 +2,7 @@ import { Body, Delete, Get, HttpCode, Param, Put, Query, Req, Res } from '@nestj
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AliasEntry, AliasList, CreateAlias, DeleteAlias, ListAliases, UpdateAlias } from '@keyledger/application';
+import { AliasEntry, AliasExists, AliasList, CreateAlias, DeleteAlias, ListAliases, UpdateAlias } from '@keyledger/application';
 import { isKmsError, KmsError, RequestScope } from '@keyledger/domain';
 import { AwsProtocolError } from '../../aws-json/aws-protocol-error';
 import { AliasListResource, AliasResource, KeyAliasesQuery, ListAliasesQuery, PutAliasBody } from '../dto/alias-resources.dto';
@@ -102,14 +102,18 @@ export class AliasesController {
     const aliasName = aliasNameFromPath(aliasParam);
     const createOnly = parseIfNoneMatch(request.headers['if-none-match']);
     const input = { aliasName, keyId: body.targetKeyId };
-    let created = true;
-    try {
-      await this.commands.execute(new CreateAlias(this.contexts.identify(request, 'CreateAlias'), input));
-    } catch (error) {
-      if (createOnly || !(isKmsError(error) && error.type === 'AlreadyExistsException')) throw error;
-      created = false;
-      await this.commands.execute(new UpdateAlias(this.contexts.identify(request, 'UpdateAlias'), input));
+    // Look first, so that moving an existing alias is one UpdateAlias, not a CreateAlias the audit trail records as
+    // refused. Only an alias created in between by someone else still takes that path.
+    let created = createOnly || !(await this.queries.execute<AliasExists, boolean>(new AliasExists(this.contexts.identify(request, 'ListAliases'), aliasName)));
+    if (created) {
+      try {
+        await this.commands.execute(new CreateAlias(this.contexts.identify(request, 'CreateAlias'), input));
+      } catch (error) {
+        if (createOnly || !(isKmsError(error) && error.type === 'AlreadyExistsException')) throw error;
+        created = false;
+      }
     }
+    if (!created) await this.commands.execute(new UpdateAlias(this.contexts.identify(request, 'UpdateAlias'), input));
     response.status(created ? 201 : 200);
     return this.readBack(this.contexts.identify(request, 'ListAliases'), aliasName, body.targetKeyId);
   }
