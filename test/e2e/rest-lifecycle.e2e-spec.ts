@@ -471,5 +471,15 @@ describe('REST: key lifecycle, tags, policy, rotation, aliases', () => {
     expect(recorded[3].principal).toMatchObject({ type: 'Service', invokedBy: 'keyledger-deletion' });
     expect(recorded[0].data).toMatchObject({ description: 'to be deleted' });
     expect(history.etag).toBe('"3"');
+
+    // As of any moment from its deletion on, the key is gone there too; before it, it was pending deletion.
+    const deletedAt = Date.parse(recorded[3].time);
+    expect(Number.isFinite(deletedAt)).toBe(true);
+    for (const asOf of [new Date(deletedAt).toISOString(), new Date(kl.clock.now()).toISOString(), '2099-01-01T00:00:00Z']) {
+      expectProblem(await api.call('getKey', { params: { keyId: key.keyId, asOf } }), 404, 'not-found', 'NotFoundException');
+    }
+    const before = await api.call('getKey', { params: { keyId: key.keyId, asOf: new Date(deletedAt - 1).toISOString() } });
+    expect(expectOk(before)).toMatchObject({ keyState: 'PendingDeletion', deletionDate: scheduled.deletionDate });
+    expect(before.etag).toBe('"2"');
   });
 });

@@ -25,7 +25,8 @@ export interface HistoricalKeyMetadata {
 /**
  * The key as it was at `asOf`: its stream replayed up to the last event recorded at or before that moment,
  * read from the event store rather than the projection (which only knows the present). Material is shown as
- * expired from its ValidTo on, as DescribeKey would have shown it then; a moment after now cannot be known yet,
+ * expired from its ValidTo on, as DescribeKey would have shown it then; a key deleted by then is not found, as it is
+ * not found now; a moment after now cannot be known yet,
  * so the replay stops at now. The stream is read in pages and only up to the first event after the moment, so
  * the cost is the history up to then, and the event loop runs between pages.
  */
@@ -51,7 +52,8 @@ export class DescribeKeyAsOfHandler implements IQueryHandler<DescribeKeyAsOf, Hi
       last = replayed[replayed.length - 1] ?? last;
       if (end !== -1) break pages;
     }
-    if (!state.key || !last) throw KmsErrors.keyNotFound(keyArn(scope, keyId));
+    // From its deletion on, the key does not exist, as DescribeKey says now (only its history stays readable).
+    if (!state.key || !last || state.deletedAt !== undefined) throw KmsErrors.keyNotFound(keyArn(scope, keyId));
     return { metadata: toKeyMetadata(state, moment), revision: last.revision };
   }
 }
