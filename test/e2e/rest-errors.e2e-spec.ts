@@ -56,7 +56,7 @@ describe('REST: errors as problem details', () => {
     it('times must be ISO-8601 with a zone, and the domain rules on ValidTo apply', async () => {
       const { importToken, publicKey } = await params();
       const body = { importToken, encryptedKeyMaterial: wrap(publicKey, randomBytes(32)), expirationModel: 'KEY_MATERIAL_EXPIRES' };
-      for (const validTo of ['tomorrow', '2030-01-01T00:00:00', '1700000000']) {
+      for (const validTo of ['tomorrow', '2030-01-01T00:00:00', '1700000000', '2030-02-30T00:00:00Z']) {
         expectProblem(await rest.post(`/v1/keys/${external.keyId}/material`, { ...body, validTo }), 400, 'validation-failed', 'ValidationException', /at 'validTo' failed to satisfy constraint: Member must be an ISO-8601 time/);
       }
       const past = new Date(Date.now() - 1000).toISOString();
@@ -71,6 +71,10 @@ describe('REST: errors as problem details', () => {
       expectProblem(await rest.get('/v1/keys?limit=1&limit=2'), 400, 'malformed-request', 'SerializationException', "Member 'limit' must be a string.");
       expectProblem(await rest.get('/v1/keys?marker=forged'), 400, 'invalid-marker', 'InvalidMarkerException');
       expectProblem(await rest.get(`/v1/keys/${external.keyId}?asOf=yesterday`), 400, 'validation-failed', 'ValidationException', /at 'asOf'/);
+      // A day the month does not have is refused, not moved into the next month (Date.parse reads 02-30 as 03-02).
+      expectProblem(await rest.get(`/v1/keys/${external.keyId}?asOf=2026-02-30T00:00:00Z`), 400, 'validation-failed', 'ValidationException', /at 'asOf'/);
+      expectProblem(await rest.get('/v1/audit?from=2026-04-31T00:00:00Z'), 400, 'validation-failed', 'ValidationException', /at 'from'/);
+      expectProblem(await rest.get(`/v1/keys/${external.keyId}/usage?to=2026-06-31`), 400, 'validation-failed', 'ValidationException', /at 'to'/);
       expectProblem(await rest.get(`/v1/keys/${external.keyId}/events?afterRevision=-1`), 400, 'validation-failed', 'ValidationException', /at 'afterRevision'/);
       expectProblem(await rest.delete(`/v1/keys/${external.keyId}/material?keyMaterialId=xyz`), 400, 'validation-failed', 'ValidationException', /at 'keyMaterialId'/);
     });

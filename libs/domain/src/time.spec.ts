@@ -1,4 +1,4 @@
-import { toIso } from './time';
+import { parseIsoTime, toIso } from './time';
 
 describe('toIso', () => {
   const expected = (ms: number) => new Date(ms).toISOString();
@@ -20,5 +20,28 @@ describe('toIso', () => {
   it('throws for what Date cannot represent, as toISOString does', () => {
     expect(() => toIso(Number.NaN)).toThrow(RangeError);
     expect(() => toIso(8.64e15 + 1)).toThrow(RangeError);
+  });
+});
+
+describe('parseIsoTime', () => {
+  it('reads ISO-8601 dates and date-times with a zone, leap days included', () => {
+    expect(parseIsoTime('2026-11-22T10:00:00Z')).toBe(Date.UTC(2026, 10, 22, 10));
+    expect(parseIsoTime('2026-11-22T10:00:00.123+02:00')).toBe(Date.UTC(2026, 10, 22, 8, 0, 0, 123));
+    expect(parseIsoTime('2026-11-22')).toBe(Date.UTC(2026, 10, 22));
+    expect(parseIsoTime('2028-02-29T00:00:00Z')).toBe(Date.UTC(2028, 1, 29));
+    expect(parseIsoTime('2027-01-31')).toBe(Date.UTC(2027, 0, 31));
+  });
+
+  it('refuses days the month does not have, which Date.parse moves into the next month', () => {
+    expect(Date.parse('2027-02-30T00:00:00Z')).toBe(Date.UTC(2027, 2, 2));
+    for (const text of ['2027-02-30T00:00:00Z', '2027-02-29', '2027-04-31', '2027-06-31T12:00:00Z', '2027-13-01', '2027-00-10', '2027-01-00']) {
+      expect(parseIsoTime(text)).toBeUndefined();
+    }
+  });
+
+  it('refuses zoneless date-times and anything that is not ISO-8601', () => {
+    for (const text of ['2026-11-22T10:00:00', '-5', 'key 12', 'Dec 5, 2026', '1700000000000', '', '2026-11-22T25:00:00Z']) {
+      expect(parseIsoTime(text)).toBeUndefined();
+    }
   });
 });

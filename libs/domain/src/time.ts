@@ -29,3 +29,20 @@ export function toIso(ms: EpochMillis): string {
 }
 
 export const fromIso = (iso: string): EpochMillis => Date.parse(iso);
+
+/** ISO-8601 date, or date-time with an explicit zone (a zoneless time would depend on the reader's zone). */
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * A time given as ISO-8601 text, in epoch milliseconds; undefined if it is not one. Date.parse alone would read a
+ * day the month does not have (2027-02-30) as the next month's (March 2): such a date is refused instead.
+ */
+export function parseIsoTime(text: string): EpochMillis | undefined {
+  const parts = ISO_8601.exec(text);
+  if (!parts) return undefined;
+  const [year, month, day] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return undefined;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : undefined;
+}

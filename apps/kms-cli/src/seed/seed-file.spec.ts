@@ -84,7 +84,10 @@ describe('seed file', () => {
     [{ keys: [{ description: 'a', material: { hex: 'aa', base64: 'qg==' } }] }, 'seed file: keys[0].material: give exactly one of hex, base64 or pkcs8File'],
     [{ keys: [{ description: 'a', material, keySpec: 'HMAC_256', keyUsage: 'ENCRYPT_DECRYPT' }] }, "seed file: keys[0].keyUsage: HMAC_256 keys can have GENERATE_VERIFY_MAC, not 'ENCRYPT_DECRYPT'"],
     [{ keys: [{ description: 'a', material, expirationModel: 'KEY_MATERIAL_EXPIRES' }] }, 'seed file: keys[0]: KEY_MATERIAL_EXPIRES needs validTo'],
-    [{ keys: [{ description: 'a', material, validTo: 'soon' }] }, "seed file: keys[0].validTo: 'soon' is neither ISO-8601 nor a relative time like +30d, +12h or +90m"],
+    [{ keys: [{ description: 'a', material, validTo: 'soon' }] }, "seed file: keys[0].validTo: 'soon' is neither ISO-8601 with a zone nor a relative time like +30d, +12h or +90m"],
+    [{ keys: [{ description: 'a', material, validTo: '2027-02-30T00:00:00Z' }] }, "seed file: keys[0].validTo: '2027-02-30T00:00:00Z' is neither ISO-8601 with a zone nor a relative time like +30d, +12h or +90m"],
+    [{ keys: [{ description: 'a', material, validTo: '2027-01-10T00:00:00' }] }, "seed file: keys[0].validTo: '2027-01-10T00:00:00' is neither ISO-8601 with a zone nor a relative time like +30d, +12h or +90m"],
+    [{ keys: [{ description: 'a', material, validTo: '+999999999999d' }] }, "seed file: keys[0].validTo: '+999999999999d' is neither ISO-8601 with a zone nor a relative time like +30d, +12h or +90m"],
     [{ keys: [], endpoint: 'x', extra: 1 }, 'seed file: top level: unknown field extra (known: endpoint, region, accessKeyId, keys)'],
   ])('refuses %j', (file, message) => {
     expect(() => parse(file)).toThrow(new CliError(message));

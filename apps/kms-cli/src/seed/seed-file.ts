@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { allowedUsages, EXPIRATION_MODELS, KEY_SPECS, type ExpirationModel, type KeySpec, type KeyUsage } from '@keyledger/domain';
+import { allowedUsages, EXPIRATION_MODELS, KEY_SPECS, parseIsoTime, type ExpirationModel, type KeySpec, type KeyUsage } from '@keyledger/domain';
 import { CliError } from '../cli-error';
 
 /** How one key's material is given: hex or base64 bytes, or a PKCS#8 private key file (DER or PEM). */
@@ -125,8 +125,9 @@ function optionalString(value: Record<string, unknown>, name: string, where: str
 
 export function resolveValidTo(value: string, now: number, where: string): Date {
   const relative = RELATIVE_TIME.exec(value);
-  const ms = relative ? now + Number(relative[1]) * UNIT_MS[relative[2]] : Date.parse(value);
-  if (Number.isNaN(ms)) fail(where, `'${value}' is neither ISO-8601 nor a relative time like +30d, +12h or +90m`);
+  const ms = relative ? now + Number(relative[1]) * UNIT_MS[relative[2]] : parseIsoTime(value);
+  // A Date holds at most ±8.64e15 ms: a relative time beyond that is no time either.
+  if (ms === undefined || !(Math.abs(ms) <= 8.64e15)) fail(where, `'${value}' is neither ISO-8601 with a zone nor a relative time like +30d, +12h or +90m`);
   return new Date(ms);
 }
 
