@@ -1,10 +1,10 @@
 import { CreateKeyCommand, DeleteImportedKeyMaterialCommand, KMSClient } from '@aws-sdk/client-kms';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_STREAM, SqliteEventStore } from '@keyledger/event-store';
-import { parseCsv, runCliOk, sleep } from '../../apps/kms-cli/testing/run-cli';
+import { parseCsv, runCli, runCliOk, sleep } from '../../apps/kms-cli/testing/run-cli';
 import { createExternalKey, importMaterial } from '../support/byok-flow';
 import { LoggedEvent, readEventLog } from '../support/event-log';
 import { RunningKeyledger, startKeyledger } from '../support/keyledger-harness';
@@ -143,6 +143,22 @@ describe('keyledger export', () => {
     expect(run.stderr).toBe(`exported ${log.length} events to ${file}\n`);
     expect(parseCsv(readFileSync(file, 'utf8'))).toHaveLength(log.length + 1);
     expect(readdirSync(outDir)).toEqual(['trail.csv']);
+  });
+
+  it('an --out it cannot write is one line and exit code 1, with nothing left behind', async () => {
+    const notADirectory = join(outDir, 'plain-file');
+    writeFileSync(notADirectory, 'x');
+    const cases: Array<[string[], string]> = [
+      [['--out', join(outDir, 'missing', 'trail.csv')], `--out: cannot write ${join(outDir, 'missing', 'trail.csv')}: ENOENT (no such file or directory)`],
+      [['--out', outDir], `--out: cannot write ${outDir}: EISDIR (illegal operation on a directory)`],
+      [['--format', 'cloudtrail', '--out', notADirectory], `--out: cannot write ${notADirectory}: ENOTDIR (not a directory)`],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runCli(['export', ...args, '--data-dir', kl.dataDir]);
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 1, stderr: `keyledger: ${message}\n` });
+    }
+    expect(readdirSync(outDir).sort()).toEqual(['plain-file', 'trail.csv']);
+    rmSync(notADirectory);
   });
 
   it("audit shows refused requests about the key in its timeline, without a revision of the key's stream", async () => {

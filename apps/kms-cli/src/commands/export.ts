@@ -6,7 +6,7 @@ import { CliError } from '../cli-error';
 import { auditFilter, type AuditFilter } from '../export/audit-filter';
 import { EXPORT_FORMATS, exportFormatter, type ExportFormat } from '../export/audit-formats';
 import { CloudTrailConverter, CloudTrailFiles } from '../export/cloudtrail-files';
-import { ExportSink } from '../export/export-sink';
+import { cannotWriteAsCliError, ExportSink } from '../export/export-sink';
 import { parseKeyReference, parseTime, resolveDataDir, withDataDir } from '../options';
 
 interface ExportOptions {
@@ -77,6 +77,6 @@ async function exportCloudTrail(dataDir: string, out: string | undefined, matche
     for (const event of log.readAll()) converter.add(event);
     converter.flush();
   });
-  const written = files.writeTo(out);
+  const written = cannotWriteAsCliError(out, () => files.writeTo(out));
   process.stderr.write(`exported ${files.recordCount} CloudTrail records in ${written.length} file(s) to ${out}\n`);
 }

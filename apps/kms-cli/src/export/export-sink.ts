@@ -1,6 +1,7 @@
 import { once } from 'node:events';
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, openSync, renameSync, rmSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { CliError } from '../cli-error';
 import { write } from '../output';
 
 const FLUSH_BYTES = 64 * 1024;
@@ -21,7 +22,9 @@ export class ExportSink {
   static open(path?: string): ExportSink {
     if (path === undefined) return new ExportSink(process.stdout);
     const partial = `${path}.partial-${process.pid}`;
-    return new ExportSink(createWriteStream(partial, { flags: 'w' }), { path, partial });
+    // Opened here, not by the stream, so that a path that cannot be written is one line now, not a crash later.
+    const fd = cannotWriteAsCliError(path, () => openSync(partial, 'w'));
+    return new ExportSink(createWriteStream(partial, { fd }), { path, partial });
   }
 
   async add(chunk: string): Promise<void> {
@@ -35,7 +38,15 @@ export class ExportSink {
     if (!this.file) return;
     this.stream.end();
     await once(this.stream, 'close');
-    renameSync(this.file.partial, this.file.path);
+    const { partial, path } = this.file;
+    cannotWriteAsCliError(path, () => {
+      try {
+        renameSync(partial, path);
+      } catch (error) {
+        rmSync(partial, { force: true });
+        throw error;
+      }
+    });
   }
 
   /** After a failure: drops a partial file. */
@@ -51,5 +62,19 @@ export class ExportSink {
     this.buffered = [];
     this.bufferedLength = 0;
     await write(this.stream, chunk);
+  }
+}
+
+/**
+ * Runs a write to `--out`; a file-system error there (a missing directory, a file where a directory is wanted, no
+ * permission) is the operator's to fix, so it becomes one line and exit code 1 instead of a stack trace.
+ */
+export function cannotWriteAsCliError<T>(out: string, write: () => T): T {
+  try {
+    return write();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string' || !code.startsWith('E')) throw error;
+    throw new CliError(`--out: cannot write ${out}: ${code} (${(error as Error).message.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')})`);
   }
 }
