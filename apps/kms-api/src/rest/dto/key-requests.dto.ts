@@ -13,7 +13,7 @@ export class CreateKeyBody {
   @ApiPropertyOptional({ enum: ALL_KEY_SPECS, default: 'SYMMETRIC_DEFAULT' })
   @Optional() @AwsEnum(ALL_KEY_SPECS) keySpec?: string;
 
-  @ApiPropertyOptional({ enum: KEY_USAGES, description: "Defaults to the key spec's first usage (ENCRYPT_DECRYPT for symmetric keys)." })
+  @ApiPropertyOptional({ enum: KEY_USAGES, description: 'ENCRYPT_DECRYPT for a SYMMETRIC_DEFAULT key if left out; required for every other key spec (400 otherwise, as AWS).' })
   @Optional() @AwsEnum(KEY_USAGES) keyUsage?: string;
 
   @ApiPropertyOptional({ enum: ORIGINS, default: 'AWS_KMS', description: 'EXTERNAL for bring-your-own-key: the key waits in PendingImport for its material.' })
