@@ -113,6 +113,7 @@ describe('audit: refused cross-account requests and replayed import tokens', () 
       for (const r of records) {
         expect(r).toMatchObject({ outcome: 'Refused', errorType: 'NotFoundException', principal: { type: 'User', accountId: B, accessKeyId: B, name: testPrincipalOf(B) } });
         expect(r.data).toMatchObject({ keyId, keyAccountId: A });
+        expect(r.revision).toEqual(expect.any(Number));
       }
       const byRequest = (id: string) => records.find((r) => r.requestId === id)!;
       expect(byRequest(byArn.ImportKeyMaterial).data.requestedKeyId).toBe(arn);
@@ -134,6 +135,8 @@ describe('audit: refused cross-account requests and replayed import tokens', () 
         expect(r.principal).toMatchObject({ accountId: B, accessKeyId: B });
         expect(r.data).not.toHaveProperty('keyAccountId');
         expect(r.data).not.toHaveProperty('keyRevision');
+        // Nor the refusal stream's revision, which counts every refusal about the key id, A's own included.
+        expect(r).not.toHaveProperty('revision');
         for (const name of ['importTokenId', 'importTokenKeyArn', 'importTokenValidTo']) expect(r.data.parameters).not.toHaveProperty(name);
       }
       // What B sent is there: the identifier and the parameters of its own request.

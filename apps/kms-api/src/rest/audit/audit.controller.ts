@@ -1,7 +1,7 @@
 import { Get, Query, Req } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation } from '@nestjs/swagger';
-import { AuditPage, SearchAuditLog } from '@keyledger/application';
+import { SearchAuditLog, VisibleAuditPage } from '@keyledger/application';
 import { AuditSearchQuery } from '../dto/audit-requests.dto';
 import { AuditPageResource } from '../dto/history-resources.dto';
 import { RestContextResolver } from '../http/rest-context';
@@ -31,7 +31,7 @@ export class AuditController {
   @ApiProblems(400, 500, 503)
   async searchAuditLog(@Req() request: RestRequest, @Query() query: AuditSearchQuery): Promise<AuditPageResource> {
     const ctx = this.contexts.identify(request, 'SearchAuditLog');
-    const page: AuditPage = await this.queries.execute(
+    const page: VisibleAuditPage = await this.queries.execute(
       new SearchAuditLog(ctx, {
         keyId: query.keyId,
         type: query.type,

@@ -32,7 +32,8 @@ export class KeyEventsResource {
 export class AuditRecordResource {
   @ApiProperty({ description: 'Position in the global log.' }) position: number;
   @ApiProperty() streamId: string;
-  @ApiProperty() revision: number;
+  @ApiPropertyOptional({ description: "Revision in its stream; absent from the requester's own refusals about a key (that stream counts everyone's refusals about the key id)." })
+  revision?: number;
   @ApiPropertyOptional() keyId?: string;
   @ApiProperty({ example: 'KeyMaterialImported.v1' }) type: string;
   @ApiProperty({ format: 'date-time' }) time: string;

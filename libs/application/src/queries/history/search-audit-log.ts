@@ -1,7 +1,7 @@
 import { Inject, Optional } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { KmsErrors, RequestScope, resolveKeyId } from '@keyledger/domain';
-import { AUDIT_LOG, AuditLog, AuditPage, AuditQuery, AuditRecord } from '../../ports';
+import { AUDIT_LOG, AuditLog, AuditQuery, AuditRecord } from '../../ports';
 
 /** How many read-model pages one search may scan while filling a page with the caller's own records. */
 const MAX_SCANNED_PAGES = 10;
@@ -11,6 +11,17 @@ export class SearchAuditLog {
     readonly scope: RequestScope,
     readonly query: AuditQuery,
   ) {}
+}
+
+/**
+ * A record as the searching account sees it. `revision` is absent from a requester's own refusal filed under a
+ * key: that stream counts every refusal about the key id, by anyone, the owner's included (asSeenBy).
+ */
+export type VisibleAuditRecord = Omit<AuditRecord, 'revision'> & { revision?: number };
+
+export interface VisibleAuditPage {
+  records: VisibleAuditRecord[];
+  nextAfterPosition?: number;
 }
 
 /** The audit read model is not bound in this process (REST: 503). */
@@ -50,19 +61,24 @@ const visibleTo = (scope: RequestScope) => (record: AuditRecord) =>
  * facts the service learned beyond what the request said are left out: the owner account, the key's revision
  * (which would confirm that the key exists), and what opening an import token issued for another account's key
  * revealed (its id, key ARN, expiry and wrapping parameters; the token itself was opaque to the requester). The
- * owner's view keeps everything.
+ * record's own revision goes too whenever it is filed under a key: its refusal stream counts every refusal about
+ * that key id, so a revision above the requester's own count would say that someone (the owner, say) uses the id.
+ * Left out alike for every key, the requester's own included, so that its absence says nothing either. The
+ * owner's view of other accounts' probes keeps everything.
  */
-function asSeenBy(scope: RequestScope, record: AuditRecord): AuditRecord {
+function asSeenBy(scope: RequestScope, record: AuditRecord): VisibleAuditRecord {
   if (record.type !== REQUEST_REFUSED || record.principal?.accountId !== scope.accountId) return record;
   const data = record.data as RefusalData & Record<string, unknown>;
   const foreignKey = data.keyAccountId !== undefined && data.keyAccountId !== scope.accountId;
   const tokenArn = data.parameters?.importTokenKeyArn;
   const foreignToken = typeof tokenArn === 'string' && ARN_ACCOUNT.exec(tokenArn)?.[1] !== scope.accountId;
-  if (!foreignKey && !foreignToken) return record;
+  const { revision: _streamRevision, ...withoutRevision } = record;
+  const seen: VisibleAuditRecord = record.keyId !== undefined ? withoutRevision : record;
+  if (!foreignKey && !foreignToken) return seen;
   const { keyAccountId: _owner, keyRevision: _revision, ...kept } = data;
   const parameters = { ...(data.parameters ?? {}) };
   if (foreignToken) for (const name of TOKEN_FACTS) delete parameters[name];
-  return { ...record, data: { ...(foreignKey ? kept : data), parameters } };
+  return { ...seen, data: { ...(foreignKey ? kept : data), parameters } };
 }
 
 /**
@@ -72,13 +88,13 @@ function asSeenBy(scope: RequestScope, record: AuditRecord): AuditRecord {
  * `nextAfterPosition` says whether to continue.
  */
 @QueryHandler(SearchAuditLog)
-export class SearchAuditLogHandler implements IQueryHandler<SearchAuditLog, AuditPage> {
+export class SearchAuditLogHandler implements IQueryHandler<SearchAuditLog, VisibleAuditPage> {
   constructor(@Optional() @Inject(AUDIT_LOG) private readonly auditLog?: AuditLog) {}
 
-  async execute({ scope, query }: SearchAuditLog): Promise<AuditPage> {
+  async execute({ scope, query }: SearchAuditLog): Promise<VisibleAuditPage> {
     if (!this.auditLog) throw new AuditLogUnavailableError();
     const keyId = keyFilter(scope, query.keyId);
-    const records: AuditRecord[] = [];
+    const records: VisibleAuditRecord[] = [];
     let afterPosition = query.afterPosition;
     for (let scanned = 0; scanned < MAX_SCANNED_PAGES; scanned++) {
       const page = await this.auditLog.query({ ...query, keyId, afterPosition, limit: query.limit - records.length });
