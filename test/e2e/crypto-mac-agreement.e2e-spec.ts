@@ -4,6 +4,8 @@ import {
   DeleteImportedKeyMaterialCommand,
   DeriveSharedSecretCommand,
   EncryptCommand,
+  GenerateDataKeyCommand,
+  GenerateDataKeyPairCommand,
   GenerateMacCommand,
   GetKeyLastUsageCommand,
   GetPublicKeyCommand,
@@ -370,6 +372,32 @@ describe('HMAC, key agreement and key usage through @aws-sdk/client-kms', () => 
       const unknownArn = known.Arn!.replace(known.KeyId!, unknownId);
       await expectKmsError(kms.send(new GetKeyLastUsageCommand({ KeyId: unknownId })), 'NotFoundException', `Key '${unknownArn}' does not exist`);
       await expectKmsError(kms.send(new GetKeyLastUsageCommand({ KeyId: unknownArn })), 'NotFoundException', `Key '${unknownArn}' does not exist`);
+    });
+  });
+
+  describe('refusals decided before the key\'s own checks are recorded under the key named', () => {
+    it('a ciphertext of another key, an unreadable ciphertext, a data key with both or neither size, an SM2 pair', async () => {
+      const named = (await kms.send(new CreateKeyCommand({ Description: 'named in refused calls' }))).KeyMetadata!;
+      const other = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!;
+      const ofOther = (await kms.send(new EncryptCommand({ KeyId: other.KeyId, Plaintext: Buffer.from('x') }))).CiphertextBlob!;
+      const refusals: Array<[Promise<unknown>, string]> = [
+        [kms.send(new DecryptCommand({ KeyId: named.KeyId, CiphertextBlob: ofOther })), 'IncorrectKeyException'],
+        [kms.send(new DecryptCommand({ KeyId: named.Arn, CiphertextBlob: randomBytes(80) })), 'InvalidCiphertextException'],
+        [kms.send(new GenerateDataKeyCommand({ KeyId: named.KeyId, KeySpec: 'AES_256', NumberOfBytes: 32 })), 'ValidationException'],
+        [kms.send(new GenerateDataKeyCommand({ KeyId: named.KeyId })), 'ValidationException'],
+        [kms.send(new GenerateDataKeyPairCommand({ KeyId: named.KeyId, KeyPairSpec: 'SM2' })), 'UnsupportedOperationException'],
+      ];
+      for (const [call, errorType] of refusals) await expect(call).rejects.toMatchObject({ name: errorType });
+      const records = await fetchAllUsage(kl.url, named.KeyId!);
+      expect(records.map((r) => [r.operation, r.outcome, r.errorType])).toEqual([
+        ['Decrypt', 'Refused', 'IncorrectKeyException'],
+        ['Decrypt', 'Refused', 'InvalidCiphertextException'],
+        ['GenerateDataKey', 'Refused', 'ValidationException'],
+        ['GenerateDataKey', 'Refused', 'ValidationException'],
+        ['GenerateDataKeyPair', 'Refused', 'UnsupportedOperationException'],
+      ]);
+      // The other key was not used: a refusal is filed under the key the caller named.
+      expect((await fetchAllUsage(kl.url, other.KeyId!)).map((r) => r.operation)).toEqual(['Encrypt']);
     });
   });
 

@@ -55,13 +55,13 @@ export class GenerateDataKeyHandler implements IQueryHandler<GenerateDataKey, Ge
   constructor(private readonly keys: KeyUse) {}
 
   async execute({ ctx, input }: GenerateDataKey): Promise<GeneratedDataKey> {
-    if ((input.keySpec === undefined) === (input.numberOfBytes === undefined)) {
-      throw KmsErrors.validation('Please specify either number of bytes or key spec.');
-    }
-    const length = input.numberOfBytes ?? DATA_KEY_BYTES[input.keySpec as keyof typeof DATA_KEY_BYTES];
-    const keyId = await this.keys.resolve(input.keyId, ctx);
+    const eitherOr = (input.keySpec === undefined) === (input.numberOfBytes === undefined) ? KmsErrors.validation('Please specify either number of bytes or key spec.') : undefined;
+    // Refused before the key is looked up if the KeyId names none; otherwise recorded as a refused use of the key.
+    const keyId = await this.keys.resolve(input.keyId, ctx).catch((error: unknown) => Promise.reject(eitherOr ?? error));
     const operation = input.withoutPlaintext ? 'GenerateDataKeyWithoutPlaintext' : 'GenerateDataKey';
     const request = { keyId, operation, encryptionContext: input.encryptionContext, dryRun: input.dryRun } as const;
+    if (eitherOr) return this.keys.refuse(ctx, request, eitherOr);
+    const length = input.numberOfBytes ?? DATA_KEY_BYTES[input.keySpec as keyof typeof DATA_KEY_BYTES];
     return this.keys.run(ctx, request, ({ key, material, bytes }) => {
       const plaintext = randomBytes(length);
       const ciphertext = encryptWithKeyMaterial({ keyId, keyMaterialId: material.keyMaterialId, material: bytes, plaintext, encryptionContext: input.encryptionContext });
@@ -110,7 +110,7 @@ export class GenerateDataKeyPairHandler implements IQueryHandler<GenerateDataKey
     const request = { keyId, operation, encryptionContext: input.encryptionContext } as const;
     // Authorise before generating: an RSA_4096 pair takes seconds, which a refused caller should not cost.
     await this.keys.authorize(ctx, { ...request, dryRun: input.dryRun });
-    if (!GENERATED_PAIR_SPECS.includes(input.keyPairSpec)) throw new KmsError('UnsupportedOperationException', '');
+    if (!GENERATED_PAIR_SPECS.includes(input.keyPairSpec)) return this.keys.refuse(ctx, request, new KmsError('UnsupportedOperationException', ''));
     const pair = await generateDataKeyPair(input.keyPairSpec as DataKeyPairSpec);
     try {
       return await this.keys.run(ctx, request, ({ key, material, bytes }) => ({

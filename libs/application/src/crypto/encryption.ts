@@ -8,7 +8,7 @@ import {
   rsaEncrypt,
   RsaEncryptionAlgorithm,
 } from '@keyledger/crypto';
-import { isKeyId, isKmsError, keyFamily, KmsErrors } from '@keyledger/domain';
+import { isKeyId, isKmsError, keyFamily, KmsError, KmsErrors } from '@keyledger/domain';
 import { RequestContext } from '../request-context';
 import { KeyUse, UsableKey } from './key-use';
 
@@ -117,8 +117,10 @@ export async function decryptWith(
     }
   }
   const blob = parseCiphertext(ciphertext);
-  if (!blob || !isKeyId(blob.keyId)) throw KmsErrors.invalidCiphertext();
-  if (namedKeyId !== undefined && namedKeyId !== blob.keyId) throw KmsErrors.incorrectKey();
+  // Refusals before the key's own checks are still uses of the key the caller named, and recorded under it.
+  const refuseNamed = (error: KmsError) => keys.refuse(ctx, { keyId: namedKeyId!, operation, algorithm, dryRun: request.dryRun }, error, namedState);
+  if (!blob || !isKeyId(blob.keyId)) return namedKeyId === undefined ? Promise.reject(KmsErrors.invalidCiphertext()) : refuseNamed(KmsErrors.invalidCiphertext());
+  if (namedKeyId !== undefined && namedKeyId !== blob.keyId) return refuseNamed(KmsErrors.incorrectKey());
   const use = { keyId: blob.keyId, operation, algorithm, keyMaterialId: blob.keyMaterialId, encryptionContext: input.encryptionContext, dryRun: request.dryRun };
   const decrypted = keys.run(ctx, use, ({ key, material, bytes }) => {
     const plaintext = openCiphertext(blob, bytes, input.encryptionContext);

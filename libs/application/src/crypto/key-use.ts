@@ -115,6 +115,19 @@ export class KeyUse {
     }
   }
 
+  /**
+   * Refuses a use for a reason found before the key's own checks (a ciphertext of another key, a parameter the key
+   * can never serve): recorded in the usage log like any refused use when the caller can see the key, then thrown.
+   * `loaded`: the key's state when the caller has just read it.
+   */
+  async refuse(ctx: RequestContext, request: KeyUseRequest, error: KmsError, loaded?: KeyState): Promise<never> {
+    if (!request.dryRun) {
+      const state = loaded ?? (await this.state(request.keyId));
+      if (state.key?.arn === keyArn(ctx, request.keyId)) this.record(ctx, request, this.clock.now(), undefined, 'Refused', error.type);
+    }
+    throw error;
+  }
+
   private record(ctx: RequestContext, request: KeyUseRequest, time: number, keyMaterialId: string | undefined, outcome: 'Succeeded' | 'Refused', errorType?: string): void {
     if (request.recordUse === false) return;
     this.usage.record({
