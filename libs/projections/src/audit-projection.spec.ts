@@ -82,6 +82,11 @@ describe('the audit read model', () => {
     const { db, runner, audit } = await caughtUp();
     expect(positions(await audit.query({ keyId: keyId(1), limit: 10 }))).toEqual([1, 3, 6]);
     expect(positions(await audit.query({ type: 'RequestRefused.v1', limit: 10 }))).toEqual([3, 7]);
+    // Without its version, a type means every version of it; a mere prefix of a name is not a type.
+    expect(positions(await audit.query({ type: 'RequestRefused', limit: 10 }))).toEqual([3, 7]);
+    expect(positions(await audit.query({ type: 'RequestRefused.v2', limit: 10 }))).toEqual([]);
+    expect(positions(await audit.query({ type: 'RequestRef', limit: 10 }))).toEqual([]);
+    expect(positions(await audit.query({ type: '*', limit: 10 }))).toEqual([]);
     expect(positions(await audit.query({ principal: 'AKIAMALLORY', limit: 10 }))).toEqual([3, 7]);
     expect(positions(await audit.query({ principal: 'keyledger-expiry', limit: 10 }))).toEqual([6]);
     expect(positions(await audit.query({ principal: 'service:keyledger-expiry', limit: 10 }))).toEqual([6]);

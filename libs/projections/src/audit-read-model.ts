@@ -29,7 +29,10 @@ export class SqliteAuditLog implements AuditLog {
       params[name] = value;
     };
     filter('key_id = @keyId', 'keyId', query.keyId);
-    filter('type = @type', 'type', query.type);
+    // A type without its version (`KeyDisabled`) means every version of it, as the CLI's --type reads it. Only a
+    // plain name takes that path, so nothing a caller sends is read as a GLOB pattern.
+    if (query.type !== undefined && /^[A-Za-z][A-Za-z0-9]*$/.test(query.type)) filter("(type = @type OR type GLOB @type || '.v[0-9]*')", 'type', query.type);
+    else filter('type = @type', 'type', query.type);
     filter('principal = @principal', 'principal', query.principal?.replace(/^service:/, ''));
     filter('time >= @from', 'from', query.from);
     filter('time < @to', 'to', query.to);

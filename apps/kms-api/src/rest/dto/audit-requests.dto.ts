@@ -6,7 +6,7 @@ export class AuditSearchQuery {
   @ApiPropertyOptional({ description: 'Only records of this key (key id or key ARN).' })
   @Optional() @AwsString(1, 2048) keyId?: string;
 
-  @ApiPropertyOptional({ description: 'Only records of this event type.', example: 'KeyMaterialImported.v1' })
+  @ApiPropertyOptional({ description: 'Only records of this event type; without its version (`KeyMaterialImported`), of every version.', example: 'KeyMaterialImported.v1' })
   @Optional() @AwsString(1, 256) type?: string;
 
   @ApiPropertyOptional({ description: "Only records of this principal: an access key id, or the service's name (keyledger-expiry)." })
