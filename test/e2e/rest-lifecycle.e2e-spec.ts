@@ -471,6 +471,9 @@ describe('REST: key lifecycle, tags, policy, rotation, aliases', () => {
     expect(recorded[3].principal).toMatchObject({ type: 'Service', invokedBy: 'keyledger-deletion' });
     expect(recorded[0].data).toMatchObject({ description: 'to be deleted' });
     expect(history.etag).toBe('"3"');
+    // Its usage log stays readable too: the one attempt, the refused encrypt above.
+    const usage = expectOk(await rest.get(`/v1/keys/${key.keyId}/usage`));
+    expect(usage.records.map((r: { operation: string; outcome: string; errorType?: string }) => [r.operation, r.outcome, r.errorType])).toEqual([['Encrypt', 'Refused', 'NotFoundException']]);
 
     // As of any moment from its deletion on, the key is gone there too; before it, it was pending deletion.
     const deletedAt = Date.parse(recorded[3].time);
