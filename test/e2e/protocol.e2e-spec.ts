@@ -146,6 +146,17 @@ describe('AWS JSON 1.1 protocol (raw HTTP)', () => {
       );
     });
 
+    it('a string with an unpaired surrogate (valid JSON, not Unicode text) is a ValidationException that does not echo it', async () => {
+      const before = changesToKeys(kl);
+      expectAwsError(
+        await op('CreateKey', '{"Description": "lone \\ud800 surrogate"}'),
+        400,
+        'ValidationException',
+        "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must be Unicode text (it has an unpaired surrogate)",
+      );
+      expect(changesToKeys(kl)).toBe(before);
+    });
+
     it('CreateKey with both KeySpec and the deprecated CustomerMasterKeySpec is refused, even when they agree; either alone is taken', async () => {
       const message = 'You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.';
       const before = changesToKeys(kl);

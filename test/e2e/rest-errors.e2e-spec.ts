@@ -204,6 +204,16 @@ describe('REST: errors as problem details', () => {
     expect({ etag: historyAfter.etag, events: historyAfter.body.events }).toEqual({ etag: historyBefore.etag, events: historyBefore.body.events });
   });
 
+  it('text with an unpaired surrogate (valid JSON, not Unicode) is a 400 naming the member, and nothing is stored', async () => {
+    const keysBefore = expectOk(await rest.get('/v1/keys?limit=1000')).keys;
+    const notText = /Value at 'description' failed to satisfy constraint: Member must be Unicode text \(it has an unpaired surrogate\)/;
+    const body = '{"description": "lone \\ud800 surrogate"}';
+    expectProblem(await rest.call('POST', '/v1/keys', { body, headers: { 'Content-Type': 'application/json' } }), 400, 'validation-failed', 'ValidationException', notText);
+    const tagged = '{"tags": [{"key": "team", "value": "\\udfff"}]}';
+    expectProblem(await rest.call('POST', `/v1/keys/${external.keyId}/tags`, { body: tagged, headers: { 'Content-Type': 'application/json' } }), 400, 'validation-failed', 'ValidationException', /tags\.1\.member\.tagValue/);
+    expect(expectOk(await rest.get('/v1/keys?limit=1000')).keys).toEqual(keysBefore);
+  });
+
   it('"__proto__" and "constructor" members are ignored like any unknown member: no prototype pollution', async () => {
     const body = '{"__proto__": {"keySpec": "RSA_2048", "origin": "EXTERNAL"}, "constructor": {"name": "x"}}';
     const key = expectOk(await rest.call('POST', '/v1/keys', { body, headers: { 'Content-Type': 'application/json' } }), 201);

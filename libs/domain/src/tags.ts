@@ -18,8 +18,21 @@ export function checkTagLengths(tags: Tag[]): void {
     if (tag.TagKey.length < 1) throw lengthError(tag.TagKey, `tags.${i + 1}.member.tagKey`, 'greater than or equal to 1');
     if (tag.TagKey.length > MAX_TAG_KEY) throw lengthError(tag.TagKey, `tags.${i + 1}.member.tagKey`, `less than or equal to ${MAX_TAG_KEY}`);
     if (tag.TagValue.length > MAX_TAG_VALUE) throw lengthError(tag.TagValue, `tags.${i + 1}.member.tagValue`, `less than or equal to ${MAX_TAG_VALUE}`);
+    if (!isWellFormedText(tag.TagKey)) throw notText(`tags.${i + 1}.member.tagKey`);
+    if (!isWellFormedText(tag.TagValue)) throw notText(`tags.${i + 1}.member.tagValue`);
   });
 }
+
+/** A lone UTF-16 surrogate: text no UTF-8 store or JSON tool (jq) takes, and that UTF-8 would turn into U+FFFD. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const isWellFormedText = (text: string): boolean => !LONE_SURROGATE.test(text);
+
+/**
+ * Text that will be stored (descriptions, tags) must be Unicode. AWS's answer is UNCONFIRMED; this is Coral's
+ * template without the value, which cannot be shown as text.
+ */
+export const notText = (path: string) =>
+  KmsErrors.validation(`1 validation error detected: Value at '${path}' failed to satisfy constraint: Member must be Unicode text (it has an unpaired surrogate)`);
 
 /**
  * The tag rules of CreateKey and TagResource (§10.2, SNAP texts): lengths, then reserved `aws:` keys in any

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AwsProtocolError } from './aws-protocol-error';
 import { isPaddedBase64, validateRequest } from './aws-validation';
 import { DecryptRequest, EncryptRequest, ReEncryptRequest } from './dto/crypto.dto';
-import { DescribeKeyRequest } from './dto/key.dto';
+import { CreateKeyRequest, DescribeKeyRequest } from './dto/key.dto';
 
 /** The pattern the blob check replaced, written out: whole groups of four, then optional `XX==` or `XXX=`. */
 const PADDED_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -93,5 +93,16 @@ describe('CiphertextBlob and a dry run that ignores it (Decrypt, ReEncrypt)', ()
     expect(await outcome(DecryptRequest, { KeyId: 'k', CiphertextBlob: 'not base64!', ...ignoring })).toBe("SerializationException: Member 'CiphertextBlob' is not valid base64.");
     expect(await outcome(DecryptRequest, { CiphertextBlob: 'AAAA' })).toBe('valid');
     expect(await outcome(ReEncryptRequest, { CiphertextBlob: 'AAAA', DestinationKeyId: 'd', DryRun: true })).toBe('valid');
+  });
+});
+
+describe('strings must be Unicode text', () => {
+  it('refuses an unpaired surrogate in any string member, without echoing it; a pair (an emoji) is text', async () => {
+    const notText = (member: string) =>
+      `ValidationException: 1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must be Unicode text (it has an unpaired surrogate)`;
+    expect(await outcome(CreateKeyRequest, { Description: 'before \ud800 after' })).toBe(notText('description'));
+    expect(await outcome(CreateKeyRequest, { Description: '\udfff' })).toBe(notText('description'));
+    expect(await outcome(DescribeKeyRequest, { KeyId: 'alias/\udbff' })).toBe(notText('keyId'));
+    expect(await outcome(CreateKeyRequest, { Description: 'a key for 🔑 and ünïcode' })).toBe('valid');
   });
 });

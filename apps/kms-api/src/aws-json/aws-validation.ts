@@ -21,6 +21,7 @@ import {
   ValidationError,
   ValidationOptions,
 } from 'class-validator';
+import { isWellFormedText } from '@keyledger/domain';
 import { AwsProtocolError, serializationError } from './aws-protocol-error';
 import { compiledValidatorFor } from './compiled-validation';
 
@@ -86,6 +87,12 @@ export const AwsString = (min: number, max: number) =>
     IsString(typeError('a string')),
     MinLength(min, constraint(`Member must have length greater than or equal to ${min}`)),
     MaxLength(max, constraint(`Member must have length less than or equal to ${max}`)),
+    // Valid JSON may still carry an unpaired surrogate (\ud800); stored, it would break every JSON tool that reads the
+    // audit trail (jq). Not Unicode text, so refused (libs/domain isWellFormedText; AWS's answer is UNCONFIRMED).
+    ValidateBy(
+      { name: 'unicodeText', validator: { validate: (v: unknown) => typeof v !== 'string' || isWellFormedText(v) } },
+      constraint('Member must be Unicode text (it has an unpaired surrogate)', { hideValue: true }),
+    ),
   );
 
 export const AwsPattern = (pattern: RegExp) => Matches(pattern, constraint(`Member must satisfy regular expression pattern: ${pattern.source}`));

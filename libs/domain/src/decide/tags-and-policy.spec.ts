@@ -138,6 +138,13 @@ describe('TagResource', () => {
       given(key).when(tagResource(tag('k', long)), T1).thenError('ValidationException', lengthError(long, 'tags.1.member.tagValue', 'less than or equal to 256'));
     });
 
+    it('refuses a TagKey or TagValue with an unpaired surrogate, naming the member without echoing it', () => {
+      const notText = (path: string) => `1 validation error detected: Value at '${path}' failed to satisfy constraint: Member must be Unicode text (it has an unpaired surrogate)`;
+      given(key).when(tagResource(tag('ok', 'v'), tag('k\ud800', 'v')), T1).thenError('ValidationException', notText('tags.2.member.tagKey'));
+      given(key).when(tagResource(tag('k', '\udc00v')), T1).thenError('ValidationException', notText('tags.1.member.tagValue'));
+      given(key).when(tagResource(tag('🔑', 'ü')), T1).thenEvents(keyTagged(tag('🔑', 'ü')));
+    });
+
     it('refuses an empty TagKey', () => {
       given(key).when(tagResource(tag('', 'v')), T1).thenError('ValidationException', lengthError('', 'tags.1.member.tagKey', 'greater than or equal to 1'));
     });
