@@ -47,10 +47,13 @@ describe('REST: errors as problem details', () => {
         "Member 'encryptedKeyMaterial' is not valid base64.",
       );
       const json = { 'Content-Type': 'application/json' };
-      for (const body of ['{"description": ', "{'description': 'x'}", '42', 'null', '"text"']) {
+      for (const body of ['{"description": ', "{'description': 'x'}", 'nul', '42 43']) {
         expectProblem(await rest.call('POST', '/v1/keys', { body, headers: json }), 400, 'malformed-request', 'SerializationException', 'The request body is not valid JSON.');
       }
-      expectProblem(await rest.call('POST', '/v1/keys', { body: '[]', headers: json }), 400, 'malformed-request', 'SerializationException', 'The request body must be a JSON object.');
+      // Valid JSON that is not an object: the AWS endpoint's words for the same bodies.
+      for (const body of ['[]', '42', 'null', '"text"', 'true']) {
+        expectProblem(await rest.call('POST', '/v1/keys', { body, headers: json }), 400, 'malformed-request', 'SerializationException', 'The request body must be a JSON object.');
+      }
     });
 
     it('times must be ISO-8601 with a zone, and the domain rules on ValidTo apply', async () => {
