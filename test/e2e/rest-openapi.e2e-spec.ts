@@ -120,6 +120,17 @@ describe('REST: OpenAPI document', () => {
     }
   });
 
+  it('every route that can carry a body documents 413 and 415, and answers a text body with the 415 it documents', async () => {
+    const withBodies = api.operations().filter((o) => o.method !== 'get');
+    const undocumented = withBodies.filter((o) => !['413', '415'].every((s) => Object.keys(o.operation.responses).includes(s))).map((o) => `${o.method} ${o.path}`);
+    expect(undocumented).toEqual([]);
+    for (const { method, path, operation } of withBodies) {
+      const reply = await restCall(kl.url, method.toUpperCase(), urlOf(path), { body: 'plain text', headers: { 'Content-Type': 'text/plain' } });
+      expect({ route: `${method} ${path}`, status: reply.status }).toEqual({ route: `${method} ${path}`, status: 415 });
+      api.checkAgainstDocument(operation.operationId, operation, reply);
+    }
+  });
+
   it('every documented path and method is served (no framework 404), and answers as documented', async () => {
     for (const { method, path, operation } of api.operations()) {
       const url = urlOf(path);

@@ -54,7 +54,7 @@ export class AdminClockController {
   })
   @ApiBody({ type: MoveClockBody })
   @ApiPlainResponse(ClockResource, 'The service clock after the move, with what the sweep did.')
-  @ApiProblemsWith({ 403: PRODUCTION_ONLY_403, 400: 'Not exactly one of advanceSeconds and offsetSeconds, not an integer, out of range, or an offset below the current one (ValidationException).' }, 400, 403, 500)
+  @ApiProblemsWith({ 403: PRODUCTION_ONLY_403, 400: 'Not exactly one of advanceSeconds and offsetSeconds, not an integer, out of range, or an offset below the current one (ValidationException).' }, 400, 403, 413, 415, 500)
   async moveClock(@Req() request: RestRequest, @Body() body: MoveClockBody): Promise<ClockResource> {
     const ctx = this.contexts.identify(request, 'MoveClock');
     if (this.mode !== 'development' || !isAdjustable(this.clock)) {

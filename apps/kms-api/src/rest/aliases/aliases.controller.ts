@@ -123,7 +123,7 @@ export class AliasesController {
   @ApiOperation({ operationId: 'deleteAlias', summary: 'Delete the alias (DeleteAlias)', description: 'The key it named is not affected.' })
   @ApiAliasNameParam()
   @ApiResponse({ status: 204, description: 'The alias was deleted.', headers: REQUEST_ID })
-  @ApiProblemsWith({ 404: 'There is no such alias for this caller (NotFoundException).' }, 400, 404, 500)
+  @ApiProblemsWith({ 404: 'There is no such alias for this caller (NotFoundException).' }, 400, 404, 413, 415, 500)
   async deleteAlias(@Req() request: RestRequest, @Param('aliasName') aliasParam: string): Promise<void> {
     await this.commands.execute(new DeleteAlias(this.contexts.identify(request, 'DeleteAlias'), { aliasName: aliasNameFromPath(aliasParam) }));
   }

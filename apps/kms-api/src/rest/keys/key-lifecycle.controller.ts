@@ -37,7 +37,7 @@ export class KeyLifecycleController {
   @ApiKeyIdParam()
   @ApiIfMatch()
   @ApiKeyResponse(200, KeyResource, 'The key as enabled; ETag is its new revision.')
-  @ApiProblemsWith({ 409: STATE_409 }, 400, 404, 409, 412, 500)
+  @ApiProblemsWith({ 409: STATE_409 }, 400, 404, 409, 412, 413, 415, 500)
   async enableKey(@Req() request: RestRequest, @Res({ passthrough: true }) response: Response, @Param('keyId') keyId: string): Promise<KeyResource> {
     const result: KeyChangeResult = await this.commands.execute(new EnableKey(this.contexts.forChange(request, 'EnableKey'), { keyId }));
     return withRevision(response, result, keyResourceAfter(result, this.clock.now()));
@@ -53,7 +53,7 @@ export class KeyLifecycleController {
   @ApiKeyIdParam()
   @ApiIfMatch()
   @ApiKeyResponse(200, KeyResource, 'The key as disabled; ETag is its new revision.')
-  @ApiProblemsWith({ 409: STATE_409 }, 400, 404, 409, 412, 500)
+  @ApiProblemsWith({ 409: STATE_409 }, 400, 404, 409, 412, 413, 415, 500)
   async disableKey(@Req() request: RestRequest, @Res({ passthrough: true }) response: Response, @Param('keyId') keyId: string): Promise<KeyResource> {
     const result: KeyChangeResult = await this.commands.execute(new DisableKey(this.contexts.forChange(request, 'DisableKey'), { keyId }));
     return withRevision(response, result, keyResourceAfter(result, this.clock.now()));
@@ -118,7 +118,7 @@ export class KeyLifecycleController {
   @ApiKeyIdParam()
   @ApiIfMatch()
   @ApiKeyResponse(200, KeyResource, 'The key, Disabled; ETag is its new revision.')
-  @ApiProblemsWith({ 409: 'The key is not pending deletion (KMSInvalidStateException).' }, 400, 404, 409, 412, 500)
+  @ApiProblemsWith({ 409: 'The key is not pending deletion (KMSInvalidStateException).' }, 400, 404, 409, 412, 413, 415, 500)
   async cancelKeyDeletion(@Req() request: RestRequest, @Res({ passthrough: true }) response: Response, @Param('keyId') keyId: string): Promise<KeyResource> {
     const result: KeyChangeResult = await this.commands.execute(new CancelKeyDeletion(this.contexts.forChange(request, 'CancelKeyDeletion'), { keyId }));
     return withRevision(response, result, keyResourceAfter(result, this.clock.now()));

@@ -97,7 +97,7 @@ export class KeyMaterialController {
   @ApiKeyIdParam()
   @ApiIfMatch()
   @ApiKeyResponse(200, KeyMaterialResource, 'The material was deleted; ETag is the new key revision.')
-  @ApiProblems(400, 404, 409, 412, 422, 500)
+  @ApiProblems(400, 404, 409, 412, 413, 415, 422, 500)
   async deleteKeyMaterial(
     @Req() request: RestRequest,
     @Res({ passthrough: true }) response: Response,

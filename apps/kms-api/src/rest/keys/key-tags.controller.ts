@@ -87,7 +87,7 @@ export class KeyTagsController {
   @ApiKeyIdParam()
   @ApiIfMatch()
   @ApiKeyResponse(200, KeyTagsResource, "The key's remaining tags; ETag is the new key revision.")
-  @ApiProblemsWith({ 400: 'The request is invalid (ValidationException, SerializationException: no `tagKeys`), or names an `aws:` key (TagException).', 409: STATE_409 }, 400, 404, 409, 412, 500)
+  @ApiProblemsWith({ 400: 'The request is invalid (ValidationException, SerializationException: no `tagKeys`), or names an `aws:` key (TagException).', 409: STATE_409 }, 400, 404, 409, 412, 413, 415, 500)
   async untagKey(
     @Req() request: RestRequest,
     @Res({ passthrough: true }) response: Response,

@@ -13,7 +13,7 @@ const PROBLEMS: Record<number, string> = {
   409: "The key's state does not allow the operation (KMSInvalidStateException, DisabledException, ConflictException).",
   412: 'If-Match names a revision the key has moved on from; nothing changed. ETag carries the current revision.',
   413: 'The body exceeds 256 KiB (RequestEntityTooLargeException).',
-  415: 'The body is not application/json.',
+  415: 'The body is not JSON (application/json or a +json media type).',
   422: 'Well formed, but unusable with this key: IncorrectKeyMaterialException, InvalidImportTokenException, ExpiredImportTokenException, UnsupportedOperationException.',
   500: 'Internal error (KMSInternalException).',
   503: 'The audit read model is not available in this deployment.',
