@@ -395,6 +395,10 @@ describe('aliases (AWS SDK)', () => {
       await expectKmsError(encryptVia(aliasArnOf(unknown)), 'NotFoundException', `Alias ${aliasArnOf(unknown)} is not found.`);
       await expectKmsError(kms.send(new DescribeKeyCommand({ KeyId: unknown })), 'NotFoundException', `Alias ${aliasArnOf(unknown)} is not found.`);
 
+      // The same key's ARN in another partition names nothing here.
+      const otherPartition = key.Arn!.replace(/^arn:aws:/, 'arn:aws-cn:');
+      await expectKmsError(kms.send(new DescribeKeyCommand({ KeyId: otherPartition })), 'NotFoundException', `Key '${otherPartition}' does not exist`);
+
       const missingKey = randomUUID();
       await expectKmsError(createAlias(uniqueAlias('nokey'), missingKey), 'NotFoundException', `Key '${keyArnOf(missingKey)}' does not exist`);
 

@@ -86,4 +86,14 @@ describe('resolveKeyId', () => {
     const arn = `arn:aws:kms:${REGION}:444455556666:key/${KEY_ID}`;
     expectError(resolveKeyId(arn, SCOPE, IMPORT), 'NotFoundException', `Key '${arn}' does not exist`);
   });
+
+  it('treats an ARN of another partition (aws-cn, aws-us-gov) as naming no key or alias here', () => {
+    for (const partition of ['aws-cn', 'aws-us-gov']) {
+      const arn = `arn:${partition}:kms:${REGION}:${ACCOUNT}:key/${KEY_ID}`;
+      expectError(resolveKeyId(arn, SCOPE, USE), 'NotFoundException', `Key '${arn}' does not exist`);
+      const alias = `arn:${partition}:kms:${REGION}:${ACCOUNT}:alias/payments`;
+      expectError(resolveKeyId(alias, SCOPE, USE), 'NotFoundException', `Alias ${alias} is not found.`);
+    }
+    expect(resolveKeyId(`arn:aws:kms:${REGION}:${ACCOUNT}:key/${KEY_ID}`, SCOPE, USE)).toEqual({ keyId: KEY_ID });
+  });
 });

@@ -39,16 +39,17 @@ export function resolveKeyId(input: string, scope: RequestScope, options: Resolv
   if (!input.startsWith('arn:')) return { error: KmsErrors.invalidKeyId(input) };
   const match = ARN.exec(input);
   if (!match) return { error: KmsErrors.invalidArn(input) };
-  const [, , region, accountId, resource, name] = match;
+  const [, partition, region, accountId, resource, name] = match;
   if (region !== scope.region) return { error: KmsErrors.invalidArnRegion(region) };
   if (resource === 'alias') {
     if (!options.allowAlias) return { error: KmsErrors.invalidKeyId(input) };
-    // Other accounts' aliases are not reachable: accounts are isolated here.
-    if (accountId !== scope.accountId) return { error: KmsErrors.aliasNotFound(input) };
+    // Other accounts' aliases are not reachable: accounts are isolated here; nor are other partitions'.
+    if (accountId !== scope.accountId || partition !== 'aws') return { error: KmsErrors.aliasNotFound(input) };
     return { aliasName: `alias/${name}`, aliasArn: input };
   }
   if (!isKeyId(name)) return { error: KmsErrors.invalidKeyId(name) };
-  // Keys of other accounts are not reachable (import operations are never cross-account).
-  if (accountId !== scope.accountId) return { error: KmsErrors.keyNotFound(input) };
+  // Keys of other accounts are not reachable (import operations are never cross-account). Every key here is in the
+  // aws partition: an ARN of another (aws-cn, aws-us-gov) names a key that does not exist (UNCONFIRMED for AWS).
+  if (accountId !== scope.accountId || partition !== 'aws') return { error: KmsErrors.keyNotFound(input) };
   return { keyId: name };
 }
