@@ -33,10 +33,16 @@ describe('main-thread accounting of the side-by-side windows (bench/cpu.ts)', ()
     expect(busy.runningMsPerRequest + busy.waitingMsPerRequest).toBeGreaterThan(8);
     expect(busy.runningMsPerRequest + busy.waitingMsPerRequest).toBeLessThan(14);
 
-    meter.restart();
-    await sleep(150);
-    meter.stop();
-    expect(meter.use(8)!.runnableShare).toBeLessThan(0.5);
+    // An idle window: the test runner's own work (a GC of its heap late in a long run) can fill one of 150 ms, as it
+    // did once in CI (share 1.0), so the least of three windows is what the meter must show as mostly idle.
+    const idleShares: number[] = [];
+    for (let window = 0; window < 3; window++) {
+      meter.restart();
+      await sleep(150);
+      meter.stop();
+      idleShares.push(meter.use(8)!.runnableShare);
+    }
+    expect(Math.min(...idleShares)).toBeLessThan(0.5);
   });
 
   it('says nothing it cannot know: before stop, without requests, without a process', () => {
