@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { CliError } from './cli-error';
-import { parseIsoTime } from '@keyledger/domain';
+import { parseInstant } from '@keyledger/domain';
 
 /** `--data-dir`, shared by every offline command: the service's DATA_DIR (default: $DATA_DIR or ./data). */
 export const dataDirOption = (): Option =>
@@ -20,9 +20,9 @@ export const withDataDir = (command: Command): Command => command.addOption(data
  */
 export function parseTime(value: string, optionName: string): number {
   if (value === 'now') return Date.now();
-  // Epoch milliseconds: at most 15 digits, so always a time a Date can hold. ISO-8601 as the REST API takes it (one
-  // parser for both): a date, or a date-time with its zone, and only days the month has.
-  const ms = /^\d{1,15}$/.test(value) ? Number(value) : parseIsoTime(value);
+  // Read as the REST API reads its moments (one reader for both): epoch milliseconds of at most 15 digits, or ISO-8601
+  // (a date, or a date-time with its zone, and only days the month has).
+  const ms = parseInstant(value);
   if (ms === undefined) {
     throw new CliError(
       `${optionName}: '${value}' is not a time (use ISO-8601 with a zone, e.g. 2026-11-22T10:00:00Z, a date such as 2026-11-22, epoch milliseconds, or 'now').`,

@@ -1,4 +1,4 @@
-import { parseIsoTime, toIso } from './time';
+import { parseInstant, parseIsoTime, toIso } from './time';
 
 describe('toIso', () => {
   const expected = (ms: number) => new Date(ms).toISOString();
@@ -43,5 +43,14 @@ describe('parseIsoTime', () => {
     for (const text of ['2026-11-22T10:00:00', '-5', 'key 12', 'Dec 5, 2026', '1700000000000', '', '2026-11-22T25:00:00Z']) {
       expect(parseIsoTime(text)).toBeUndefined();
     }
+  });
+});
+
+describe('parseInstant', () => {
+  it('takes epoch milliseconds of up to 15 digits or ISO-8601, and nothing else', () => {
+    expect(parseInstant('1700000000000')).toBe(1_700_000_000_000);
+    expect(parseInstant('999999999999999')).toBe(999_999_999_999_999);
+    expect(parseInstant('2026-11-22T10:00:00Z')).toBe(Date.UTC(2026, 10, 22, 10));
+    for (const text of ['9999999999999999', '-5', '1.5', '2027-02-30T00:00:00Z', 'now']) expect(parseInstant(text)).toBeUndefined();
   });
 });

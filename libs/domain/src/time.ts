@@ -46,3 +46,11 @@ export function parseIsoTime(text: string): EpochMillis | undefined {
   const ms = Date.parse(text);
   return Number.isFinite(ms) ? ms : undefined;
 }
+
+/** Epoch milliseconds as text: at most 15 digits, so always a time a Date can hold. */
+const EPOCH_MILLIS = /^\d{1,15}$/;
+
+/** A moment given as text, by REST query parameters and the CLI's time options: ISO-8601 (parseIsoTime) or epoch milliseconds. */
+export function parseInstant(text: string): EpochMillis | undefined {
+  return EPOCH_MILLIS.test(text) ? Number(text) : parseIsoTime(text);
+}
