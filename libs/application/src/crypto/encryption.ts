@@ -147,9 +147,9 @@ async function dryRunWithoutCiphertext(
 ): Promise<DecryptResult> {
   if (!request.dryRun || input.keyId === undefined) throw new TypeError('Only a dry run naming its key may leave out the ciphertext.');
   const keyId = await keys.resolve(input.keyId, ctx);
-  return keys.run(ctx, { keyId, operation: request.operation, algorithm: request.algorithm, dryRun: true }, () => {
-    throw new TypeError('A dry run does not use the key.');
-  });
+  // A dry run's authorize answers DryRunOperationException once every check has passed.
+  await keys.authorize(ctx, { keyId, operation: request.operation, algorithm: request.algorithm, dryRun: true });
+  throw new TypeError('A dry run was authorized without answering DryRunOperationException.');
 }
 
 @QueryHandler(Encrypt)
