@@ -17,3 +17,4 @@ export * from './key-use-rules';
 export * from './alias';
 export * from './key-policy';
 export * from './tags';
+export * from './unicode-text';

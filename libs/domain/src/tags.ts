@@ -1,5 +1,6 @@
 import { KmsError, KmsErrors } from './errors';
 import type { Tag } from './events';
+import { isWellFormedText, UNICODE_TEXT_RULE } from './unicode-text';
 
 /** AWS allows 50 user tags per key (kms-operations-reference.md §10). */
 export const MAX_TAGS_PER_KEY = 50;
@@ -12,6 +13,13 @@ const tagException = (message: string) => new KmsError('TagException', message);
 const lengthError = (value: string, path: string, rule: string) =>
   KmsErrors.validation(`1 validation error detected: Value '${value}' at '${path}' failed to satisfy constraint: Member must have length ${rule}`);
 
+/**
+ * Tag text must be Unicode (isWellFormedText). AWS's answer is UNCONFIRMED; this is Coral's template without the
+ * value, which cannot be shown as text.
+ */
+const notText = (path: string) =>
+  KmsErrors.validation(`1 validation error detected: Value at '${path}' failed to satisfy constraint: ${UNICODE_TEXT_RULE}`);
+
 /** Tag lengths are request validation: AWS checks them before it looks at the key (§10.2 templates). */
 export function checkTagLengths(tags: Tag[]): void {
   tags.forEach((tag, i) => {
@@ -22,17 +30,6 @@ export function checkTagLengths(tags: Tag[]): void {
     if (!isWellFormedText(tag.TagValue)) throw notText(`tags.${i + 1}.member.tagValue`);
   });
 }
-
-/** A lone UTF-16 surrogate: text no UTF-8 store or JSON tool (jq) takes, and that UTF-8 would turn into U+FFFD. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-export const isWellFormedText = (text: string): boolean => !LONE_SURROGATE.test(text);
-
-/**
- * Text that will be stored (descriptions, tags) must be Unicode. AWS's answer is UNCONFIRMED; this is Coral's
- * template without the value, which cannot be shown as text.
- */
-export const notText = (path: string) =>
-  KmsErrors.validation(`1 validation error detected: Value at '${path}' failed to satisfy constraint: Member must be Unicode text (it has an unpaired surrogate)`);
 
 /**
  * The tag rules of CreateKey and TagResource (§10.2, SNAP texts): lengths, then reserved `aws:` keys in any

@@ -21,7 +21,7 @@ import {
   ValidationError,
   ValidationOptions,
 } from 'class-validator';
-import { isWellFormedText } from '@keyledger/domain';
+import { isWellFormedText, UNICODE_TEXT_RULE } from '@keyledger/domain';
 import { AwsProtocolError, serializationError } from './aws-protocol-error';
 import { compiledValidatorFor } from './compiled-validation';
 
@@ -63,8 +63,11 @@ export const Optional = () => IsOptional();
 /** Decrypt and ReEncrypt's DryRunModifiers values (MODEL DryRunModifierType). */
 export const DRY_RUN_MODIFIERS = ['IGNORE_CIPHERTEXT'] as const;
 
+/** The members of Decrypt and ReEncrypt that say whether the ciphertext is ignored. */
+type DryRunMembers = { DryRun?: boolean; DryRunModifiers?: unknown };
+
 /** A dry run that checks only the caller's access, not the ciphertext: DryRun true and DryRunModifiers IGNORE_CIPHERTEXT. */
-export const ignoresCiphertext = (request: { DryRun?: boolean; DryRunModifiers?: unknown }): boolean =>
+export const ignoresCiphertext = (request: DryRunMembers): boolean =>
   request.DryRun === true && Array.isArray(request.DryRunModifiers) && request.DryRunModifiers.includes('IGNORE_CIPHERTEXT');
 
 /**
@@ -72,7 +75,7 @@ export const ignoresCiphertext = (request: { DryRun?: boolean; DryRunModifiers?:
  * when DryRun is true and DryRunModifiers is set to IGNORE_CIPHERTEXT"). A blob that is sent is checked either way.
  */
 export const RequiredUnlessCiphertextIgnored = () =>
-  ValidateIf((request: { DryRun?: boolean; DryRunModifiers?: unknown }, value: unknown) => value !== undefined || !ignoresCiphertext(request));
+  ValidateIf((request: DryRunMembers, value: unknown) => value !== undefined || !ignoresCiphertext(request));
 
 /**
  * The key (Decrypt's KeyId, ReEncrypt's SourceKeyId): optional, but required in a dry run that ignores the
@@ -80,7 +83,7 @@ export const RequiredUnlessCiphertextIgnored = () =>
  * template of every other missing member.
  */
 export const RequiredIfCiphertextIgnored = () =>
-  ValidateIf((request: { DryRun?: boolean; DryRunModifiers?: unknown }, value: unknown) => value !== undefined || ignoresCiphertext(request));
+  ValidateIf((request: DryRunMembers, value: unknown) => value !== undefined || ignoresCiphertext(request));
 
 export const AwsString = (min: number, max: number) =>
   compose(
@@ -91,7 +94,7 @@ export const AwsString = (min: number, max: number) =>
     // audit trail (jq). Not Unicode text, so refused (libs/domain isWellFormedText; AWS's answer is UNCONFIRMED).
     ValidateBy(
       { name: 'unicodeText', validator: { validate: (v: unknown) => typeof v !== 'string' || isWellFormedText(v) } },
-      constraint('Member must be Unicode text (it has an unpaired surrogate)', { hideValue: true }),
+      constraint(UNICODE_TEXT_RULE, { hideValue: true }),
     ),
   );
 

@@ -99,7 +99,7 @@ export class KeyRotationController {
   })
   @ApiKeyIdParam()
   @ApiKeyResponse(200, KeyRotationsResource, "A page of the key's rotations; ETag is the key's revision.")
-  @ApiProblemsWith({ 409: STATE_409, 422: 'Only symmetric keys rotate (UnsupportedOperationException).' }, 400, 404, 409, 413, 415, 422, 500)
+  @ApiProblemsWith({ 409: STATE_409, 422: 'Only symmetric keys rotate (UnsupportedOperationException).' }, 400, 404, 409, 422, 500)
   async listKeyRotations(
     @Req() request: RestRequest,
     @Res({ passthrough: true }) response: Response,
