@@ -41,6 +41,29 @@ export const BUSY_TIMEOUT_MS = 5000;
 /** The log's durability: a commit is on disk (WAL fsynced) before appendToStream resolves. */
 export const LOG_SYNCHRONOUS = 'FULL';
 
+/** How long switchToWal sleeps between attempts. */
+const WAL_SWITCH_RETRY_MS = 10;
+
+/**
+ * PRAGMA journal_mode = WAL, tried again until `timeoutMs` has passed. On a file still in rollback mode (a fresh
+ * one that two instances open at the same moment), another connection's write lock can make SQLite answer the
+ * switch SQLITE_BUSY at once, without waiting in the busy handler as every other statement does (0 ms with
+ * busy_timeout 2000 in sqlite-wal-switch.spec.ts; two service instances starting together failed so in CI). Once the
+ * file is in WAL mode the pragma needs no lock. Runs only while a database is opened, so the pause may block.
+ */
+export function switchToWal(db: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, WAL_SWITCH_RETRY_MS);
+    }
+  }
+}
+
 /** Opens (creating if needed) an event database with the connection settings the store relies on. */
 export function openEventDatabase(filename: string, busyTimeoutMs = BUSY_TIMEOUT_MS): Database.Database {
   if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new RangeError(`busyTimeoutMs must be an integer >= 0, got ${busyTimeoutMs}`);
@@ -48,7 +71,7 @@ export function openEventDatabase(filename: string, busyTimeoutMs = BUSY_TIMEOUT
   try {
     // busy_timeout first: switching to WAL may need to wait for another connection.
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    db.pragma('journal_mode = WAL');
+    switchToWal(db, busyTimeoutMs);
     db.pragma(`synchronous = ${LOG_SYNCHRONOUS}`);
     db.pragma('foreign_keys = ON');
     // better-sqlite3 builds SQLite with a 16 MiB page cache per connection, which appends fill; SQLite's own

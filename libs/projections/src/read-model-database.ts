@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { switchToWal } from '@keyledger/event-store';
 import { createAliasTables } from './alias-schema';
 import { createAuditTables } from './audit-schema';
 import { createKeyTables } from './key-schema';
@@ -7,6 +8,9 @@ import { createUsageTables } from './usage-schema';
 
 /** The row of projection_checkpoints that says how far the read models have applied the log. */
 export const READ_MODELS_CHECKPOINT = 'read-models';
+
+/** How long a read-model statement waits for another connection's lock. */
+const READ_MODELS_BUSY_TIMEOUT_MS = 5000;
 
 /**
  * The read models' own SQLite database. It holds only what can be rebuilt from the log, so it trades the
@@ -17,9 +21,9 @@ export const READ_MODELS_CHECKPOINT = 'read-models';
  */
 export function openReadModelDatabase(filename: string): Database.Database {
   const db = new Database(filename);
-  db.pragma('journal_mode = WAL');
+  db.pragma(`busy_timeout = ${READ_MODELS_BUSY_TIMEOUT_MS}`);
+  switchToWal(db, READ_MODELS_BUSY_TIMEOUT_MS);
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
   // 2 MiB page cache (SQLite's default; better-sqlite3's build sets 16 MiB, which the usage log's inserts fill).
   db.pragma('cache_size = -2000');
   db.exec(`

@@ -1,6 +1,10 @@
 import Database from 'better-sqlite3';
 import { MaterialSealer, sealedMaterialMasterKeyId } from '@keyledger/crypto';
+import { switchToWal } from '@keyledger/event-store';
 import { MaterialVault } from '../ports';
+
+/** How long a vault statement waits for another instance's lock. */
+const VAULT_BUSY_TIMEOUT_MS = 5000;
 
 /** How often a WAL truncation blocked by another reader is retried. */
 const TRUNCATE_RETRY_MS = 100;
@@ -37,10 +41,11 @@ export class SqliteMaterialVault implements MaterialVault {
     private readonly sealer: MaterialSealer,
   ) {
     this.db = new Database(filename);
-    this.db.pragma('journal_mode = WAL');
+    // busy_timeout first: the vault is shared by every instance on the data directory, which may open it at once.
+    this.db.pragma(`busy_timeout = ${VAULT_BUSY_TIMEOUT_MS}`);
+    switchToWal(this.db, VAULT_BUSY_TIMEOUT_MS);
     this.db.pragma('synchronous = FULL');
     this.db.pragma('secure_delete = ON');
-    this.db.pragma('busy_timeout = 5000');
     // 2 MiB page cache, SQLite's default (better-sqlite3's build sets 16 MiB per connection).
     this.db.pragma('cache_size = -2000');
     this.db.exec(`CREATE TABLE IF NOT EXISTS sealed_materials (
